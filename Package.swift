@@ -1,0 +1,139 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target of ours shares (with Swift 6 language mode): existentials spelled `any`.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "saas-backend",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "auth-service", targets: ["auth-service"]),
+        .executable(name: "blog-service", targets: ["blog-service"]),
+        .executable(name: "observ-collector", targets: ["observ-collector"]),
+    ],
+    dependencies: [
+        // Swift-configuration support is not used: ServiceKit reads its few variables itself.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // MARK: Shared libraries
+
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/ServiceKit",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TokenVerification",
+            dependencies: [
+                "ServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Shared/TokenVerification",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Services (a library each, plus a thin executable)
+
+        .target(
+            name: "AuthService",
+            dependencies: ["ServiceKit", "TokenVerification"],
+            path: "Services/AuthService/App",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "auth-service",
+            dependencies: ["AuthService", "ServiceKit"],
+            path: "Services/AuthService/Main",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BlogService",
+            dependencies: ["ServiceKit", "TokenVerification"],
+            path: "Services/BlogService/App",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "blog-service",
+            dependencies: ["BlogService", "ServiceKit"],
+            path: "Services/BlogService/Main",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ObservCollector",
+            dependencies: ["ServiceKit", "TokenVerification"],
+            path: "Services/ObservCollector/App",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "observ-collector",
+            dependencies: ["ObservCollector", "ServiceKit"],
+            path: "Services/ObservCollector/Main",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+
+        .testTarget(
+            name: "ServiceKitTests",
+            dependencies: [
+                "ServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TokenVerificationTests",
+            dependencies: [
+                "TokenVerification",
+                "ServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuthServiceTests",
+            dependencies: ["AuthService", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BlogServiceTests",
+            dependencies: ["BlogService", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ObservCollectorTests",
+            dependencies: ["ObservCollector", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

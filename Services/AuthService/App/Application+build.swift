@@ -1,0 +1,18 @@
+import Hummingbird
+import Logging
+import ServiceKit
+
+/// Builds the auth-service: its router, its background services and the HTTP server, ready to run.
+public func buildApplication(
+    configuration: AuthServiceConfiguration,
+    logger: Logger = Logger(label: AuthServiceConfiguration.serviceName),
+    metrics: ServiceMetrics = ServiceMetrics()
+) async throws -> some ApplicationProtocol {
+    let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: {})
+    router.addMethodNotAllowedRoutes()
+    return Application(
+        router: router,
+        configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
+        logger: logger
+    )
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The one place where errors become the contract's error body.
+///
+/// Whatever a route or an inner middleware throws is answered here: an `AppError` as it says, a
+/// Hummingbird `HTTPError` (unknown route, body over the limit, …) with the matching code, a
+/// `DecodingError` as 400, and anything else as a 500 whose message reveals nothing (the error is
+/// logged). Every error body carries the request id.
+public struct ErrorResponseMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let appError = AppError(error)
+            if appError.code == .internal {
+                context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            return Self.response(for: appError, requestID: context.requestID)
+        }
+    }
+
+    /// The response for an error, in the contract's shape.
+    public static func response(for error: AppError, requestID: String) -> Response {
+        var headers = error.headers
+        if error.code == .authenticationFailed, headers[.wwwAuthenticate] == nil {
+            headers[.wwwAuthenticate] = "Bearer"
+        }
+        let body = ErrorBody(error, requestID: requestID.isEmpty ? nil : requestID)
+        // Encoding these few strings cannot fail; the fallback keeps the status in any case.
+        return (try? Response.json(body, status: error.status, headers: headers)) ?? Response(status: error.status, headers: headers)
+    }
+}
+
+extension AppError {
+    /// Any error as the contract's error.
+    public init(_ error: any Error) {
+        switch error {
+        case let error as AppError:
+            self = error
+        case let error as DecodingError:
+            self.init(decoding: error)
+        case let error as any HTTPResponseError:
+            self.init(status: error.status, message: (error as? HTTPError)?.body)
+        default:
+            self = AppError(.internal, "Internal server error")
+        }
+    }
+
+    /// The contract's error for a status that Hummingbird (or a library) chose.
+    init(status: HTTPResponse.Status, message: String?) {
+        let code: Code =
+            switch status {
+            case .notFound: .notFound
+            case .methodNotAllowed: .methodNotAllowed
+            case .contentTooLarge: .payloadTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
+            case .unauthorized: .authenticationFailed
+            case .forbidden: .forbidden
+            case .conflict: .conflict
+            case .preconditionFailed: .preconditionFailed
+            case .tooManyRequests: .rateLimited
+            case .serviceUnavailable: .unavailable
+            default: status.kind == .clientError ? .badRequest : .internal
+            }
+        let fallback: String =
+            switch code {
+            case .notFound: "Not found"
+            case .payloadTooLarge: "The request body is too large"
+            case .internal: "Internal server error"
+            default: status.reasonPhrase
+            }
+        // A library's message is shown only for client errors; a 5xx never leaks internals.
+        let shown = code == .internal ? fallback : (message.flatMap { $0.isEmpty ? nil : $0 } ?? fallback)
+        self.init(code, shown)
+    }
+}

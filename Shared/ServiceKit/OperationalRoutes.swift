@@ -1,0 +1,42 @@
+import Hummingbird
+
+/// Says whether a service can do its work (its database answers); throws when it cannot.
+public typealias ReadinessCheck = @Sendable () async throws -> Void
+
+/// A service's health, readiness and metrics routes: `GET /healthz`, `GET /readyz`, `GET /metrics`.
+public struct OperationalRoutes<Context: ServiceRequestContext>: Sendable {
+    let metrics: ServiceMetrics
+    let readiness: ReadinessCheck
+
+    public init(metrics: ServiceMetrics, readiness: @escaping ReadinessCheck) {
+        self.metrics = metrics
+        self.readiness = readiness
+    }
+
+    struct Status: Encodable {
+        let status: String
+    }
+
+    public func add(to router: Router<Context>) {
+        router.get("/healthz") { _, _ in
+            try Response.json(Status(status: "ok"))
+        }
+        router.get("/readyz") { _, context in
+            do {
+                try await readiness()
+            } catch {
+                context.logger.warning("Not ready", metadata: ["error": "\(error)"])
+                throw AppError(.unavailable, "Not ready: the database does not answer", headers: [.retryAfter: "5"])
+            }
+            return try Response.json(Status(status: "ready"))
+        }
+        router.get("/metrics") { _, _ in
+            let text = metrics.render()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// How log lines are written: `text` for a terminal, `json` (one object a line) for production.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case text
+    case json
+}
+
+/// A swift-log handler that writes one line per message to standard output, as text or JSON.
+///
+/// Text: `2026-11-22T10:04:05.123Z info auth-service: Listening request_id=… port=8081`
+/// JSON: `{"ts":"2026-11-22T10:04:05.123Z","level":"info","logger":"auth-service","msg":"Listening","port":"8081"}`
+public struct ServiceLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    let label: String
+    let format: LogFormat
+    let sink: LogSink
+
+    public init(label: String, level: Logger.Level, format: LogFormat, sink: LogSink = .standardOutput) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+        self.sink = sink
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let line =
+            switch format {
+            case .text: textLine(event, merged)
+            case .json: jsonLine(event, merged)
+            }
+        sink.write(line)
+    }
+
+    private func textLine(_ event: LogEvent, _ metadata: Logger.Metadata) -> String {
+        var line = "\(Timestamp.format(Date())) \(event.level) \(label): \(event.message)"
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            line += " \(key)=\(value)"
+        }
+        return line + "\n"
+    }
+
+    private func jsonLine(_ event: LogEvent, _ metadata: Logger.Metadata) -> String {
+        var line = "{\"ts\":\"\(Timestamp.format(Date()))\",\"level\":\"\(event.level)\",\"logger\":"
+        line += Self.jsonString(label) + ",\"msg\":" + Self.jsonString("\(event.message)")
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            line += "," + Self.jsonString(key) + ":" + Self.jsonString("\(value)")
+        }
+        return line + "}\n"
+    }
+
+    /// A JSON string literal for `text`, escaped per RFC 8259.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Where log lines go: standard output, or a buffer that tests read back.
+public final class LogSink: Sendable {
+    private let isCapturing: Bool
+    private let captured = Mutex<[String]>([])
+
+    private init(capturing: Bool) {
+        self.isCapturing = capturing
+    }
+
+    public static let standardOutput = LogSink(capturing: false)
+
+    /// A sink that keeps every line in memory instead of printing it.
+    public static func capturing() -> LogSink { LogSink(capturing: true) }
+
+    /// The lines captured so far (empty for standard output).
+    public var lines: [String] { captured.withLock { $0 } }
+
+    func write(_ line: String) {
+        if isCapturing {
+            captured.withLock { $0.append(line) }
+        } else {
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+    }
+}
+
+extension Logger {
+    /// A logger writing through `ServiceLogHandler`; the executable bootstraps the logging system
+    /// with the same handler so that library loggers match.
+    public static func service(_ label: String, level: Logger.Level, format: LogFormat, sink: LogSink = .standardOutput) -> Logger {
+        Logger(label: label) { label in ServiceLogHandler(label: label, level: level, format: format, sink: sink) }
+    }
+}

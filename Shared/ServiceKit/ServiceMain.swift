@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// What an executable does: read its configuration, set up logging and metrics, build the
+/// application and run it until SIGINT or SIGTERM (graceful shutdown through swift-service-lifecycle).
+///
+/// A bad configuration value prints `<service>: configuration error: <VARIABLE>: <problem>` on
+/// standard error and exits with status 78 (`EX_CONFIG`).
+public enum ServiceMain {
+    /// Exit status for a configuration error (`EX_CONFIG` of sysexits.h).
+    public static let configurationErrorStatus: Int32 = 78
+
+    public static func run<App: ApplicationProtocol>(
+        name: String,
+        defaultPort: Int,
+        build: (_ reader: ConfigurationReader, _ common: ServiceConfiguration, _ logger: Logger, _ metrics: ServiceMetrics) async throws -> App
+    ) async {
+        let reader: ConfigurationReader
+        let common: ServiceConfiguration
+        let app: App
+        let logger: Logger
+        do {
+            reader = try ConfigurationReader()
+            common = try ServiceConfiguration(reader, serviceName: name, defaultPort: defaultPort)
+            LoggingSystem.bootstrap { label in
+                ServiceLogHandler(label: label, level: common.logLevel, format: common.logFormat)
+            }
+            logger = Logger(label: name)
+            let metrics = ServiceMetrics()
+            metrics.bootstrapGlobal()
+            app = try await build(reader, common, logger, metrics)
+            try reader.rejectUnreadOptions()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("\(name): configuration error: \(error)\n".utf8))
+            exit(configurationErrorStatus)
+        } catch {
+            FileHandle.standardError.write(Data("\(name): cannot start: \(error)\n".utf8))
+            exit(1)
+        }
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            logger.info("Stopped")
+        } catch {
+            logger.critical("Stopped on an error", metadata: ["error": "\(error)"])
+            exit(1)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Hummingbird
+import NIOCore
+
+/// What every service's request context carries: the request id and the peer address, with the
+/// contract's JSON coders and a body limit.
+///
+/// A service declares its own context type conforming to this protocol (adding, for instance, the
+/// authenticated caller), and ServiceKit's middlewares work with any of them.
+public protocol ServiceRequestContext: RequestContext
+where Decoder == ContractRequestDecoder, Encoder == ContractResponseEncoder {
+    /// The request id (`X-Request-ID`), set by `RequestIDMiddleware`; empty before it runs.
+    var requestID: String { get set }
+    /// The address of the TCP peer, when known.
+    var peerAddress: SocketAddress? { get }
+}
+
+extension ServiceRequestContext {
+    public var requestDecoder: ContractRequestDecoder { ContractRequestDecoder() }
+    public var responseEncoder: ContractResponseEncoder { ContractResponseEncoder() }
+    /// Bodies over 1 MiB answer 413 unless a context says otherwise.
+    public var maxUploadSize: Int { 1 << 20 }
+}
+
+/// The plain context for a service that needs nothing more than ServiceKit gives.
+public struct BasicServiceRequestContext: ServiceRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var requestID: String = ""
+    public let peerAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.peerAddress = source.channel.remoteAddress
+    }
+}

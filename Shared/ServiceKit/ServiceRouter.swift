@@ -1,0 +1,44 @@
+import Hummingbird
+
+/// Builds the router every service starts from: ServiceKit's middlewares in their order, then the
+/// operational routes. The service adds its own routes, then calls `addMethodNotAllowedRoutes()`.
+///
+/// Middleware order, outermost first:
+/// 1. `RequestIDMiddleware`: every response, even an error, carries `X-Request-ID`.
+/// 2. `RequestMetricsMiddleware`: counts every request with the status it was answered with.
+/// 3. `ErrorResponseMiddleware`: every error becomes the contract's body.
+public enum ServiceRouter {
+    public static func make<Context: ServiceRequestContext>(
+        context: Context.Type = Context.self,
+        metrics: ServiceMetrics,
+        readiness: @escaping ReadinessCheck
+    ) -> Router<Context> {
+        let router = Router(context: Context.self)
+        router.add(middleware: RequestIDMiddleware<Context>())
+        router.add(middleware: RequestMetricsMiddleware<Context>(metrics: metrics))
+        router.add(middleware: ErrorResponseMiddleware<Context>())
+        OperationalRoutes<Context>(metrics: metrics, readiness: readiness).add(to: router)
+        return router
+    }
+}
+
+extension Router where Context: ServiceRequestContext {
+    /// The methods a REST route may have; any of them sent to a path that does not take it answers 405.
+    static var restMethods: [HTTPRequest.Method] { [.get, .post, .put, .patch, .delete] }
+
+    /// Makes every known path answer 405 `method_not_allowed`, with `Allow`, for the methods it does
+    /// not take (Hummingbird answers 404 for them). Call once, after the last route is added.
+    public func addMethodNotAllowedRoutes() {
+        let methodsByPath = Dictionary(grouping: routes, by: { $0.path.description })
+        for (_, routes) in methodsByPath {
+            let path = routes[0].path
+            let allowed = Set(routes.map(\.method))
+            let allowHeader = Self.restMethods.filter(allowed.contains).map(\.rawValue).joined(separator: ", ")
+            for method in Self.restMethods where !allowed.contains(method) {
+                on(path, method: method) { _, _ -> Response in
+                    throw AppError(.methodNotAllowed, "Method not allowed", headers: [.allow: allowHeader])
+                }
+            }
+        }
+    }
+}
