@@ -1,0 +1,82 @@
+import Testing
+
+@testable import ServiceKit
+
+@Suite struct ConfigurationReaderTests {
+    func reader(_ environment: [String: String] = [:], _ arguments: [String] = []) throws -> ConfigurationReader {
+        try ConfigurationReader(environment: environment, arguments: arguments)
+    }
+
+    @Test func defaultsWorkOnALaptop() throws {
+        let common = try ServiceConfiguration(reader(), serviceName: "blog-service", defaultPort: 8082)
+        #expect(common.host == "127.0.0.1")
+        #expect(common.port == 8082)
+        #expect(common.database == .sqlite(path: ".data/blog-service.sqlite"))
+        #expect(common.logLevel == .info)
+        #expect(common.logFormat == .text)
+        #expect(common.trustedProxies.networks.isEmpty)
+    }
+
+    @Test func aPortThatIsNotANumberNamesPORT() throws {
+        #expect(throws: ConfigurationError(variable: "PORT", problem: "'abc' is not a whole number")) {
+            try ServiceConfiguration(reader(["PORT": "abc"]), serviceName: "x", defaultPort: 1)
+        }
+        #expect(throws: ConfigurationError(variable: "PORT", problem: "70000 is outside 0…65535")) {
+            try ServiceConfiguration(reader(["PORT": "70000"]), serviceName: "x", defaultPort: 1)
+        }
+    }
+
+    @Test func optionsOverrideTheEnvironment() throws {
+        let reader = try reader(["PORT": "1000", "LOG_FORMAT": "text"], ["--port", "2000", "--log-format=json"])
+        let common = try ServiceConfiguration(reader, serviceName: "x", defaultPort: 1)
+        #expect(common.port == 2000)
+        #expect(common.logFormat == .json)
+    }
+
+    @Test func eachBadCommonValueNamesItsVariable() throws {
+        let cases: [(String, String)] = [
+            ("LOG_LEVEL", "loud"), ("LOG_FORMAT", "xml"), ("DATABASE_URL", "mysql://x"), ("TRUSTED_PROXIES", "10.0.0.0/33"),
+        ]
+        for (variable, value) in cases {
+            let error = #expect(throws: ConfigurationError.self) {
+                try ServiceConfiguration(reader([variable: value]), serviceName: "x", defaultPort: 1)
+            }
+            #expect(error?.variable == variable)
+            #expect(error?.description.hasPrefix("\(variable): '\(value)'") == true)
+        }
+    }
+
+    @Test func unreadOptionsAreRejected() throws {
+        let reader = try reader([:], ["--prot", "8080"])
+        _ = try reader.port(default: 1)
+        #expect(throws: ConfigurationError(variable: "--prot", problem: "unknown option")) { try reader.rejectUnreadOptions() }
+    }
+
+    @Test func malformedArgumentsAreRejected() {
+        #expect(throws: ConfigurationError.self) { try reader([:], ["8080"]) }
+        #expect(throws: ConfigurationError.self) { try reader([:], ["--port"]) }
+    }
+
+    @Test(arguments: [
+        ("900", Duration.seconds(900)), ("30s", .seconds(30)), ("15m", .seconds(900)), ("12h", .seconds(43_200)),
+        ("7d", .seconds(604_800)), ("500ms", .milliseconds(500)), ("1.5s", .milliseconds(1500)),
+    ])
+    func durations(text: String, expected: Duration) throws {
+        #expect(try reader(["TTL": text]).duration("TTL", default: .zero) == expected)
+    }
+
+    @Test func aBadDurationNamesItsVariable() throws {
+        #expect(throws: ConfigurationError.self) { try reader(["ACCESS_TOKEN_TTL": "soon"]).duration("ACCESS_TOKEN_TTL", default: .zero) }
+        #expect(throws: ConfigurationError.self) { try reader(["ACCESS_TOKEN_TTL": "-5"]).duration("ACCESS_TOKEN_TTL", default: .zero) }
+    }
+
+    @Test func urlsMustBeHTTP() throws {
+        #expect(try reader(["AUTH_JWKS_URL": "http://127.0.0.1:8081/.well-known/jwks.json"]).url("AUTH_JWKS_URL", default: "").port == 8081)
+        #expect(throws: ConfigurationError.self) { try reader(["AUTH_JWKS_URL": "ftp://x"]).url("AUTH_JWKS_URL", default: "") }
+    }
+
+    @Test func postgresPasswordsAreHiddenInDescriptions() {
+        let url = DatabaseURL("postgres://saas:secret@db:5432/saas")
+        #expect(url?.description == "postgres://saas:***@db:5432/saas")
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import ServiceKit
+
+/// Every error path answers with the contract's body and status, carrying the request id.
+@Suite struct ErrorResponseTests {
+    struct NewItem: Decodable {
+        enum Kind: String, Decodable { case small, large }
+        let name: String
+        let count: Int
+        let kind: Kind
+    }
+
+    struct Item: Encodable {
+        let name: String
+        let createdAt: Date
+    }
+
+    struct SecretFailure: Error, CustomStringConvertible {
+        var description: String { "password=hunter2 table users" }
+    }
+
+    static func makeApp(ready: Bool = true) -> some ApplicationProtocol {
+        let router = ServiceRouter.make(
+            context: BasicServiceRequestContext.self, metrics: ServiceMetrics(),
+            readiness: { if !ready { throw SecretFailure() } })
+        router.post("/items") { request, context in
+            let item = try await request.decode(as: NewItem.self, context: context)
+            return try Response.json(Item(name: item.name, createdAt: Date(timeIntervalSince1970: 1_795_000_000.123)), status: .created)
+        }
+        router.get("/items/:id") { _, context -> Response in
+            throw AppError.notFound("Item \(context.parameters.get("id") ?? "") not found")
+        }
+        router.get("/boom") { _, _ -> Response in throw SecretFailure() }
+        router.addMethodNotAllowedRoutes()
+        return Application(router: router)
+    }
+
+    static func errorBody(_ response: TestResponse) throws -> ErrorBody {
+        try ContractJSON.makeDecoder().decode(ErrorBody.self, from: response.body)
+    }
+
+    /// Sends one request and checks the error it answers: status, code, request id in header and body.
+    static func expectError(
+        _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: String? = nil,
+        status: HTTPResponse.Status, code: AppError.Code, app: some ApplicationProtocol = makeApp()
+    ) async throws -> ErrorBody {
+        let response = try await app.test(.router) { client in
+            try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        }
+        #expect(response.status == status)
+        #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+        let error = try errorBody(response)
+        #expect(error.error.code == code)
+        let requestID = try #require(response.headers[.requestID])
+        #expect(error.error.requestId == requestID)
+        return error
+    }
+
+    static let json: HTTPFields = [.contentType: "application/json"]
+
+    @Test func aValidBodyDecodesAndEncodesInTheContractsJSON() async throws {
+        try await Self.makeApp().test(.router) { client in
+            try await client.execute(uri: "/items", method: .post, headers: Self.json, body: ByteBuffer(string: #"{"name":"a","count":1,"kind":"small"}"#)) {
+                #expect($0.status == .created)
+                #expect(String(buffer: $0.body) == #"{"created_at":"2026-11-18T11:06:40.123Z","name":"a"}"#)
+            }
+        }
+    }
+
+    @Test func malformedJSONIsABadRequest() async throws {
+        let error = try await Self.expectError(.post, "/items", headers: Self.json, body: "{not json", status: .badRequest, code: .badRequest)
+        #expect(error.error.details == nil)
+    }
+
+    @Test func aWrongTypeNamesTheField() async throws {
+        let error = try await Self.expectError(
+            .post, "/items", headers: Self.json, body: #"{"name":"a","count":"many","kind":"small"}"#, status: .badRequest, code: .validationFailed)
+        #expect(error.error.details == [FieldError(field: "count", message: "must be an integer")])
+    }
+
+    @Test func aMissingFieldNamesTheField() async throws {
+        let error = try await Self.expectError(
+            .post, "/items", headers: Self.json, body: #"{"count":1,"kind":"small"}"#, status: .badRequest, code: .validationFailed)
+        #expect(error.error.details == [FieldError(field: "name", message: "is required")])
+    }
+
+    @Test func anUnknownEnumValueNamesTheField() async throws {
+        let error = try await Self.expectError(
+            .post, "/items", headers: Self.json, body: #"{"name":"a","count":1,"kind":"huge"}"#, status: .badRequest, code: .validationFailed)
+        #expect(error.error.details?.map(\.field) == ["kind"])
+    }
+
+    @Test func aBodyThatIsNotAnObjectIsABadRequest() async throws {
+        _ = try await Self.expectError(.post, "/items", headers: Self.json, body: "[1,2]", status: .badRequest, code: .badRequest)
+    }
+
+    @Test func aWrongContentTypeIs415() async throws {
+        _ = try await Self.expectError(
+            .post, "/items", headers: [.contentType: "text/plain"], body: "name=a", status: .unsupportedMediaType, code: .unsupportedMediaType)
+        _ = try await Self.expectError(.post, "/items", body: "{}", status: .unsupportedMediaType, code: .unsupportedMediaType)
+    }
+
+    @Test func aBodyOverOneMebibyteIs413() async throws {
+        let big = #"{"name":""# + String(repeating: "x", count: 1 << 20) + #"","count":1,"kind":"small"}"#
+        _ = try await Self.expectError(.post, "/items", headers: Self.json, body: big, status: .contentTooLarge, code: .payloadTooLarge)
+    }
+
+    @Test func anUnknownRouteIs404() async throws {
+        _ = try await Self.expectError(.get, "/nothing/here", status: .notFound, code: .notFound)
+    }
+
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        try await Self.makeApp().test(.router) { client in
+            try await client.execute(uri: "/items", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+                #expect((try? Self.errorBody(response))?.error.code == .methodNotAllowed)
+            }
+            try await client.execute(uri: "/items/42", method: .put) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+            }
+        }
+    }
+
+    @Test func anAppErrorKeepsItsMessage() async throws {
+        let error = try await Self.expectError(.get, "/items/42", status: .notFound, code: .notFound)
+        #expect(error.error.message == "Item 42 not found")
+    }
+
+    @Test func anUnexpectedErrorIs500AndRevealsNothing() async throws {
+        let error = try await Self.expectError(.get, "/boom", status: .internalServerError, code: .internal)
+        #expect(error.error.message == "Internal server error")
+    }
+
+    @Test func readinessFailureIs503() async throws {
+        let error = try await Self.expectError(.get, "/readyz", status: .serviceUnavailable, code: .unavailable, app: Self.makeApp(ready: false))
+        #expect(!error.error.message.contains("hunter2"))
+    }
+
+    @Test func healthAndReadinessAnswerWhenAllIsWell() async throws {
+        try await Self.makeApp().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) {
+                #expect($0.status == .ok)
+                #expect(String(buffer: $0.body) == #"{"status":"ok"}"#)
+            }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func rateLimitedAndUnavailableErrorsCarryRetryAfter() {
+        #expect(AppError.rateLimited(retryAfterSeconds: 0).headers[.retryAfter] == "1")
+        #expect(AppError.unavailable(retryAfterSeconds: 7).headers[.retryAfter] == "7")
+        let response = ErrorResponseMiddleware<BasicServiceRequestContext>.response(for: .rateLimited(retryAfterSeconds: 3), requestID: "r1")
+        #expect(response.status == .tooManyRequests)
+        #expect(response.headers[.retryAfter] == "3")
+    }
+}
+
+@Suite struct RequestIDTests {
+    static func requestID(sending value: String?) async throws -> (header: String?, body: String?) {
+        let response = try await ErrorResponseTests.makeApp().test(.router) { client in
+            let headers: HTTPFields = value.map { [.requestID: $0] } ?? [:]
+            return try await client.execute(uri: "/missing", method: .get, headers: headers)
+        }
+        return (response.headers[.requestID], try ErrorResponseTests.errorBody(response).error.requestId)
+    }
+
+    @Test func aSaneRequestIDIsEchoed() async throws {
+        let (header, body) = try await Self.requestID(sending: "trace-4f2a_9")
+        #expect(header == "trace-4f2a_9")
+        #expect(body == "trace-4f2a_9")
+    }
+
+    @Test(arguments: [String(repeating: "a", count: 129), "has space", "tab\there", "ünïcode", ""])
+    func anInsaneRequestIDIsReplaced(value: String) async throws {
+        let (header, body) = try await Self.requestID(sending: value)
+        let generated = try #require(header)
+        #expect(generated != value)
+        #expect(UUID(uuidString: generated) != nil)
+        #expect(body == generated)
+    }
+
+    @Test func aMissingRequestIDIsGeneratedFreshEachTime() async throws {
+        let first = try await Self.requestID(sending: nil).header
+        let second = try await Self.requestID(sending: nil).header
+        #expect(first != nil && first != second)
+    }
+
+    @Test func theLongestSaneIDIsKept() {
+        let longest = String(repeating: "z", count: 128)
+        #expect(RequestIDMiddleware<BasicServiceRequestContext>.sanitized(longest) == longest)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import ServiceKit
+
+@Suite struct ServiceLogHandlerTests {
+    @Test func jsonLinesAreOneObjectEachWithMetadata() throws {
+        let sink = LogSink.capturing()
+        var logger = Logger.service("blog-service", level: .debug, format: .json, sink: sink)
+        logger[metadataKey: "request_id"] = "r-1"
+        logger.info("Created \"post\"\nline two", metadata: ["post_id": "p-9"])
+        logger.trace("not shown")
+        let lines = sink.lines
+        #expect(lines.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: String])
+        #expect(object["level"] == "info")
+        #expect(object["logger"] == "blog-service")
+        #expect(object["msg"] == "Created \"post\"\nline two")
+        #expect(object["request_id"] == "r-1")
+        #expect(object["post_id"] == "p-9")
+        #expect(object["ts"].flatMap(Timestamp.parse) != nil)
+        #expect(lines[0].hasSuffix("}\n"))
+    }
+
+    @Test func textLinesAreReadable() {
+        let sink = LogSink.capturing()
+        let logger = Logger.service("auth-service", level: .info, format: .text, sink: sink)
+        logger.warning("Slow", metadata: ["ms": "12"])
+        let line = sink.lines.first ?? ""
+        #expect(line.contains(" warning auth-service: Slow ms=12"))
+    }
+
+    @Test func controlCharactersAreEscaped() {
+        #expect(ServiceLogHandler.jsonString("a\u{1}b") == #""a\u0001b""#)
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test func timestampsAreUTCWithMilliseconds() {
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 1_795_000_000.123)) == "2026-11-18T11:06:40.123Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
+    }
+
+    @Test func parsingAcceptsWithAndWithoutFraction() throws {
+        let date = try #require(Timestamp.parse("2026-11-22T10:04:05.123Z"))
+        #expect(Timestamp.format(date) == "2026-11-22T10:04:05.123Z")
+        #expect(Timestamp.parse("2026-11-22T10:04:05Z") != nil)
+        #expect(Timestamp.parse("yesterday") == nil)
+    }
+}
