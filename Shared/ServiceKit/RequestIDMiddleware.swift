@@ -9,7 +9,7 @@ public struct RequestIDMiddleware<Context: ServiceRequestContext>: RouterMiddlew
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let id = request.headers[.requestID].flatMap(Self.sanitized) ?? UUID().uuidString.lowercased()
+        let id = request.headers[.requestID].flatMap(Self.sanitized) ?? UUID().lowercasedString
         var context = context
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import ServiceKit
 
 /// A P-256 private key with its `kid`: what signs access tokens.
 public struct SigningKey: Sendable {
@@ -13,7 +14,7 @@ public struct SigningKey: Sendable {
     }
 
     /// A new random key with a random `kid`.
-    public static func generate(keyID: String = UUID().uuidString.lowercased()) -> SigningKey {
+    public static func generate(keyID: String = UUID().lowercasedString) -> SigningKey {
         SigningKey(keyID: keyID, privateKey: P256.Signing.PrivateKey())
     }
 

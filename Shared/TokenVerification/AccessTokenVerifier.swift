@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import ServiceKit
 
 /// What a verifier expects of a token.
 public struct TokenVerifierSettings: Sendable {
@@ -50,7 +51,7 @@ public final class AccessTokenVerifier: Sendable {
     public func verify(_ token: String) async throws(TokenRejection) -> AuthenticatedUser {
         let now = Int(self.now().timeIntervalSince1970)
         if let user = cache.user(for: token, now: now) {
-            try checkRevocation(subject: user.userID.uuidString.lowercased(), issuedAt: user.issuedAt)
+            try checkRevocation(subject: user.userID.lowercasedString, issuedAt: user.issuedAt)
             return user
         }
         let header = try Self.header(of: token)

@@ -28,15 +28,17 @@ public struct BearerAuthenticator<Context: AuthenticatedRequestContext>: RouterM
         guard let token = Self.bearerToken(request.headers[.authorization]) else {
             throw Self.missingCredentials
         }
-        var context = context
+        let user: AuthenticatedUser
         do {
-            context.identity = try await verifier.verify(token)
+            user = try await verifier.verify(token)
         } catch {
             context.logger.info("Access token refused", metadata: ["reason": "\(error)"])
             throw Self.invalidToken
         }
-        context.logger[metadataKey: "user_id"] = .string(context.identity!.userID.uuidString.lowercased())
-        context.logger[metadataKey: "tenant_id"] = .string(context.identity!.tenantID.uuidString.lowercased())
+        var context = context
+        context.identity = user
+        context.logger[metadataKey: "user_id"] = .string(user.userID.lowercasedString)
+        context.logger[metadataKey: "tenant_id"] = .string(user.tenantID.lowercasedString)
         return try await next(request, context)
     }
 
