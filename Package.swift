@@ -120,6 +120,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ServiceExecutableTests",
+            dependencies: [
+                "auth-service", "blog-service", "observ-collector",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AuthServiceTests",
             dependencies: ["AuthService", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings

@@ -1,0 +1,97 @@
+import Foundation
+import Synchronization
+
+/// One of the built service executables, run as a child process with its output captured.
+final class ServiceProcess: Sendable {
+    let name: String
+    private let process: Process
+    private let state = State()
+
+    /// What the process's handlers record, shared with them.
+    private final class State: Sendable {
+        let output = Mutex("")
+        /// The exit status once known, and who waits for it before that.
+        let exit = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+
+        func exited(_ status: Int32) {
+            let waiters = exit.withLock { exit in
+                exit.status = status
+                defer { exit.waiters = [] }
+                return exit.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: status) }
+        }
+    }
+
+    /// The executables are built next to the test binary.
+    static func executable(_ name: String) throws -> URL {
+        let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let url = directory.appending(path: name)
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw NotBuilt(path: url.path)
+        }
+        return url
+    }
+
+    struct NotBuilt: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "no executable at \(path); run `swift build` first" }
+    }
+
+    init(_ name: String, environment: [String: String], arguments: [String] = []) throws {
+        self.name = name
+        process = Process()
+        process.executableURL = try Self.executable(name)
+        process.arguments = arguments
+        process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [state] handle in
+            let data = handle.availableData
+            state.output.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        process.terminationHandler = { [state] process in
+            state.exited(process.terminationStatus)
+        }
+        try process.run()
+    }
+
+    var capturedOutput: String { state.output.withLock { $0 } }
+
+    /// Waits until the process exits and returns its status.
+    func waitForExit() async -> Int32 {
+        let status = await withCheckedContinuation { continuation in
+            let known = state.exit.withLock { exit in
+                if exit.status == nil { exit.waiters.append(continuation) }
+                return exit.status
+            }
+            if let known { continuation.resume(returning: known) }
+        }
+        // Let the pipe's last bytes arrive.
+        try? await Task.sleep(for: .milliseconds(50))
+        return status
+    }
+
+    /// The port from the log line `Server started and listening on 127.0.0.1:PORT`.
+    func listeningPort(within seconds: Double = 30) async throws -> Int {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let range = capturedOutput.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                return Int(capturedOutput[range].split(separator: ":").last!)!
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw NotListening(output: capturedOutput)
+    }
+
+    struct NotListening: Error, CustomStringConvertible {
+        let output: String
+        var description: String { "the service did not say where it listens; its output:\n\(output)" }
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+}

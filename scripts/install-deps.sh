@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages the build, the tests and `make run` need, when they are missing.
+# Called by the Makefile; safe to run again.
+set -euo pipefail
+
+# Debian packages: curl for the README's commands and `make run`'s readiness wait.
+packages=(curl)
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "install-deps: no Swift toolchain on PATH (Swift 6.1 or newer is needed)" >&2
+    exit 1
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "install-deps: installing ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+fi
