@@ -43,8 +43,12 @@ extension AppError {
             self = error
         case let error as DecodingError:
             self.init(decoding: error)
+        case let error as HTTPError:
+            self.init(status: error.status, message: error.body)
+            // Keep what Hummingbird meant to send, such as `Allow` or `Retry-After`.
+            headers = error.headers
         case let error as any HTTPResponseError:
-            self.init(status: error.status, message: (error as? HTTPError)?.body)
+            self.init(status: error.status, message: nil)
         default:
             self = AppError(.internal, "Internal server error")
         }

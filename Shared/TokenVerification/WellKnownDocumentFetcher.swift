@@ -18,7 +18,7 @@ struct WellKnownDocumentFetcher: Sendable {
     func fetch() async throws -> Data {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.headers.add(name: "Accept", value: "application/json")
-        let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        let response = try await httpClient.execute(request, timeout: TimeAmount(timeout))
         let body = try await response.body.collect(upTo: Self.maximumSize)
         guard response.status == .ok else { throw UnexpectedStatus(status: response.status.code) }
         return Data(buffer: body)

@@ -35,6 +35,7 @@ import Testing
             throw AppError.notFound("Item \(context.parameters.get("id") ?? "") not found")
         }
         router.get("/boom") { _, _ -> Response in throw SecretFailure() }
+        router.get("/busy") { _, _ -> Response in throw HTTPError(.tooManyRequests, headers: [.retryAfter: "9"]) }
         router.addMethodNotAllowedRoutes()
         return Application(router: router)
     }
@@ -130,6 +131,13 @@ import Testing
     @Test func anAppErrorKeepsItsMessage() async throws {
         let error = try await Self.expectError(.get, "/items/42", status: .notFound, code: .notFound)
         #expect(error.error.message == "Item 42 not found")
+    }
+
+    @Test func aHummingbirdErrorKeepsItsHeaders() async throws {
+        let response = try await Self.makeApp().test(.router) { try await $0.execute(uri: "/busy", method: .get) }
+        #expect(response.status == .tooManyRequests)
+        #expect(response.headers[.retryAfter] == "9")
+        #expect(try Self.errorBody(response).error.code == .rateLimited)
     }
 
     @Test func anUnexpectedErrorIs500AndRevealsNothing() async throws {
