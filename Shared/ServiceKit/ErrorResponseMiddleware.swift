@@ -25,13 +25,9 @@ public struct ErrorResponseMiddleware<Context: ServiceRequestContext>: RouterMid
 
     /// The response for an error, in the contract's shape.
     public static func response(for error: AppError, requestID: String) -> Response {
-        var headers = error.headers
-        if error.code == .authenticationFailed, headers[.wwwAuthenticate] == nil {
-            headers[.wwwAuthenticate] = "Bearer"
-        }
         let body = ErrorBody(error, requestID: requestID.isEmpty ? nil : requestID)
         // Encoding these few strings cannot fail; the fallback keeps the status in any case.
-        return (try? Response.json(body, status: error.status, headers: headers)) ?? Response(status: error.status, headers: headers)
+        return (try? Response.json(body, status: error.status, headers: error.headers)) ?? Response(status: error.status, headers: error.headers)
     }
 }
 

@@ -78,7 +78,8 @@ public final class RevocationPoller: RevocationChecker, Service {
         var fetched: [String: Int]?
         do {
             let document = try JSONDecoder().decode(RevocationDocument.self, from: try await fetcher.fetch())
-            fetched = Dictionary(document.revoked.map { ($0.sub, $0.notBefore) }, uniquingKeysWith: max)
+            // Subjects are user ids; compare them in the contract's lower-case form, as the verifier does.
+            fetched = Dictionary(document.revoked.map { ($0.sub.lowercased(), $0.notBefore) }, uniquingKeysWith: max)
         } catch {
             logger.warning("Cannot fetch the revocation list; keeping the last one", metadata: ["url": "\(settings.url)", "error": "\(error)"])
         }

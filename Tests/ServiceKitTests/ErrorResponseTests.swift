@@ -204,3 +204,29 @@ import Testing
         #expect(RequestIDMiddleware<BasicServiceRequestContext>.sanitized(longest) == longest)
     }
 }
+
+@Suite struct RequestLoggingTests {
+    @Test func everyLogLineOfARequestCarriesItsRequestID() async throws {
+        let sink = LogSink.capturing()
+        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: ServiceMetrics(), readiness: {})
+        router.get("/work") { _, context -> Response in
+            context.logger.info("Doing the work")
+            throw ErrorResponseTests.SecretFailure()
+        }
+        let app = Application(router: router, logger: .service("test", level: .info, format: .json, sink: sink))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/work", method: .get, headers: [.requestID: "req-77"]) { #expect($0.status == .internalServerError) }
+        }
+        let lines = sink.lines.filter { $0.contains("Doing the work") || $0.contains("Unhandled error") }
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.contains(#""request_id":"req-77""#) })
+    }
+
+    @Test func onlyTheAuthenticatorDecidesWWWAuthenticate() {
+        // A login failure is a 401 too, but it is no Bearer challenge.
+        let response = ErrorResponseMiddleware<BasicServiceRequestContext>.response(
+            for: AppError(.authenticationFailed, "Invalid credentials"), requestID: "r")
+        #expect(response.status == .unauthorized)
+        #expect(response.headers[.wwwAuthenticate] == nil)
+    }
+}

@@ -140,3 +140,17 @@ import Testing
         #expect(poller.notBefore(subject: subject) == 42)
     }
 }
+
+extension RevocationPollerTests {
+    @Test func subjectsAreComparedInLowerCase() async throws {
+        let server = FakeAuthServer(keys: [fixture.key])
+        server.revoked.withLock { $0 = [.init(sub: fixture.userID.uuidString, notBefore: TokenFixture.now + 1)] }
+        let poller = try await server.whileRunning { base in
+            let poller = RevocationPoller(settings: .init(url: base.revocations, timeout: .milliseconds(500)), logger: quietLogger)
+            await poller.poll()
+            return poller
+        }
+        let verifier = try await fixture.verifier(revocations: poller)
+        await #expect(throws: TokenRejection.revoked) { try await verifier.verify(try await fixture.sign()) }
+    }
+}
