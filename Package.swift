@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -58,12 +60,34 @@ let package = Package(
             path: "Shared/TokenVerification",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "DatabaseKit",
+            dependencies: [
+                "ServiceKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/DatabaseKit",
+            swiftSettings: swiftSettings
+        ),
+        /// Debian's libargon2 (libargon2-dev, installed by scripts/install-deps.sh): Argon2id password hashes.
+        .systemLibrary(
+            name: "CArgon2",
+            path: "Services/AuthService/CArgon2",
+            pkgConfig: "libargon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
 
         // MARK: Services (a library each, plus a thin executable)
 
         .target(
             name: "AuthService",
-            dependencies: ["ServiceKit", "TokenVerification"],
+            dependencies: [
+                "ServiceKit", "TokenVerification", "DatabaseKit", "CArgon2",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Services/AuthService/App",
             swiftSettings: swiftSettings
         ),
@@ -129,7 +153,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AuthServiceTests",
-            dependencies: ["AuthService", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "AuthService", "TokenVerification", "ServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import Hummingbird
 
 /// Decodes request bodies as the contract's JSON: the body must say it is JSON (else 415), fit in
 /// the context's `maxUploadSize` (else 413) and decode (else 400 with the failing field in `details`).
+/// A `ClosedRequestBody` is also refused (400) when it carries a field it does not declare.
 public struct ContractRequestDecoder: RequestDecoder {
     public init() {}
 
@@ -11,8 +12,15 @@ public struct ContractRequestDecoder: RequestDecoder {
             throw AppError(.unsupportedMediaType, "Content-Type must be application/json")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let decoder = ContractJSON.makeDecoder()
         do {
-            return try ContractJSON.makeDecoder().decode(T.self, from: buffer)
+            if let closed = T.self as? any ClosedRequestBody.Type {
+                let unknown = closed.unknownFields(among: try decoder.decode(JSONObjectKeys.self, from: buffer).keys)
+                if !unknown.isEmpty {
+                    throw AppError.validationFailed(unknown.map { FieldError(field: $0, message: "is not a known field") })
+                }
+            }
+            return try decoder.decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw AppError(decoding: error)
         }

@@ -1,16 +1,20 @@
+import Foundation
 import Hummingbird
 
 /// Says whether a service can do its work (its database answers); throws when it cannot.
 public typealias ReadinessCheck = @Sendable () async throws -> Void
 
-/// A service's health, readiness and metrics routes: `GET /healthz`, `GET /readyz`, `GET /metrics`.
+/// A service's health, readiness, metrics and API description routes: `GET /healthz`, `GET /readyz`,
+/// `GET /metrics` and, when the service has one, `GET /openapi.json`.
 public struct OperationalRoutes<Context: ServiceRequestContext>: Sendable {
     let metrics: ServiceMetrics
     let readiness: ReadinessCheck
+    let openAPIDocument: Data?
 
-    public init(metrics: ServiceMetrics, readiness: @escaping ReadinessCheck) {
+    public init(metrics: ServiceMetrics, readiness: @escaping ReadinessCheck, openAPIDocument: Data? = nil) {
         self.metrics = metrics
         self.readiness = readiness
+        self.openAPIDocument = openAPIDocument
     }
 
     struct Status: Encodable {
@@ -37,6 +41,12 @@ public struct OperationalRoutes<Context: ServiceRequestContext>: Sendable {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text))
             )
+        }
+        if let openAPIDocument {
+            let body = ByteBuffer(bytes: openAPIDocument)
+            router.get("/openapi.json") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -31,4 +32,16 @@ public struct BasicServiceRequestContext: ServiceRequestContext {
         self.coreContext = .init(source: source)
         self.peerAddress = source.channel.remoteAddress
     }
+}
+
+extension ServiceRequestContext {
+    /// The client address of `request` (see `TrustedProxies.clientAddress`); nil when the peer is unknown,
+    /// as in router tests.
+    public func clientAddress(of request: Request, trustedProxies: TrustedProxies) -> String? {
+        trustedProxies.clientAddress(peer: peerAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor])
+    }
+}
+
+extension HTTPField.Name {
+    public static var xForwardedFor: Self { .init("X-Forwarded-For")! }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Builds the router every service starts from: ServiceKit's middlewares in their order, then the
@@ -11,13 +12,14 @@ public enum ServiceRouter {
     public static func make<Context: ServiceRequestContext>(
         context: Context.Type = Context.self,
         metrics: ServiceMetrics,
-        readiness: @escaping ReadinessCheck
+        readiness: @escaping ReadinessCheck,
+        openAPIDocument: Data? = nil
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware<Context>())
         router.add(middleware: RequestMetricsMiddleware<Context>(metrics: metrics))
         router.add(middleware: ErrorResponseMiddleware<Context>())
-        OperationalRoutes<Context>(metrics: metrics, readiness: readiness).add(to: router)
+        OperationalRoutes<Context>(metrics: metrics, readiness: readiness, openAPIDocument: openAPIDocument).add(to: router)
         return router
     }
 }

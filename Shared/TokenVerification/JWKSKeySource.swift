@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import ServiceKit
 import ServiceLifecycle
 import Synchronization
 
@@ -86,7 +87,7 @@ public final class JWKSKeySource: VerificationKeySource, Service {
         await refresh()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await gracefulShutdown(sleepingFor: settings.refreshInterval)
+                try await sleepUnlessShuttingDown(for: settings.refreshInterval)
             } catch {
                 return
             }
@@ -114,12 +115,5 @@ public final class JWKSKeySource: VerificationKeySource, Service {
             if let fetched { state.keySet = fetched }
             state.fetchInFlight = nil
         }
-    }
-}
-
-/// Sleeps for `duration`, or throws when the service is told to shut down gracefully (or cancelled).
-func gracefulShutdown(sleepingFor duration: Duration) async throws {
-    try await cancelWhenGracefulShutdown {
-        try await Task.sleep(for: duration)
     }
 }

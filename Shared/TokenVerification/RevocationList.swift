@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import ServiceKit
 import ServiceLifecycle
 import Synchronization
 
@@ -90,13 +91,6 @@ public final class RevocationPoller: RevocationChecker, Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            await poll()
-            do {
-                try await gracefulShutdown(sleepingFor: settings.interval)
-            } catch {
-                return
-            }
-        }
+        await repeatUntilShutdown(every: settings.interval) { await poll() }
     }
 }

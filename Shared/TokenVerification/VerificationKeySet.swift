@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceKit
 import JWTKit
 
 /// An immutable set of ES256 public keys, by `kid`, that tokens are verified against.

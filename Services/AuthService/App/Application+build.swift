@@ -1,18 +1,85 @@
+import DatabaseKit
+import Foundation
+import GRDB
 import Hummingbird
 import Logging
 import ServiceKit
+import TokenVerification
 
-/// Builds the auth-service: its router, its background services and the HTTP server, ready to run.
+/// Builds the auth-service: storage, keys, services, routes and background work, ready to run.
+///
+/// `now` is the clock of every rule that involves time (token lifetimes, rotation grace, rate limits);
+/// tests move it.
 public func buildApplication(
     configuration: AuthServiceConfiguration,
     logger: Logger = Logger(label: AuthServiceConfiguration.serviceName),
-    metrics: ServiceMetrics = ServiceMetrics()
+    metrics: ServiceMetrics = ServiceMetrics(),
+    now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: {})
+    let database = try openDatabase(configuration.service.database)
+    let tenants = SQLiteTenantRepository(database: database)
+    let users = SQLiteUserRepository(database: database)
+    let refreshTokens = SQLiteRefreshTokenRepository(database: database)
+    let revocations = SQLiteRevocationRepository(database: database)
+
+    let horizon = configuration.accessTokenHorizonSeconds
+    let keyRing = try await SigningKeyFile(path: configuration.signingKeyFile).loadOrCreate(now: now(), retention: horizon, logger: logger)
+    let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
+    try await revocationCache.reload()
+    let cutOffs = SessionCutOffs(repository: revocations, cache: revocationCache, now: now)
+    let passwords = PasswordHasher(parameters: configuration.passwordHashing)
+    let attempts = RateLimiter(perMinute: configuration.loginRateLimit, now: now)
+    let accessTokens = AccessTokenIssuer(
+        signer: keyRing.signer, issuer: configuration.issuer, audience: configuration.audience,
+        lifetimeSeconds: configuration.accessTokenSeconds, revocations: revocationCache)
+
+    let sessions = SessionService(
+        tenants: tenants, users: users, refreshTokens: refreshTokens, cutOffs: cutOffs, passwords: passwords,
+        accessTokens: accessTokens, attempts: attempts, refreshTokenTTL: configuration.refreshTokenTTL,
+        reuseGrace: configuration.refreshReuseGrace, dummyPasswordHash: try await passwords.hash(RefreshTokenSecret.generate()),
+        now: now)
+    let userService = UserService(tenants: tenants, users: users, passwords: passwords, cutOffs: cutOffs, now: now)
+    let tenantService = TenantService(tenants: tenants, passwords: passwords, attempts: attempts, now: now)
+
+    // The service checks its own tokens as every other service does, but with its keys at hand.
+    let verifier = AccessTokenVerifier(
+        settings: TokenVerifierSettings(issuer: configuration.issuer, audience: configuration.audience, leewaySeconds: configuration.leewaySeconds),
+        keys: StaticKeySource(keyRing.verificationKeys), revocations: revocationCache, now: now)
+    let authenticator = BearerAuthenticator<TenantRequestContext>(verifier: verifier)
+
+    let router = ServiceRouter.make(
+        context: TenantRequestContext.self, metrics: metrics,
+        readiness: { try await SQLiteDatabase.ping(database) },
+        openAPIDocument: Data(AuthOpenAPIDocument.json.utf8))
+    let proxies = configuration.service.trustedProxies
+    let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
+    tenantController.addPublicRoutes(to: router.group("/v1/tenants"))
+    tenantController.addAuthenticatedRoutes(to: router.group("/v1/tenants").add(middleware: authenticator))
+    let sessionController = SessionController(sessions: sessions, users: userService, trustedProxies: proxies)
+    sessionController.addPublicRoutes(to: router.group("/v1/auth"))
+    sessionController.addAuthenticatedRoutes(to: router.group("/v1/auth").add(middleware: authenticator))
+    UserController(service: userService).addRoutes(to: router.group("/v1/users").add(middleware: authenticator))
+    WellKnownController(publicKeys: keyRing.publicKeys, revocations: revocations, horizonSeconds: horizon, now: now).addRoutes(to: router)
     router.addMethodNotAllowedRoutes()
+
+    let housekeeping = AuthHousekeeping(
+        refreshTokens: refreshTokens, revocations: revocations, revocationHorizonSeconds: horizon,
+        interval: .seconds(600), now: now, logger: logger)
+    logger.info("Signing access tokens", metadata: ["kid": "\(keyRing.signer.key.keyID)", "published_keys": "\(keyRing.publicKeys.keys.count)"])
     return Application(
         router: router,
         configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
+        services: [revocationCache, housekeeping],
         logger: logger
     )
+}
+
+/// The database of `DATABASE_URL`, migrated.
+func openDatabase(_ url: DatabaseURL) throws -> DatabasePool {
+    switch url {
+    case .sqlite(let path):
+        return try SQLiteDatabase.open(path: path, migrator: AuthSchema.migrator)
+    case .postgres:
+        throw ConfigurationError(variable: "DATABASE_URL", problem: "PostgreSQL is not supported by this build yet; use sqlite:<path>")
+    }
 }

@@ -6,12 +6,61 @@ public struct AuthServiceConfiguration: Sendable {
     public static let defaultPort = 8081
 
     public var service: ServiceConfiguration
+    /// `JWT_ISSUER`: the `iss` of every access token (default `http://127.0.0.1:8081`).
+    public var issuer: String
+    /// `JWT_AUDIENCE`: the `aud` of every access token (default `saas-api`).
+    public var audience: String
+    /// `JWT_SIGNING_KEY_FILE`: the JWK Set of private signing keys (default `.data/jwt-signing-keys.json`).
+    public var signingKeyFile: String
+    /// `ACCESS_TOKEN_TTL`: access-token lifetime (default 15 minutes).
+    public var accessTokenTTL: Duration
+    /// `REFRESH_TOKEN_TTL`: refresh-token lifetime, renewed by each rotation (default 7 days).
+    public var refreshTokenTTL: Duration
+    /// `REFRESH_REUSE_GRACE`: how long the immediately previous refresh token may be used once more (default 0).
+    public var refreshReuseGrace: Duration
+    /// `LOGIN_RATE_LIMIT`: login and sign-up attempts a minute, per client address and per account (default 10).
+    public var loginRateLimit: Int
+    /// Clock leeway the service's own verifier allows (the contract's 30 s).
+    public var leewaySeconds: Int = 30
+    /// Argon2id cost; OWASP's recommendation unless a test needs cheaper hashes.
+    public var passwordHashing: Argon2Parameters = .recommended
 
-    public init(service: ServiceConfiguration) {
+    public init(
+        service: ServiceConfiguration,
+        issuer: String = "http://127.0.0.1:8081",
+        audience: String = "saas-api",
+        signingKeyFile: String = ".data/jwt-signing-keys.json",
+        accessTokenTTL: Duration = .seconds(15 * 60),
+        refreshTokenTTL: Duration = .seconds(7 * 24 * 3600),
+        refreshReuseGrace: Duration = .zero,
+        loginRateLimit: Int = 10
+    ) {
         self.service = service
+        self.issuer = issuer
+        self.audience = audience
+        self.signingKeyFile = signingKeyFile
+        self.accessTokenTTL = accessTokenTTL
+        self.refreshTokenTTL = refreshTokenTTL
+        self.refreshReuseGrace = refreshReuseGrace
+        self.loginRateLimit = loginRateLimit
     }
 
     public init(_ reader: ConfigurationReader, service: ServiceConfiguration) throws(ConfigurationError) {
-        self.service = service
+        self.init(
+            service: service,
+            issuer: try reader.url("JWT_ISSUER", default: "http://127.0.0.1:8081").absoluteString,
+            audience: reader.string("JWT_AUDIENCE", default: "saas-api"),
+            signingKeyFile: reader.string("JWT_SIGNING_KEY_FILE", default: ".data/jwt-signing-keys.json"),
+            accessTokenTTL: try reader.duration("ACCESS_TOKEN_TTL", default: .seconds(15 * 60), atLeast: .seconds(10)),
+            refreshTokenTTL: try reader.duration("REFRESH_TOKEN_TTL", default: .seconds(7 * 24 * 3600), atLeast: .seconds(60)),
+            refreshReuseGrace: try reader.duration("REFRESH_REUSE_GRACE", default: .zero),
+            loginRateLimit: try reader.int("LOGIN_RATE_LIMIT", default: 10, in: 1...100_000)
+        )
     }
+
+    var accessTokenSeconds: Int { Int(accessTokenTTL.components.seconds) }
+
+    /// How long a revocation entry, or a retired signing key, must stay published: until every token it
+    /// concerns has expired, leeway included.
+    var accessTokenHorizonSeconds: Int { accessTokenSeconds + leewaySeconds }
 }

@@ -1,7 +1,25 @@
 import AuthService
+import Foundation
 import ServiceKit
 
-await ServiceMain.run(name: AuthServiceConfiguration.serviceName, defaultPort: AuthServiceConfiguration.defaultPort) { reader, common, logger, metrics in
+let name = AuthServiceConfiguration.serviceName
+
+if CommandLine.arguments.dropFirst().first == RotateSigningKeyCommand.name {
+    // `auth-service rotate-signing-key [--jwt-signing-key-file path] [--access-token-ttl 15m]`
+    do {
+        let reader = try ConfigurationReader(arguments: Array(CommandLine.arguments.dropFirst(2)))
+        let common = try ServiceConfiguration(reader, serviceName: name, defaultPort: AuthServiceConfiguration.defaultPort)
+        let configuration = try AuthServiceConfiguration(reader, service: common)
+        try reader.rejectUnreadOptions()
+        print(try RotateSigningKeyCommand.run(configuration: configuration))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("\(name) \(RotateSigningKeyCommand.name): \(error)\n".utf8))
+        exit(error is ConfigurationError ? ServiceMain.configurationErrorStatus : 1)
+    }
+}
+
+await ServiceMain.run(name: name, defaultPort: AuthServiceConfiguration.defaultPort) { reader, common, logger, metrics in
     let configuration = try AuthServiceConfiguration(reader, service: common)
     return try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)
 }

@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import ServiceKit
+import TokenVerification
+
+/// Login, refresh-token rotation and logout. Methods log to the request's logger, which carries its request id.
+struct SessionService: Sendable {
+    let tenants: any TenantRepository
+    let users: any UserRepository
+    let refreshTokens: any RefreshTokenRepository
+    let cutOffs: SessionCutOffs
+    let passwords: PasswordHasher
+    let accessTokens: AccessTokenIssuer
+    let attempts: RateLimiter
+    let refreshTokenTTL: Duration
+    let reuseGrace: Duration
+    /// A hash of no one's password, verified when there is no user, so that every failed login costs one hash.
+    let dummyPasswordHash: String
+    let now: @Sendable () -> Date
+
+    static let loginRefused = AppError(.authenticationFailed, "The tenant, email or password is not correct")
+    static let refreshRefused = AppError(.authenticationFailed, "The refresh token is not valid")
+
+    /// Checks the password and starts a session. A wrong password, an unknown email, an unknown tenant
+    /// and an inactive user all answer the same 401 after the same work (one password hash).
+    func login(tenant slug: String, email: String, password: String, clientAddress: String?, logger: Logger) async throws -> TokenResponse {
+        let email = AccountRules.normalizedEmail(email)
+        if let wait = attempts.attempt(["login:address:\(clientAddress ?? "unknown")", "login:account:\(slug.lowercased())/\(email)"]) {
+            logger.notice("Login rate limited", metadata: ["tenant": "\(slug)"])
+            throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many login attempts; try again later")
+        }
+        let tenant = try await tenants.find(slug: slug)
+        let user = if let tenant { try await users.find(email: email, tenantID: tenant.id) } else { User?.none }
+        let matches = try await passwords.verify(password, against: user?.passwordHash ?? dummyPasswordHash)
+        guard let tenant, let user, matches, user.isActive else {
+            let reason = tenant == nil ? "unknown tenant" : user == nil ? "unknown email" : !matches ? "wrong password" : "inactive user"
+            logger.info("Login refused", metadata: ["tenant": "\(slug)", "reason": "\(reason)"])
+            throw Self.loginRefused
+        }
+        if passwords.needsRehash(user.passwordHash) {
+            await rehash(user, password: password, logger: logger)
+        }
+        logger.info("Logged in", metadata: ["user_id": "\(user.id.lowercasedString)", "tenant_id": "\(tenant.id.lowercasedString)"])
+        return try await startSession(for: user, in: tenant)
+    }
+
+    /// Exchanges a refresh token for a new pair. A token that was already exchanged revokes its whole
+    /// family, unless it is the immediately previous one, within `REFRESH_REUSE_GRACE`, used once more.
+    func refresh(_ secret: String, logger: Logger) async throws -> TokenResponse {
+        let now = now()
+        guard let record = try await refreshTokens.find(tokenHash: RefreshTokenSecret.hash(secret)),
+            record.revokedAt == nil, record.expiresAt > now
+        else { throw Self.refreshRefused }
+
+        let replacementSecret = RefreshTokenSecret.generate()
+        let replacement = newRecord(secret: replacementSecret, family: record.familyID, owner: record, at: now)
+
+        if let rotatedAt = record.rotatedAt {
+            let graceStart = now.addingTimeInterval(-reuseGrace.seconds)
+            guard reuseGrace > .zero, rotatedAt >= graceStart,
+                try await refreshTokens.rotateWithinGrace(id: record.id, rotatedSince: graceStart, replacement: replacement)
+            else {
+                try await refreshTokens.revokeFamily(record.familyID, at: now)
+                logger.warning("Refresh token reused; its family is revoked", metadata: [
+                    "user_id": "\(record.userID.lowercasedString)", "family_id": "\(record.familyID.lowercasedString)",
+                ])
+                throw Self.refreshRefused
+            }
+            return try await pair(for: record, refreshSecret: replacementSecret)
+        }
+        guard try await refreshTokens.rotate(id: record.id, at: now, replacement: replacement) else {
+            // Another request exchanged it first: this is a reuse.
+            try await refreshTokens.revokeFamily(record.familyID, at: now)
+            logger.warning("Refresh token reused concurrently; its family is revoked", metadata: ["family_id": "\(record.familyID.lowercasedString)"])
+            throw Self.refreshRefused
+        }
+        return try await pair(for: record, refreshSecret: replacementSecret)
+    }
+
+    /// Ends the session of a refresh token: its whole family is revoked. Unknown tokens are accepted
+    /// silently: logging out twice is not an error.
+    func logout(_ secret: String) async throws {
+        guard let record = try await refreshTokens.find(tokenHash: RefreshTokenSecret.hash(secret)) else { return }
+        try await refreshTokens.revokeFamily(record.familyID, at: now())
+    }
+
+    /// Ends every session of the caller: refresh tokens revoked, access tokens cut off.
+    func logoutEverywhere(_ caller: AuthenticatedUser, logger: Logger) async throws {
+        try await cutOffs.cutOff(userID: caller.userID)
+        logger.info("Logged out everywhere", metadata: ["user_id": "\(caller.userID.lowercasedString)"])
+    }
+
+    // MARK: Parts
+
+    private func startSession(for user: User, in tenant: Tenant) async throws -> TokenResponse {
+        let secret = RefreshTokenSecret.generate()
+        let record = RefreshTokenRecord(
+            id: UUID(), familyID: UUID(), userID: user.id, tenantID: user.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
+            createdAt: now(), expiresAt: now().addingTimeInterval(refreshTokenTTL.seconds), rotatedAt: nil, graceUsed: false, revokedAt: nil)
+        try await refreshTokens.insert(record)
+        return TokenResponse(
+            accessToken: try await accessTokens.issue(for: user, in: tenant, at: now()),
+            refreshToken: secret, expiresIn: accessTokens.lifetimeSeconds)
+    }
+
+    /// The new pair of a rotation of `record`, whose user must still be active.
+    private func pair(for record: RefreshTokenRecord, refreshSecret: String) async throws -> TokenResponse {
+        guard let user = try await users.find(id: record.userID, tenantID: record.tenantID), user.isActive,
+            let tenant = try await tenants.find(id: record.tenantID)
+        else {
+            try await refreshTokens.revokeFamily(record.familyID, at: now())
+            throw Self.refreshRefused
+        }
+        return TokenResponse(
+            accessToken: try await accessTokens.issue(for: user, in: tenant, at: now()),
+            refreshToken: refreshSecret, expiresIn: accessTokens.lifetimeSeconds)
+    }
+
+    /// The successor of `owner` in its family.
+    private func newRecord(secret: String, family: UUID, owner: RefreshTokenRecord, at now: Date) -> RefreshTokenRecord {
+        RefreshTokenRecord(
+            id: UUID(), familyID: family, userID: owner.userID, tenantID: owner.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
+            createdAt: now, expiresAt: now.addingTimeInterval(refreshTokenTTL.seconds),
+            rotatedAt: nil, graceUsed: false, revokedAt: nil)
+    }
+
+    /// Stores the password again with the current parameters; a failure only delays that to the next login.
+    private func rehash(_ user: User, password: String, logger: Logger) async {
+        do {
+            let hash = try await passwords.hash(password)
+            _ = try await users.update(id: user.id, tenantID: user.tenantID, changes: UserChanges(passwordHash: hash), at: now(), cutOffSessionsAt: nil)
+        } catch {
+            logger.warning("Cannot rehash a password", metadata: ["user_id": "\(user.id.lowercasedString)", "error": "\(error)"])
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: TimeInterval {
+        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
+    }
+}

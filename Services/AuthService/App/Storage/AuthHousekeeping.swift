@@ -1,0 +1,34 @@
+import Foundation
+import Logging
+import ServiceKit
+import ServiceLifecycle
+
+/// Deletes what no longer matters, every few minutes: expired refresh tokens and revocations older
+/// than the access-token lifetime.
+struct AuthHousekeeping: Service {
+    let refreshTokens: any RefreshTokenRepository
+    let revocations: any RevocationRepository
+    let revocationHorizonSeconds: Int
+    let interval: Duration
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    func purge() async throws {
+        let now = now()
+        let tokens = try await refreshTokens.deleteExpired(before: now)
+        let cutOffs = try await revocations.deleteOlder(than: Int(now.timeIntervalSince1970) - revocationHorizonSeconds)
+        if tokens + cutOffs > 0 {
+            logger.info("Purged expired records", metadata: ["refresh_tokens": "\(tokens)", "revocations": "\(cutOffs)"])
+        }
+    }
+
+    func run() async throws {
+        await repeatUntilShutdown(every: interval) {
+            do {
+                try await purge()
+            } catch {
+                logger.warning("Purge failed; will try again", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

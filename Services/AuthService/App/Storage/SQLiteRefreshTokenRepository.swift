@@ -1,0 +1,85 @@
+import DatabaseKit
+import Foundation
+import GRDB
+import ServiceKit
+
+/// Refresh tokens in SQLite.
+struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
+    let database: DatabasePool
+
+    func insert(_ token: RefreshTokenRecord) async throws {
+        try await database.write { db in try Self.insert(token, in: db) }
+    }
+
+    func find(tokenHash: Data) async throws -> RefreshTokenRecord? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?", arguments: [tokenHash]).map(Self.record)
+        }
+    }
+
+    func rotate(id: UUID, at date: Date, replacement: RefreshTokenRecord) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ?
+                    WHERE id = ? AND rotated_at IS NULL AND revoked_at IS NULL
+                    """,
+                arguments: [date.millisecondsSince1970, replacement.id.lowercasedString, id.lowercasedString])
+            guard db.changesCount == 1 else { return false }
+            try Self.insert(replacement, in: db)
+            return true
+        }
+    }
+
+    func rotateWithinGrace(id: UUID, rotatedSince: Date, replacement: RefreshTokenRecord) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE refresh_tokens SET grace_used = 1
+                    WHERE id = ? AND grace_used = 0 AND revoked_at IS NULL AND rotated_at >= ?
+                      AND EXISTS (SELECT 1 FROM refresh_tokens AS successor
+                                  WHERE successor.id = refresh_tokens.replaced_by
+                                    AND successor.rotated_at IS NULL AND successor.revoked_at IS NULL)
+                    """,
+                arguments: [id.lowercasedString, rotatedSince.millisecondsSince1970])
+            guard db.changesCount == 1 else { return false }
+            try Self.insert(replacement, in: db)
+            return true
+        }
+    }
+
+    func revokeFamily(_ familyID: UUID, at date: Date) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+                arguments: [date.millisecondsSince1970, familyID.lowercasedString])
+        }
+    }
+
+    func deleteExpired(before date: Date) async throws -> Int {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM refresh_tokens WHERE expires_at < ?", arguments: [date.millisecondsSince1970])
+            return db.changesCount
+        }
+    }
+
+    static func insert(_ token: RefreshTokenRecord, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                token.id.lowercasedString, token.tokenHash, token.familyID.lowercasedString, token.userID.lowercasedString, token.tenantID.lowercasedString,
+                token.createdAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
+                token.rotatedAt?.millisecondsSince1970, token.graceUsed, token.revokedAt?.millisecondsSince1970,
+            ])
+    }
+
+    static func record(_ row: Row) -> RefreshTokenRecord {
+        RefreshTokenRecord(
+            id: row.uuid("id"), familyID: row.uuid("family_id"), userID: row.uuid("user_id"), tenantID: row.uuid("tenant_id"), tokenHash: row["token_hash"],
+            createdAt: row.date("created_at"), expiresAt: row.date("expires_at"), rotatedAt: row.optionalDate("rotated_at"),
+            graceUsed: row["grace_used"], revokedAt: row.optionalDate("revoked_at"))
+    }
+}

@@ -1,0 +1,38 @@
+import DatabaseKit
+import Foundation
+import GRDB
+import ServiceKit
+
+/// Tenants in SQLite.
+struct SQLiteTenantRepository: TenantRepository {
+    let database: DatabasePool
+
+    func create(_ tenant: Tenant, firstAdmin: User) async throws {
+        do {
+            try await database.write { db in
+                try db.execute(
+                    sql: "INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [tenant.id.lowercasedString, tenant.slug, tenant.name, tenant.createdAt.millisecondsSince1970])
+                try SQLiteUserRepository.insert(firstAdmin, in: db)
+            }
+        } catch let error as DatabaseError where error.isUniqueViolation(on: "tenants.slug") {
+            throw StorageConflict.slugTaken
+        }
+    }
+
+    func find(id: UUID) async throws -> Tenant? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE id = ?", arguments: [id.lowercasedString]).map(Self.tenant)
+        }
+    }
+
+    func find(slug: String) async throws -> Tenant? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE slug = ?", arguments: [slug]).map(Self.tenant)
+        }
+    }
+
+    static func tenant(_ row: Row) -> Tenant {
+        Tenant(id: row.uuid("id"), slug: row["slug"], name: row["name"], createdAt: row.date("created_at"))
+    }
+}

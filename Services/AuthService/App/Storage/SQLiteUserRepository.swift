@@ -1,0 +1,113 @@
+import DatabaseKit
+import Foundation
+import GRDB
+import ServiceKit
+import TokenVerification
+
+/// Users in SQLite.
+struct SQLiteUserRepository: UserRepository {
+    let database: DatabasePool
+
+    func create(_ user: User) async throws {
+        do {
+            try await database.write { db in try Self.insert(user, in: db) }
+        } catch let error as DatabaseError where error.isUniqueViolation(on: "users.email") {
+            throw StorageConflict.emailTaken
+        }
+    }
+
+    func find(id: UUID, tenantID: UUID) async throws -> User? {
+        try await database.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM users WHERE id = ? AND tenant_id = ?",
+                arguments: [id.lowercasedString, tenantID.lowercasedString]
+            ).map(Self.user)
+        }
+    }
+
+    func find(email: String, tenantID: UUID) async throws -> User? {
+        try await database.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM users WHERE tenant_id = ? AND email = ?",
+                arguments: [tenantID.lowercasedString, email]
+            ).map(Self.user)
+        }
+    }
+
+    func list(tenantID: UUID, filter: UserListFilter, page: PageRequest) async throws -> [User] {
+        var sql = "SELECT * FROM users WHERE tenant_id = ?"
+        var arguments: StatementArguments = [tenantID.lowercasedString]
+        if let role = filter.role {
+            sql += " AND role = ?"
+            arguments += [role.rawValue]
+        }
+        if let text = filter.text {
+            let pattern = "%" + Self.escapeLike(text) + "%"
+            sql += #" AND (name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')"#
+            arguments += [pattern, pattern]
+        }
+        if let after = page.after {
+            sql += " AND (created_at, id) > (?, ?)"
+            arguments += [after.timestamp, after.id]
+        }
+        sql += " ORDER BY created_at, id LIMIT ?"
+        arguments += [page.limit + 1]
+        return try await database.read { [sql, arguments] db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.user)
+        }
+    }
+
+    func update(id: UUID, tenantID: UUID, changes: UserChanges, at date: Date, cutOffSessionsAt notBefore: Int?) async throws -> User? {
+        try await database.write { db in
+            let idText = id.lowercasedString
+            let tenantText = tenantID.lowercasedString
+            var assignments = ["updated_at = ?"]
+            var arguments: StatementArguments = [date.millisecondsSince1970]
+            if let name = changes.name { assignments.append("name = ?"); arguments += [name] }
+            if let role = changes.role { assignments.append("role = ?"); arguments += [role.rawValue] }
+            if let isActive = changes.isActive { assignments.append("is_active = ?"); arguments += [isActive] }
+            if let hash = changes.passwordHash { assignments.append("password_hash = ?"); arguments += [hash] }
+            arguments += [idText, tenantText]
+            try db.execute(sql: "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ?", arguments: arguments)
+            guard db.changesCount == 1 else { return nil }
+            let activeAdmins = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND role = 'admin' AND is_active = 1",
+                arguments: [tenantText]) ?? 0
+            // Throwing rolls the whole transaction back: the user is left as it was.
+            guard activeAdmins > 0 else { throw StorageConflict.noActiveAdminLeft }
+            if let notBefore {
+                try SQLiteRevocationRepository.cutOffSessions(userID: idText, notBefore: notBefore, at: date, in: db)
+            }
+            return try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [idText]).map(Self.user)
+        }
+    }
+
+    static func insert(_ user: User, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO users (id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                user.id.lowercasedString, user.tenantID.lowercasedString, user.email, user.name, user.role.rawValue,
+                user.isActive, user.passwordHash, user.createdAt.millisecondsSince1970, user.updatedAt.millisecondsSince1970,
+            ])
+    }
+
+    static func user(_ row: Row) -> User {
+        User(
+            id: row.uuid("id"), tenantID: row.uuid("tenant_id"), email: row["email"], name: row["name"],
+            role: Role(rawValue: row["role"]) ?? .user, isActive: row["is_active"], passwordHash: row["password_hash"],
+            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
+    }
+
+    /// `LIKE` treats `%` and `_` as wildcards; a search for them means the characters themselves.
+    static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+import TokenVerification
+
+/// `/v1/users`: admin-managed users, and a user's own record.
+struct UserController: Sendable {
+    let service: UserService
+
+    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get { request, context in
+            let query = request.uri.queryParameters
+            let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
+            var filter = UserListFilter()
+            if let roleText = query["role"] {
+                guard let role = Role(rawValue: String(roleText)) else {
+                    throw AppError.validationFailed([FieldError(field: "role", message: "must be admin, moderator or user")])
+                }
+                filter.role = role
+            }
+            if let text = query["q"], !text.isEmpty { filter.text = String(text) }
+            return try Response.json(try await service.list(by: try context.requireIdentity(), filter: filter, page: page))
+        }
+        group.post { request, context in
+            let body = try await request.decode(as: CreateUserRequest.self, context: context)
+            let user = try await service.create(body, by: try context.requireIdentity(), logger: context.logger)
+            return try Response.json(UserResponse(user), status: .created, headers: [.location: "/v1/users/\(user.id.lowercasedString)"])
+        }
+        group.get("{id}") { _, context in
+            UserResponse(try await service.get(try Self.userID(context), by: try context.requireIdentity()))
+        }
+        group.patch("{id}") { request, context in
+            let body = try await request.decode(as: UpdateUserRequest.self, context: context)
+            return UserResponse(try await service.update(try Self.userID(context), with: body, by: try context.requireIdentity(), logger: context.logger))
+        }
+        group.delete("{id}") { _, context in
+            try await service.deactivate(try Self.userID(context), by: try context.requireIdentity(), logger: context.logger)
+            return Response(status: .noContent)
+        }
+    }
+
+    /// The `{id}` of the path; one that is not a UUID names no user, so it is a 404 like any unknown id.
+    static func userID(_ context: TenantRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw UserService.userNotFound }
+        return id
+    }
+}
+
+extension UserResponse: ResponseEncodable {}

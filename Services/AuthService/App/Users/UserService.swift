@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import ServiceKit
+import TokenVerification
+
+/// Users of a tenant: registration, admin management, self-service changes, and the rules that keep a
+/// tenant administrable (never without an active admin; an admin never deactivates themself).
+struct UserService: Sendable {
+    let tenants: any TenantRepository
+    let users: any UserRepository
+    let passwords: PasswordHasher
+    let cutOffs: SessionCutOffs
+    let now: @Sendable () -> Date
+
+    static let userNotFound = AppError.notFound("User not found")
+
+    /// Self-service registration into an existing tenant, with role `user`.
+    func register(_ request: RegisterRequest, logger: Logger) async throws -> User {
+        var validator = FieldValidator()
+        AccountRules.check(email: request.email, in: &validator)
+        AccountRules.check(password: request.password, in: &validator)
+        AccountRules.check(name: request.name, in: &validator)
+        try validator.finish()
+        guard let tenant = try await tenants.find(slug: request.tenant) else { throw AppError.notFound("Tenant not found") }
+        return try await create(email: request.email, password: request.password, name: request.name, role: .user, in: tenant.id, logger: logger)
+    }
+
+    /// An admin adds a user of any role to their tenant.
+    func create(_ request: CreateUserRequest, by caller: AuthenticatedUser, logger: Logger) async throws -> User {
+        try requireAdmin(caller)
+        var validator = FieldValidator()
+        AccountRules.check(email: request.email, in: &validator)
+        AccountRules.check(password: request.password, in: &validator)
+        AccountRules.check(name: request.name, in: &validator)
+        try validator.finish()
+        return try await create(email: request.email, password: request.password, name: request.name, role: request.role ?? .user, in: caller.tenantID, logger: logger)
+    }
+
+    func list(by caller: AuthenticatedUser, filter: UserListFilter, page: PageRequest) async throws -> Page<UserResponse> {
+        try requireAdmin(caller)
+        let rows = try await users.list(tenantID: caller.tenantID, filter: filter, page: page)
+        return page.page(of: rows, cursor: { KeysetCursor(date: $0.createdAt, id: $0.id.lowercasedString) }, item: UserResponse.init)
+    }
+
+    /// A user of the caller's tenant, for an admin or the user themself.
+    func get(_ id: UUID, by caller: AuthenticatedUser) async throws -> User {
+        guard caller.role == .admin || caller.userID == id else { throw AppError.forbidden("Only an admin or the user can see a user") }
+        guard let user = try await users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
+        return user
+    }
+
+    func update(_ id: UUID, with request: UpdateUserRequest, by caller: AuthenticatedUser, logger: Logger) async throws -> User {
+        let isSelf = caller.userID == id
+        let isAdmin = caller.role == .admin
+        guard isSelf || isAdmin else { throw AppError.forbidden("Only an admin or the user can change a user") }
+        guard let user = try await users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
+        if (request.role != nil || request.isActive != nil) && !isAdmin {
+            throw AppError.forbidden("Only an admin can change a role or deactivate a user")
+        }
+        if request.password != nil && !isSelf {
+            throw AppError.forbidden("Only the user can change their password")
+        }
+        if isSelf, request.isActive == false {
+            throw AppError.conflict("An admin cannot deactivate themself")
+        }
+
+        var validator = FieldValidator()
+        if let name = request.name { AccountRules.check(name: name, in: &validator) }
+        if let password = request.password {
+            AccountRules.check(password: password, in: &validator)
+            validator.check(request.currentPassword != nil, "current_password", "is required to change the password")
+        } else {
+            validator.check(request.currentPassword == nil, "password", "is required with current_password")
+        }
+        try validator.finish()
+
+        var changes = UserChanges(name: request.name, role: request.role, isActive: request.isActive)
+        if let password = request.password, let current = request.currentPassword {
+            guard try await passwords.verify(current, against: user.passwordHash) else {
+                throw AppError.validationFailed([FieldError(field: "current_password", message: "is not correct")])
+            }
+            changes.passwordHash = try await passwords.hash(password)
+        }
+        let cutsOff = (request.role.map { $0 != user.role } ?? false)
+            || (request.isActive == false && user.isActive)
+            || changes.passwordHash != nil
+        return try await apply(changes, to: user, cuttingOffSessions: cutsOff, logger: logger)
+    }
+
+    /// Deactivates a user (`DELETE /v1/users/{id}`): refresh tokens revoked, access tokens cut off.
+    func deactivate(_ id: UUID, by caller: AuthenticatedUser, logger: Logger) async throws {
+        try requireAdmin(caller)
+        guard caller.userID != id else { throw AppError.conflict("An admin cannot deactivate themself") }
+        guard let user = try await users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
+        guard user.isActive else { return }
+        _ = try await apply(UserChanges(isActive: false), to: user, cuttingOffSessions: true, logger: logger)
+    }
+
+    // MARK: Parts
+
+    private func requireAdmin(_ caller: AuthenticatedUser) throws {
+        guard caller.role == .admin else { throw AppError.forbidden("Only an admin of the tenant can do this") }
+    }
+
+    private func create(email: String, password: String, name: String, role: Role, in tenantID: UUID, logger: Logger) async throws -> User {
+        let now = now()
+        let user = User(
+            id: UUID(), tenantID: tenantID, email: AccountRules.normalizedEmail(email), name: name, role: role, isActive: true,
+            passwordHash: try await passwords.hash(password), createdAt: now, updatedAt: now)
+        do {
+            try await users.create(user)
+        } catch StorageConflict.emailTaken {
+            throw AppError.conflict("A user with this email already exists in the tenant")
+        }
+        logger.info("User created", metadata: ["user_id": "\(user.id.lowercasedString)", "role": "\(role.rawValue)"])
+        return user
+    }
+
+    private func apply(_ changes: UserChanges, to user: User, cuttingOffSessions: Bool, logger: Logger) async throws -> User {
+        let notBefore = cuttingOffSessions ? cutOffs.nextNotBefore() : nil
+        let updated: User?
+        do {
+            updated = try await users.update(id: user.id, tenantID: user.tenantID, changes: changes, at: now(), cutOffSessionsAt: notBefore)
+        } catch StorageConflict.noActiveAdminLeft {
+            throw AppError.conflict("A tenant must keep at least one active admin")
+        }
+        guard let updated else { throw Self.userNotFound }
+        if let notBefore {
+            cutOffs.recorded(userID: user.id, notBefore: notBefore)
+            logger.info("User's sessions cut off", metadata: ["user_id": "\(user.id.lowercasedString)"])
+        }
+        return updated
+    }
+}

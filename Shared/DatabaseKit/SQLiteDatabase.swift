@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+
+/// Opens a service's SQLite database the way every service wants it: a WAL-mode pool (readers never
+/// wait for the writer), `synchronous=NORMAL` (durable at each WAL checkpoint, and no commit lost on a
+/// process crash), foreign keys on, a busy timeout, and the service's migrations applied.
+public enum SQLiteDatabase {
+    /// Opens or creates the database at `path` (and its folder) and migrates it to the latest schema.
+    public static func open(path: String, migrator: DatabaseMigrator, readers: Int = 4) throws -> DatabasePool {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.maximumReaderCount = readers
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        return pool
+    }
+
+    /// The readiness check of a service on this database: a trivial read.
+    public static func ping(_ database: any DatabaseReader) async throws {
+        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+extension DatabaseError {
+    /// A `UNIQUE` constraint failure; `column` (`table.column`) narrows it to one index's column.
+    public func isUniqueViolation(on column: String? = nil) -> Bool {
+        guard extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY else {
+            return false
+        }
+        guard let column else { return true }
+        return message?.contains(column) ?? false
+    }
+}
+
+extension Date {
+    /// Milliseconds since the epoch: how the services store times (integers sort and compare exactly).
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}
