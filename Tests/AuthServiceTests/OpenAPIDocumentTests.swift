@@ -57,13 +57,13 @@ import Testing
         }
     }
 
-    @Test func everySchemaReferenceResolves() throws {
+    @Test func everyReferenceResolves() throws {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(AuthOpenAPIDocument.json.utf8)) as? [String: Any])
-        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
-        let references = AuthOpenAPIDocument.json.matches(of: /"\$ref": "#\/components\/schemas\/(\w+)"/).map { String($0.1) }
-        #expect(!references.isEmpty)
-        for name in Set(references) {
-            #expect(schemas[name] != nil, "\(name)")
+        let components = try #require(document["components"] as? [String: [String: Any]])
+        let references = AuthOpenAPIDocument.json.matches(of: /"\$ref": "#\/components\/(\w+)\/(\w+)"/).map { (String($0.1), String($0.2)) }
+        #expect(Set(references.map(\.0)) == ["schemas", "responses"])
+        for (section, name) in references {
+            #expect(components[section]?[name] != nil, "\(section)/\(name)")
         }
     }
 }

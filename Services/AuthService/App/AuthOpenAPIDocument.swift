@@ -50,14 +50,7 @@ enum AuthOpenAPIDocument {
             }
           },
           "400": {
-            "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "409": {
             "description": "The slug is taken",
@@ -70,42 +63,13 @@ enum AuthOpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is over 1 MiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
-            "description": "The body is not JSON",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedMediaType"
           },
           "429": {
-            "description": "Too many attempts from this client address or for this account",
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                },
-                "description": "Seconds to wait"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/RateLimited"
           }
         },
         "security": [],
@@ -137,14 +101,7 @@ enum AuthOpenAPIDocument {
             }
           },
           "401": {
-            "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           }
         },
         "security": [
@@ -177,14 +134,7 @@ enum AuthOpenAPIDocument {
             }
           },
           "400": {
-            "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "404": {
             "description": "No tenant with this slug",
@@ -207,24 +157,10 @@ enum AuthOpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is over 1 MiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
-            "description": "The body is not JSON",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedMediaType"
           }
         },
         "security": [],
@@ -256,14 +192,7 @@ enum AuthOpenAPIDocument {
             }
           },
           "400": {
-            "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
             "description": "Wrong password, unknown email, unknown tenant or inactive user: always the same answer",
@@ -276,42 +205,13 @@ enum AuthOpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is over 1 MiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
-            "description": "The body is not JSON",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedMediaType"
           },
           "429": {
-            "description": "Too many attempts from this client address or for this account",
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                },
-                "description": "Seconds to wait"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/RateLimited"
           }
         },
         "security": [],
@@ -343,14 +243,7 @@ enum AuthOpenAPIDocument {
             }
           },
           "400": {
-            "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
             "description": "Unknown, expired, revoked or reused refresh token, or an inactive user",
@@ -363,24 +256,10 @@ enum AuthOpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is over 1 MiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
-            "description": "The body is not JSON",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedMediaType"
           }
         },
         "security": [],
@@ -405,34 +284,13 @@ enum AuthOpenAPIDocument {
             "description": "Logged out"
           },
           "400": {
-            "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "413": {
-            "description": "The body is over 1 MiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
-            "description": "The body is not JSON",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedMediaType"
           }
         },
         "security": [],
@@ -457,14 +315,7 @@ enum AuthOpenAPIDocument {
             "description": "Logged out everywhere"
           },
           "401": {
-            "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           }
         },
         "security": [
@@ -490,14 +341,7 @@ enum AuthOpenAPIDocument {
             }
           },
           "401": {
-            "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           }
         },
         "security": [
@@ -523,34 +367,13 @@ enum AuthOpenAPIDocument {
             }
           },
           "400": {
-            "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "403": {
-            "description": "The caller's role does not allow it",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Forbidden"
           }
         },
         "security": [
@@ -616,34 +439,13 @@ enum AuthOpenAPIDocument {
             }
           },
           "400": {
-            "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "403": {
-            "description": "The caller's role does not allow it",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Forbidden"
           },
           "409": {
             "description": "The email exists in this tenant",
@@ -656,24 +458,10 @@ enum AuthOpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is over 1 MiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
-            "description": "The body is not JSON",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedMediaType"
           }
         },
         "security": [
@@ -709,34 +497,13 @@ enum AuthOpenAPIDocument {
             }
           },
           "401": {
-            "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "403": {
-            "description": "The caller's role does not allow it",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
-            "description": "No such resource in the caller's tenant",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NotFound"
           }
         },
         "security": [
@@ -771,44 +538,16 @@ enum AuthOpenAPIDocument {
             }
           },
           "400": {
-            "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "403": {
-            "description": "The caller's role does not allow it",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
-            "description": "No such resource in the caller's tenant",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NotFound"
           },
           "409": {
             "description": "It would leave the tenant with no active admin, or an admin would deactivate themself",
@@ -821,24 +560,10 @@ enum AuthOpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is over 1 MiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
-            "description": "The body is not JSON",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedMediaType"
           }
         },
         "security": [
@@ -876,34 +601,13 @@ enum AuthOpenAPIDocument {
             "description": "Deactivated (also when already inactive)"
           },
           "401": {
-            "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "403": {
-            "description": "The caller's role does not allow it",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
-            "description": "No such resource in the caller's tenant",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NotFound"
           },
           "409": {
             "description": "The last active admin, or the caller themself",
@@ -1060,6 +764,86 @@ enum AuthOpenAPIDocument {
     }
   },
   "components": {
+    "responses": {
+      "BadRequest": {
+        "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unauthorized": {
+        "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "The caller's role does not allow it",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "NotFound": {
+        "description": "No such resource in the caller's tenant",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "UnsupportedMediaType": {
+        "description": "The body is not JSON",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "PayloadTooLarge": {
+        "description": "The body is over 1 MiB",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "RateLimited": {
+        "description": "Too many attempts from this client address or for this account",
+        "headers": {
+          "Retry-After": {
+            "schema": {
+              "type": "integer"
+            },
+            "description": "Seconds to wait"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      }
+    },
     "securitySchemes": {
       "bearerAuth": {
         "type": "http",
