@@ -54,6 +54,9 @@ public struct SigningKeyFile: Sendable {
             try write(Document(keys: [Entry(key: key.privateJWK)]))
             logger.notice("Generated a new signing key", metadata: ["kid": "\(key.keyID)", "file": "\(path)"])
         }
+        if let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            logger.warning("The signing-key file can be read by other users; make it mode 0600", metadata: ["file": "\(path)"])
+        }
         let entries = try read().keys
         guard entries.first?.retiredAt == nil else { throw invalid("starts with a retired key; rotate to add a new one") }
         let keys = try entries.filter { entry in

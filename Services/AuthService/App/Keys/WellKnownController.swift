@@ -14,8 +14,8 @@ struct WellKnownController: Sendable {
     func addRoutes(to router: Router<TenantRequestContext>) {
         let jwks = publicKeys
         router.get("/.well-known/jwks.json") { _, _ in
-            // Short caching lets verifiers and proxies save requests without hiding a rotation for long.
-            try Response.json(jwks, headers: [.cacheControl: "public, max-age=300"])
+            // Short caching saves requests without hiding a rotation from a verifier behind a cache for long.
+            try Response.json(jwks, headers: [.cacheControl: "public, max-age=60"])
         }
         router.get("/.well-known/revocations") { _, _ in
             let since = Int(now().timeIntervalSince1970) - horizonSeconds
