@@ -99,7 +99,10 @@ let package = Package(
         ),
         .target(
             name: "BlogService",
-            dependencies: ["ServiceKit", "TokenVerification"],
+            dependencies: [
+                "ServiceKit", "TokenVerification", "DatabaseKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Services/BlogService/App",
             swiftSettings: swiftSettings
         ),
@@ -124,6 +127,17 @@ let package = Package(
 
         // MARK: Tests
 
+        /// What the services' tests share: request helpers, tokens and a fake auth server, OpenAPI checks.
+        .target(
+            name: "ServiceTestSupport",
+            dependencies: [
+                "TokenVerification", "ServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/ServiceTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [
@@ -135,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "TokenVerificationTests",
             dependencies: [
-                "TokenVerification",
+                "TokenVerification", "ServiceTestSupport",
                 "ServiceKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -154,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "AuthServiceTests",
             dependencies: [
-                "AuthService", "TokenVerification", "ServiceKit",
+                "AuthService", "TokenVerification", "ServiceKit", "ServiceTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -163,7 +177,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BlogServiceTests",
-            dependencies: ["BlogService", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "BlogService", "TokenVerification", "ServiceTestSupport", "ServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceKit
 
 /// Opens a service's SQLite database the way every service wants it: a WAL-mode pool (readers never
 /// wait for the writer), `synchronous=NORMAL` (durable at each WAL checkpoint, and no commit lost on a
@@ -18,6 +19,17 @@ public enum SQLiteDatabase {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
         return pool
+    }
+
+    /// The database of a `DATABASE_URL`, migrated. PostgreSQL is refused, naming the variable, until a
+    /// service has repositories for it.
+    public static func open(_ url: DatabaseURL, migrator: DatabaseMigrator) throws -> DatabasePool {
+        switch url {
+        case .sqlite(let path):
+            return try open(path: path, migrator: migrator)
+        case .postgres:
+            throw ConfigurationError(variable: "DATABASE_URL", problem: "PostgreSQL is not supported by this build yet; use sqlite:<path>")
+        }
     }
 
     /// The readiness check of a service on this database: a trivial read.

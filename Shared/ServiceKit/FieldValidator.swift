@@ -15,11 +15,14 @@ public struct FieldValidator: Sendable {
         if !condition { problems.append(FieldError(field: field, message: message)) }
     }
 
-    /// Checks a text's length in Unicode scalar values, as the contract counts it.
+    /// Checks a text's length in Unicode scalar values, as the contract counts it, and that it holds no
+    /// NUL character (which neither SQLite's C API nor PostgreSQL's `text` keeps).
     public mutating func checkLength(_ text: String?, _ field: String, _ range: ClosedRange<Int>) {
         guard let text else { return }
         let count = text.unicodeScalars.count
-        if range.lowerBound > 0, count == 0 {
+        if text.unicodeScalars.contains("\u{0}") {
+            problems.append(FieldError(field: field, message: "must not contain NUL characters"))
+        } else if range.lowerBound > 0, count == 0 {
             problems.append(FieldError(field: field, message: "must not be empty"))
         } else if !range.contains(count) {
             let message = range.lowerBound <= 1

@@ -6,6 +6,7 @@ import NIOCore
 import ServiceKit
 import Synchronization
 import Testing
+import ServiceTestSupport
 import TokenVerification
 
 @testable import AuthService
@@ -78,23 +79,7 @@ struct AuthTestHarness {
 
 // MARK: Calls
 
-/// A JSON body from a dictionary literal.
-func json(_ object: [String: Any]) -> ByteBuffer {
-    ByteBuffer(data: try! JSONSerialization.data(withJSONObject: object))
-}
-
 extension TestClientProtocol {
-    @discardableResult
-    func send(
-        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: ByteBuffer? = nil,
-        headers extra: HTTPFields = [:]
-    ) async throws -> TestResponse {
-        var headers = extra
-        if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        return try await execute(uri: uri, method: method, headers: headers, body: body)
-    }
-
     /// Signs up a tenant whose admin is `admin@<slug>.test` with password `admin-password`.
     @discardableResult
     func signUp(_ slug: String, adminEmail: String? = nil) async throws -> (tenant: TenantResponse, admin: UserResponse) {
@@ -129,14 +114,4 @@ extension TestClientProtocol {
         #expect(response.status == .created, "create \(email): \(String(buffer: response.body))")
         return (try response.decode(UserResponse.self), try await login(slug, email, password))
     }
-}
-
-extension TestResponse {
-    func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try ContractJSON.makeDecoder().decode(T.self, from: body)
-    }
-
-    var error: ErrorBody.Content? { try? decode(ErrorBody.self).error }
-
-    var text: String { String(buffer: body) }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import ServiceKit
+import ServiceTestSupport
 import Testing
 
 @testable import AuthService

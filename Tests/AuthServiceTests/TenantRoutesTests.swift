@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import NIOCore
 import ServiceKit
+import ServiceTestSupport
 import Testing
 
 @testable import AuthService

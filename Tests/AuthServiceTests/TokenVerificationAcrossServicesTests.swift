@@ -3,6 +3,7 @@ import Foundation
 import HummingbirdTesting
 import Logging
 import ServiceKit
+import ServiceTestSupport
 import Testing
 import TokenVerification
 

@@ -2,32 +2,39 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import ServiceKit
+import ServiceTestSupport
 import Testing
 
 @testable import BlogService
 
 @Suite struct BlogServiceApplicationTests {
-    let configuration = BlogServiceConfiguration(
-        service: ServiceConfiguration(port: 0, database: .sqlite(path: NSTemporaryDirectory() + "/blog-service-\(UUID()).sqlite")))
-
     @Test func theOperationalRoutesAnswer() async throws {
-        try await buildApplication(configuration: configuration).test(.router) { client in
-            for path in ["/healthz", "/readyz", "/metrics"] {
-                try await client.execute(uri: path, method: .get) { #expect($0.status == .ok, "\(path)") }
+        try await BlogTestHarness().test { client, _ in
+            for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
+                #expect(try await client.send(.get, path).status == .ok, "\(path)")
             }
-            try await client.execute(uri: "/v1/unknown", method: .get) { response in
-                #expect(response.status == .notFound)
-                let body = try ContractJSON.makeDecoder().decode(ErrorBody.self, from: response.body)
-                #expect(body.error.code == .notFound)
-            }
+            let unknown = try await client.send(.get, "/v1/unknown")
+            #expect(unknown.status == .notFound)
+            #expect(unknown.error?.code == .notFound)
         }
     }
 
-    @Test func itListensOnItsDefaultPort() throws {
-        let configuration = try BlogServiceConfiguration(ConfigurationReader(environment: [:], arguments: []), service: .init(
-            ConfigurationReader(environment: [:], arguments: []), serviceName: BlogServiceConfiguration.serviceName,
-            defaultPort: BlogServiceConfiguration.defaultPort))
+    @Test func itsDefaultsPointAtTheLocalAuthService() throws {
+        let reader = try ConfigurationReader(environment: [:], arguments: [])
+        let configuration = try BlogServiceConfiguration(reader, service: .init(
+            reader, serviceName: BlogServiceConfiguration.serviceName, defaultPort: BlogServiceConfiguration.defaultPort))
         #expect(configuration.service.port == 8082)
         #expect(configuration.service.database == .sqlite(path: ".data/blog-service.sqlite"))
+        #expect(configuration.tokens.jwksURL.absoluteString == "http://127.0.0.1:8081/.well-known/jwks.json")
+        #expect(configuration.tokens.revocationsURL.absoluteString == "http://127.0.0.1:8081/.well-known/revocations")
+        #expect(configuration.tokens.verifier.issuer == "http://127.0.0.1:8081")
+        #expect(configuration.tokens.verifier.audience == "saas-api")
+    }
+
+    @Test func aBadJWKSURLStopsTheStartNamingTheVariable() throws {
+        let reader = try ConfigurationReader(environment: ["AUTH_JWKS_URL": "not a url"], arguments: [])
+        #expect(throws: ConfigurationError(variable: "AUTH_JWKS_URL", problem: "'not a url' is not an http or https URL")) {
+            try BlogServiceConfiguration(reader, service: .init(reader, serviceName: "blog-service", defaultPort: 8082))
+        }
     }
 }

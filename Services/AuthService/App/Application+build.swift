@@ -50,7 +50,7 @@ public func buildApplication(
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
         readiness: { try await SQLiteDatabase.ping(database) },
-        openAPIDocument: Data(AuthOpenAPIDocument.json.utf8))
+        openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json))
     let proxies = configuration.service.trustedProxies
     let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
     tenantController.addPublicRoutes(to: router.group("/v1/tenants"))
@@ -74,12 +74,7 @@ public func buildApplication(
     )
 }
 
-/// The database of `DATABASE_URL`, migrated.
+/// The auth database of `DATABASE_URL`, migrated.
 func openDatabase(_ url: DatabaseURL) throws -> DatabasePool {
-    switch url {
-    case .sqlite(let path):
-        return try SQLiteDatabase.open(path: path, migrator: AuthSchema.migrator)
-    case .postgres:
-        throw ConfigurationError(variable: "DATABASE_URL", problem: "PostgreSQL is not supported by this build yet; use sqlite:<path>")
-    }
+    try SQLiteDatabase.open(url, migrator: AuthSchema.migrator)
 }

@@ -1,4 +1,5 @@
-/// The auth service's OpenAPI 3.1 document, served at `GET /openapi.json`. A test holds it to the router:
+/// The auth service's own part of its OpenAPI 3.1 document (ServiceKit's `OpenAPIDocument.assemble` adds the
+/// operational routes and the error body), served at `GET /openapi.json`. A test holds it to the router:
 /// every route is documented and every documented route exists.
 enum AuthOpenAPIDocument {
     static let json = #"""
@@ -675,116 +676,10 @@ enum AuthOpenAPIDocument {
         },
         "security": []
       }
-    },
-    "/healthz": {
-      "get": {
-        "summary": "The process is alive",
-        "operationId": "health",
-        "responses": {
-          "200": {
-            "description": "Alive",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Status"
-                }
-              }
-            }
-          }
-        },
-        "security": []
-      }
-    },
-    "/readyz": {
-      "get": {
-        "summary": "The database answers",
-        "operationId": "ready",
-        "responses": {
-          "200": {
-            "description": "Ready",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Status"
-                }
-              }
-            }
-          },
-          "503": {
-            "description": "Not ready",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          }
-        },
-        "security": []
-      }
-    },
-    "/metrics": {
-      "get": {
-        "summary": "Prometheus metrics",
-        "operationId": "metrics",
-        "responses": {
-          "200": {
-            "description": "Prometheus text format",
-            "content": {
-              "text/plain": {
-                "schema": {
-                  "type": "string"
-                }
-              }
-            }
-          }
-        },
-        "security": []
-      }
-    },
-    "/openapi.json": {
-      "get": {
-        "summary": "This document",
-        "operationId": "openapi",
-        "responses": {
-          "200": {
-            "description": "OpenAPI 3.1",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "type": "object"
-                }
-              }
-            }
-          }
-        },
-        "security": []
-      }
     }
   },
   "components": {
     "responses": {
-      "BadRequest": {
-        "description": "Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "Unauthorized": {
-        "description": "No, or an invalid, access token (`WWW-Authenticate: Bearer`)",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
       "Forbidden": {
         "description": "The caller's role does not allow it",
         "content": {
@@ -797,26 +692,6 @@ enum AuthOpenAPIDocument {
       },
       "NotFound": {
         "description": "No such resource in the caller's tenant",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "UnsupportedMediaType": {
-        "description": "The body is not JSON",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "PayloadTooLarge": {
-        "description": "The body is over 1 MiB",
         "content": {
           "application/json": {
             "schema": {
@@ -1200,77 +1075,6 @@ enum AuthOpenAPIDocument {
                 "not_before": {
                   "type": "integer",
                   "description": "Seconds since the epoch; tokens with an earlier iat are refused"
-                }
-              }
-            }
-          }
-        }
-      },
-      "Status": {
-        "type": "object",
-        "required": [
-          "status"
-        ],
-        "properties": {
-          "status": {
-            "type": "string"
-          }
-        }
-      },
-      "Error": {
-        "type": "object",
-        "required": [
-          "error"
-        ],
-        "properties": {
-          "error": {
-            "type": "object",
-            "required": [
-              "code",
-              "message",
-              "request_id"
-            ],
-            "properties": {
-              "code": {
-                "type": "string",
-                "enum": [
-                  "bad_request",
-                  "validation_failed",
-                  "authentication_failed",
-                  "forbidden",
-                  "not_found",
-                  "method_not_allowed",
-                  "conflict",
-                  "precondition_failed",
-                  "payload_too_large",
-                  "unsupported_media_type",
-                  "rate_limited",
-                  "internal",
-                  "unavailable"
-                ]
-              },
-              "message": {
-                "type": "string"
-              },
-              "request_id": {
-                "type": "string"
-              },
-              "details": {
-                "type": "array",
-                "items": {
-                  "type": "object",
-                  "required": [
-                    "field",
-                    "message"
-                  ],
-                  "properties": {
-                    "field": {
-                      "type": "string"
-                    },
-                    "message": {
-                      "type": "string"
-                    }
-                  }
                 }
               }
             }

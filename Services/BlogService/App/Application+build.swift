@@ -1,18 +1,39 @@
+import DatabaseKit
+import Foundation
+import GRDB
 import Hummingbird
 import Logging
 import ServiceKit
+import TokenVerification
 
-/// Builds the blog-service: its router, its background services and the HTTP server, ready to run.
+/// Builds the blog-service: storage, token verification against the auth service, routes and
+/// background work, ready to run.
 public func buildApplication(
     configuration: BlogServiceConfiguration,
     logger: Logger = Logger(label: BlogServiceConfiguration.serviceName),
-    metrics: ServiceMetrics = ServiceMetrics()
+    metrics: ServiceMetrics = ServiceMetrics(),
+    now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: {})
+    let database = try openDatabase(configuration.service.database)
+    let tokens = RemoteTokenVerification(settings: configuration.tokens, logger: logger)
+
+    let router = ServiceRouter.make(
+        context: TenantRequestContext.self, metrics: metrics,
+        readiness: { try await SQLiteDatabase.ping(database) },
+        openAPIDocument: OpenAPIDocument.assemble(BlogOpenAPIDocument.json))
+    PostController(service: PostService(posts: SQLitePostRepository(database: database), now: now))
+        .addRoutes(to: router.group("/v1/posts").add(middleware: BearerAuthenticator(verifier: tokens.verifier)))
     router.addMethodNotAllowedRoutes()
+
     return Application(
         router: router,
         configuration: configuration.service.applicationConfiguration(serverName: BlogServiceConfiguration.serviceName),
+        services: tokens.services,
         logger: logger
     )
+}
+
+/// The blog database of `DATABASE_URL`, migrated.
+func openDatabase(_ url: DatabaseURL) throws -> DatabasePool {
+    try SQLiteDatabase.open(url, migrator: BlogSchema.migrator)
 }

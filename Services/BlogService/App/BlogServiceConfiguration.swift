@@ -1,4 +1,5 @@
 import ServiceKit
+import TokenVerification
 
 /// Everything the blog-service reads at start (see the README for each variable and its default).
 public struct BlogServiceConfiguration: Sendable {
@@ -6,12 +7,15 @@ public struct BlogServiceConfiguration: Sendable {
     public static let defaultPort = 8082
 
     public var service: ServiceConfiguration
+    /// `AUTH_JWKS_URL`, `AUTH_REVOCATIONS_URL`, `JWT_ISSUER`, `JWT_AUDIENCE`.
+    public var tokens: RemoteTokenSettings
 
-    public init(service: ServiceConfiguration) {
+    public init(service: ServiceConfiguration, tokens: RemoteTokenSettings) {
         self.service = service
+        self.tokens = tokens
     }
 
     public init(_ reader: ConfigurationReader, service: ServiceConfiguration) throws(ConfigurationError) {
-        self.service = service
+        self.init(service: service, tokens: try RemoteTokenSettings(reader))
     }
 }

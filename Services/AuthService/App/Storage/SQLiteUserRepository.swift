@@ -42,7 +42,7 @@ struct SQLiteUserRepository: UserRepository {
             arguments += [role.rawValue]
         }
         if let text = filter.text {
-            let pattern = "%" + Self.escapeLike(text) + "%"
+            let pattern = LikePattern.containing(text)
             sql += #" AND (name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')"#
             arguments += [pattern, pattern]
         }
@@ -99,15 +99,5 @@ struct SQLiteUserRepository: UserRepository {
             id: row.uuid("id"), tenantID: row.uuid("tenant_id"), email: row["email"], name: row["name"],
             role: Role(rawValue: row["role"]) ?? .user, isActive: row["is_active"], passwordHash: row["password_hash"],
             createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
-    }
-
-    /// `LIKE` treats `%` and `_` as wildcards; a search for them means the characters themselves.
-    static func escapeLike(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return escaped
     }
 }

@@ -4,26 +4,25 @@ import HummingbirdTesting
 import Logging
 import ServiceKit
 import Synchronization
-
-@testable import TokenVerification
+import TokenVerification
 
 /// Serves `/.well-known/jwks.json` and `/.well-known/revocations` on a loopback port, as the auth
 /// service would, with contents a test changes at will, and counts the JWKS requests.
-final class FakeAuthServer: Sendable {
-    let jwks: Mutex<JSONWebKeySet>
-    let revoked = Mutex<[RevocationDocument.Entry]>([])
-    let jwksRequests = Mutex(0)
+public final class FakeAuthServer: Sendable {
+    public let jwks: Mutex<JSONWebKeySet>
+    public let revoked = Mutex<[RevocationDocument.Entry]>([])
+    public let jwksRequests = Mutex(0)
 
-    init(keys: [SigningKey]) {
+    public init(keys: [SigningKey]) {
         jwks = Mutex(JSONWebKeySet(keys: keys.map(\.publicJWK)))
     }
 
-    func publish(_ keys: [SigningKey]) {
+    public func publish(_ keys: [SigningKey]) {
         jwks.withLock { $0 = JSONWebKeySet(keys: keys.map(\.publicJWK)) }
     }
 
     /// Starts the server, runs `body` with its base URL, then stops the server.
-    func whileRunning<Value: Sendable>(_ body: @Sendable (URL) async throws -> Value) async throws -> Value {
+    public func whileRunning<Value: Sendable>(_ body: @Sendable (URL) async throws -> Value) async throws -> Value {
         let router = Router()
         router.get("/.well-known/jwks.json") { _, _ in
             self.jwksRequests.withLock { $0 += 1 }
@@ -42,8 +41,9 @@ final class FakeAuthServer: Sendable {
 }
 
 extension URL {
-    var jwks: URL { appending(path: ".well-known/jwks.json") }
-    var revocations: URL { appending(path: ".well-known/revocations") }
+    public var jwks: URL { appending(path: ".well-known/jwks.json") }
+    public var revocations: URL { appending(path: ".well-known/revocations") }
 }
 
-let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+/// A logger that drops everything, for background services in tests.
+public let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }

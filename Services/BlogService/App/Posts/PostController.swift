@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+import TokenVerification
+
+/// `/v1/posts`.
+struct PostController: Sendable {
+    let service: PostService
+
+    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get { request, context in
+            let query = request.uri.queryParameters
+            let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
+            var author: UUID?
+            if let text = query["author"] {
+                guard let id = UUID(uuidString: String(text)) else {
+                    throw AppError.validationFailed([FieldError(field: "author", message: "must be a user id")])
+                }
+                author = id
+            }
+            var status: Post.Status?
+            if let text = query["status"] {
+                guard let value = Post.Status(rawValue: String(text)) else {
+                    throw AppError.validationFailed([FieldError(field: "status", message: "must be draft or published")])
+                }
+                status = value
+            }
+            let text = query["q"].flatMap { $0.isEmpty ? nil : String($0) }
+            return try Response.json(try await service.list(by: try context.requireIdentity(), author: author, status: status, text: text, page: page))
+        }
+        group.post { request, context in
+            let body = try await request.decode(as: CreatePostRequest.self, context: context)
+            let post = try await service.create(body, by: try context.requireIdentity())
+            return try Self.response(post, status: .created, location: true)
+        }
+        group.get("{id}") { _, context in
+            try Self.response(try await service.get(try Self.postID(context), by: try context.requireIdentity()))
+        }
+        group.patch("{id}") { request, context in
+            let body = try await request.decode(as: UpdatePostRequest.self, context: context)
+            let post = try await service.update(
+                try Self.postID(context), with: body, ifMatch: request.headers[.ifMatch], by: try context.requireIdentity())
+            return try Self.response(post)
+        }
+        group.delete("{id}") { request, context in
+            try await service.delete(try Self.postID(context), ifMatch: request.headers[.ifMatch], by: try context.requireIdentity())
+            return Response(status: .noContent)
+        }
+    }
+
+    /// A post with its `ETag` (and `Location` when created).
+    static func response(_ post: Post, status: HTTPResponse.Status = .ok, location: Bool = false) throws -> Response {
+        var headers: HTTPFields = [.eTag: EntityTag.value(version: post.version)]
+        if location { headers[.location] = "/v1/posts/\(post.id.lowercasedString)" }
+        return try Response.json(PostResponse(post), status: status, headers: headers)
+    }
+
+    /// The `{id}` of the path; one that is not a UUID names no post: 404.
+    static func postID(_ context: TenantRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw PostService.notFound }
+        return id
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// A post on the wire: `{"id","tenant_id","author_id","title","content","status","created_at","updated_at"}`.
+struct PostResponse: Codable, Sendable, Equatable {
+    var id: String
+    var tenantId: String
+    var authorId: String
+    var title: String
+    var content: String
+    var status: Post.Status
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ post: Post) {
+        id = post.id.lowercasedString
+        tenantId = post.tenantID.lowercasedString
+        authorId = post.authorID.lowercasedString
+        title = post.title
+        content = post.content
+        status = post.status
+        createdAt = post.createdAt
+        updatedAt = post.updatedAt
+    }
+}

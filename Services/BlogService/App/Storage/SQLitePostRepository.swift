@@ -1,0 +1,98 @@
+import DatabaseKit
+import Foundation
+import GRDB
+import ServiceKit
+
+/// Posts in SQLite.
+struct SQLitePostRepository: PostRepository {
+    let database: DatabasePool
+
+    func create(_ post: Post) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO posts (id, tenant_id, author_id, title, content, status, version, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    post.id.lowercasedString, post.tenantID.lowercasedString, post.authorID.lowercasedString, post.title, post.content,
+                    post.status.rawValue, post.version, post.createdAt.millisecondsSince1970, post.updatedAt.millisecondsSince1970,
+                ])
+        }
+    }
+
+    func find(id: UUID, tenantID: UUID) async throws -> Post? {
+        try await database.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM posts WHERE id = ? AND tenant_id = ?", arguments: [id.lowercasedString, tenantID.lowercasedString]
+            ).map(Self.post)
+        }
+    }
+
+    func list(tenantID: UUID, filter: PostListFilter, page: PageRequest) async throws -> [Post] {
+        let (sql, arguments) = Self.listQuery(tenantID: tenantID, filter: filter, page: page)
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.post)
+        }
+    }
+
+    /// The list's statement: a keyset walk down `posts_by_tenant_and_creation`.
+    static func listQuery(tenantID: UUID, filter: PostListFilter, page: PageRequest) -> (String, StatementArguments) {
+        var sql = "SELECT * FROM posts WHERE tenant_id = ?"
+        var arguments: StatementArguments = [tenantID.lowercasedString]
+        if let author = filter.author {
+            sql += " AND author_id = ?"
+            arguments += [author.lowercasedString]
+        }
+        if let status = filter.status {
+            sql += " AND status = ?"
+            arguments += [status.rawValue]
+        }
+        if case .author(let reader) = filter.draftsVisibleTo {
+            sql += " AND (status = 'published' OR author_id = ?)"
+            arguments += [reader.lowercasedString]
+        }
+        if let text = filter.text {
+            let pattern = LikePattern.containing(text)
+            sql += #" AND (title LIKE ? ESCAPE '\' OR content LIKE ? ESCAPE '\')"#
+            arguments += [pattern, pattern]
+        }
+        if let after = page.after {
+            sql += " AND (created_at, id) < (?, ?)"
+            arguments += [after.timestamp, after.id]
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+        arguments += [page.limit + 1]
+        return (sql, arguments)
+    }
+
+    func update(id: UUID, tenantID: UUID, expectedVersion: Int, changes: PostChanges, at date: Date) async throws -> Post? {
+        try await database.write { db in
+            var assignments = ["version = version + 1", "updated_at = ?"]
+            var arguments: StatementArguments = [date.millisecondsSince1970]
+            if let title = changes.title { assignments.append("title = ?"); arguments += [title] }
+            if let content = changes.content { assignments.append("content = ?"); arguments += [content] }
+            if let status = changes.status { assignments.append("status = ?"); arguments += [status.rawValue] }
+            arguments += [id.lowercasedString, tenantID.lowercasedString, expectedVersion]
+            try db.execute(
+                sql: "UPDATE posts SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ? AND version = ?",
+                arguments: arguments)
+            guard db.changesCount == 1 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM posts WHERE id = ?", arguments: [id.lowercasedString]).map(Self.post)
+        }
+    }
+
+    func delete(id: UUID, tenantID: UUID) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM posts WHERE id = ? AND tenant_id = ?", arguments: [id.lowercasedString, tenantID.lowercasedString])
+            return db.changesCount == 1
+        }
+    }
+
+    static func post(_ row: Row) -> Post {
+        Post(
+            id: row.uuid("id"), tenantID: row.uuid("tenant_id"), authorID: row.uuid("author_id"), title: row["title"],
+            content: row["content"], status: Post.Status(rawValue: row["status"]) ?? .draft, version: row["version"],
+            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
+    }
+}

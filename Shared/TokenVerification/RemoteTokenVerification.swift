@@ -1,0 +1,56 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceKit
+import ServiceLifecycle
+
+/// Where a service that verifies (but does not issue) access tokens finds the auth service, read from
+/// `AUTH_JWKS_URL`, `AUTH_REVOCATIONS_URL`, `JWT_ISSUER` and `JWT_AUDIENCE`.
+public struct RemoteTokenSettings: Sendable {
+    /// `AUTH_JWKS_URL` (default `http://127.0.0.1:8081/.well-known/jwks.json`).
+    public var jwksURL: URL
+    /// `AUTH_REVOCATIONS_URL` (default: `/.well-known/revocations` beside the JWKS).
+    public var revocationsURL: URL
+    /// `JWT_ISSUER` (default `http://127.0.0.1:8081`) and `JWT_AUDIENCE` (default `saas-api`).
+    public var verifier: TokenVerifierSettings
+    /// Least time between two JWKS fetches caused by unknown `kid`s (5 s; tests shorten it).
+    public var minimumRefetchInterval: Duration = .seconds(5)
+
+    public init(jwksURL: URL, revocationsURL: URL? = nil, verifier: TokenVerifierSettings) {
+        self.jwksURL = jwksURL
+        self.revocationsURL = revocationsURL ?? Self.revocationsURL(besides: jwksURL)
+        self.verifier = verifier
+    }
+
+    public init(_ reader: ConfigurationReader) throws(ConfigurationError) {
+        let jwksURL = try reader.url("AUTH_JWKS_URL", default: "http://127.0.0.1:8081/.well-known/jwks.json")
+        let revocationsURL = try reader.url("AUTH_REVOCATIONS_URL", default: Self.revocationsURL(besides: jwksURL).absoluteString)
+        self.init(
+            jwksURL: jwksURL, revocationsURL: revocationsURL,
+            verifier: TokenVerifierSettings(
+                issuer: try reader.url("JWT_ISSUER", default: "http://127.0.0.1:8081").absoluteString,
+                audience: reader.string("JWT_AUDIENCE", default: "saas-api")))
+    }
+
+    static func revocationsURL(besides jwksURL: URL) -> URL {
+        jwksURL.deletingLastPathComponent().appendingPathComponent("revocations")
+    }
+}
+
+/// The verifier of a service that trusts a remote auth service: keys from its JWKS, revocations from
+/// its list, both kept fresh by background services that the application must run.
+public struct RemoteTokenVerification: Sendable {
+    public let verifier: AccessTokenVerifier
+    public let keys: JWKSKeySource
+    public let revocations: RevocationPoller
+
+    public init(settings: RemoteTokenSettings, httpClient: HTTPClient = .shared, logger: Logger) {
+        keys = JWKSKeySource(
+            settings: .init(url: settings.jwksURL, minimumRefetchInterval: settings.minimumRefetchInterval), httpClient: httpClient, logger: logger)
+        revocations = RevocationPoller(settings: .init(url: settings.revocationsURL), httpClient: httpClient, logger: logger)
+        verifier = AccessTokenVerifier(settings: settings.verifier, keys: keys, revocations: revocations)
+    }
+
+    /// The background services to add to the application: the JWKS refresh and the revocation poll.
+    public var services: [any Service] { [keys, revocations] }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import ServiceKit
+import Testing
+import ServiceTestSupport
+import TokenVerification
+
+@testable import BlogService
+
+/// A blog service on a fresh database, verifying tokens against a fake auth server's JWKS over real
+/// HTTP, and tokens for callers of two tenants.
+struct BlogTestHarness {
+    let minter = TestTokenMinter()
+    let acme = UUID()
+    let globex = UUID()
+    let logs = LogSink.capturing()
+    let databasePath = NSTemporaryDirectory() + "blog-tests-\(UUID().lowercasedString).sqlite"
+
+    func identity(_ role: Role = .user, tenant: UUID? = nil) -> TestIdentity {
+        TestIdentity(tenantID: tenant ?? acme, role: role)
+    }
+
+    func token(_ identity: TestIdentity) async throws -> String {
+        try await minter.token(for: identity)
+    }
+
+    /// Runs `body` against the router, with the fake auth server up for the whole test.
+    func test<Value: Sendable>(
+        authServer: FakeAuthServer? = nil, _ body: @Sendable (any TestClientProtocol, FakeAuthServer) async throws -> Value
+    ) async throws -> Value {
+        let server = authServer ?? FakeAuthServer(keys: [minter.key])
+        return try await server.whileRunning { base in
+            var tokens = RemoteTokenSettings(jwksURL: base.jwks, verifier: TestTokenMinter.settings)
+            tokens.minimumRefetchInterval = .zero
+            let configuration = BlogServiceConfiguration(
+                service: ServiceConfiguration(port: 0, database: .sqlite(path: databasePath)), tokens: tokens)
+            let app = try await buildApplication(
+                configuration: configuration, logger: Logger.service("blog-service", level: .debug, format: .text, sink: logs))
+            return try await app.test(.router) { client in try await body(client, server) }
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// Creates a post and returns it.
+    func createPost(token: String, title: String = "A title", content: String = "Some content", status: Post.Status? = nil) async throws -> PostResponse {
+        var body: [String: Any] = ["title": title, "content": content]
+        if let status { body["status"] = status.rawValue }
+        let response = try await send(.post, "/v1/posts", token: token, body: json(body))
+        #expect(response.status == .created, "create: \(String(buffer: response.body))")
+        return try response.decode(PostResponse.self)
+    }
+}
