@@ -114,7 +114,13 @@ let package = Package(
         ),
         .target(
             name: "ObservCollector",
-            dependencies: ["ServiceKit", "TokenVerification"],
+            dependencies: [
+                "ServiceKit", "TokenVerification", "DatabaseKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             path: "Services/ObservCollector/App",
             swiftSettings: swiftSettings
         ),
@@ -186,7 +192,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ObservCollectorTests",
-            dependencies: ["ObservCollector", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "ObservCollector", "TokenVerification", "ServiceTestSupport", "ServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

@@ -1,18 +1,63 @@
+import DatabaseKit
+import Foundation
+import GRDB
 import Hummingbird
 import Logging
 import ServiceKit
+import TokenVerification
 
-/// Builds the observ-collector: its router, its background services and the HTTP server, ready to run.
+/// Builds the observ-collector: storage, the group-commit writer, ingest and query routes, retention,
+/// ready to run.
 public func buildApplication(
     configuration: ObservCollectorConfiguration,
     logger: Logger = Logger(label: ObservCollectorConfiguration.serviceName),
-    metrics: ServiceMetrics = ServiceMetrics()
+    metrics: ServiceMetrics = ServiceMetrics(),
+    now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: {})
+    let database = try openDatabase(configuration.service.database)
+    return try await buildApplication(
+        configuration: configuration, store: SQLiteEventStore(database: database),
+        readiness: { try await SQLiteDatabase.ping(database) }, logger: logger, metrics: metrics, now: now)
+}
+
+/// The collector on any event store (tests put a slow one in to fill the queue).
+func buildApplication(
+    configuration: ObservCollectorConfiguration,
+    store: any EventStore,
+    readiness: @escaping ReadinessCheck,
+    logger: Logger,
+    metrics: ServiceMetrics,
+    now: @escaping @Sendable () -> Date
+) async throws -> some ApplicationProtocol {
+    if configuration.ingestKeys.isEmpty {
+        logger.warning("INGEST_KEYS is empty: every ingest request will be refused")
+    }
+    let collectorMetrics = CollectorMetrics(metrics)
+    let writer = EventWriter(store: store, capacity: configuration.queueCapacity, metrics: collectorMetrics, logger: logger)
+    let tokens = RemoteTokenVerification(settings: configuration.tokens, logger: logger)
+    let retention = EventRetention(
+        store: store, days: configuration.retentionDays, interval: configuration.retentionInterval, chunkSize: 5_000,
+        pause: .milliseconds(20), now: now, logger: logger)
+
+    let router = ServiceRouter.make(
+        context: CollectorRequestContext.self, metrics: metrics, readiness: readiness,
+        openAPIDocument: OpenAPIDocument.assemble(CollectorOpenAPIDocument.json))
+    IngestController(writer: writer, metrics: collectorMetrics, now: now)
+        .addRoutes(to: router.group("/v1/events").add(middleware: IngestKeyAuthenticator(keys: configuration.ingestKeys)))
+    EventQueryController(service: EventQueryService(store: store, now: now))
+        .addRoutes(to: router.group("/v1").add(middleware: BearerAuthenticator(verifier: tokens.verifier)))
     router.addMethodNotAllowedRoutes()
+
     return Application(
         router: router,
         configuration: configuration.service.applicationConfiguration(serverName: ObservCollectorConfiguration.serviceName),
+        // The server stops first (Hummingbird runs it after these), then the writer commits what is queued.
+        services: [writer, retention] + tokens.services,
         logger: logger
     )
+}
+
+/// The collector database of `DATABASE_URL`, migrated.
+func openDatabase(_ url: DatabaseURL) throws -> DatabasePool {
+    try SQLiteDatabase.open(url, migrator: CollectorSchema.migrator)
 }

@@ -1,0 +1,680 @@
+/// The collector's own part of its OpenAPI 3.1 document (ServiceKit's `OpenAPIDocument.assemble` adds the
+/// operational routes and the error body), served at `GET /openapi.json`. A test holds it to the router.
+enum CollectorOpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "observ-collector",
+    "version": "1.0.0",
+    "description": "Takes batches of events from the services (ingest keys), stores them with group commit, and answers a tenant admin's queries (access tokens from the auth service). Errors always have the body `{\"error\": {\"code\", \"message\", \"request_id\", \"details\"?}}`; every response carries `X-Request-ID`."
+  },
+  "servers": [
+    {
+      "url": "http://127.0.0.1:8083"
+    }
+  ],
+  "paths": {
+    "/v1/events": {
+      "post": {
+        "summary": "Ingest events. Answered 202 only once they are committed; one invalid event rejects the whole request (its index in `details`) and stores nothing",
+        "operationId": "ingest",
+        "responses": {
+          "202": {
+            "description": "Stored",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "accepted"
+                  ],
+                  "properties": {
+                    "accepted": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "description": "No, or an unknown, ingest key",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Over 10 MiB or over 10,000 events",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "503": {
+            "description": "The queue is full or the collector is stopping: retry after `Retry-After` seconds",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "ingestKey": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "events"
+                ],
+                "properties": {
+                  "events": {
+                    "type": "array",
+                    "maxItems": 10000,
+                    "items": {
+                      "$ref": "#/components/schemas/IngestEvent"
+                    }
+                  }
+                }
+              }
+            },
+            "application/x-ndjson": {
+              "schema": {
+                "type": "string",
+                "description": "One IngestEvent JSON object a line"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/logs/requests": {
+      "get": {
+        "summary": "The tenant's request events, newest first (admin)",
+        "operationId": "requestLogs",
+        "responses": {
+          "200": {
+            "description": "A page of events",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EventPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 20
+            }
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "`next_cursor` of the previous page"
+          },
+          {
+            "name": "from",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "Events at or after this `ts`"
+          },
+          {
+            "name": "to",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "Events before this `ts`"
+          },
+          {
+            "name": "status",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "A status (`404`) or a class (`5xx`)"
+          },
+          {
+            "name": "method",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "path",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "The exact raw path"
+          },
+          {
+            "name": "user_id",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          },
+          {
+            "name": "service",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "request_id",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/logs/errors": {
+      "get": {
+        "summary": "The tenant's error events, newest first (admin)",
+        "operationId": "errorLogs",
+        "responses": {
+          "200": {
+            "description": "A page of events",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EventPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 20
+            }
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "`next_cursor` of the previous page"
+          },
+          {
+            "name": "from",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "Events at or after this `ts`"
+          },
+          {
+            "name": "to",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "Events before this `ts`"
+          },
+          {
+            "name": "status",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "A status (`404`) or a class (`5xx`)"
+          },
+          {
+            "name": "method",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "path",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "The exact raw path"
+          },
+          {
+            "name": "user_id",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          },
+          {
+            "name": "service",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "request_id",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/stats": {
+      "get": {
+        "summary": "Per service and route over the window: count, 5xx count, p50/p95/p99 duration (nearest rank), for the tenant (admin)",
+        "operationId": "stats",
+        "responses": {
+          "200": {
+            "description": "Statistics",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Stats"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "window",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "15m",
+                "1h",
+                "24h"
+              ],
+              "default": "1h"
+            }
+          }
+        ]
+      }
+    }
+  },
+  "components": {
+    "responses": {
+      "Forbidden": {
+        "description": "The caller is not an admin of the tenant",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      }
+    },
+    "securitySchemes": {
+      "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A tenant admin's access token"
+      },
+      "ingestKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A key of INGEST_KEYS"
+      }
+    },
+    "schemas": {
+      "IngestEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "ts",
+          "service"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "request",
+              "error"
+            ]
+          },
+          "ts": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "service": {
+            "type": "string",
+            "description": "Must be the ingest key's service"
+          },
+          "tenant_id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "user_id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "request_id": {
+            "type": "string",
+            "maxLength": 128
+          },
+          "method": {
+            "type": "string",
+            "maxLength": 16
+          },
+          "path": {
+            "type": "string",
+            "maxLength": 2048
+          },
+          "route": {
+            "type": "string",
+            "maxLength": 256,
+            "description": "The route template (`/v1/posts/{id}`), the label of the per-tenant metrics"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 100,
+            "maximum": 599
+          },
+          "duration_ms": {
+            "type": "number",
+            "minimum": 0
+          },
+          "client_ip": {
+            "type": "string",
+            "maxLength": 64
+          },
+          "user_agent": {
+            "type": "string",
+            "maxLength": 512
+          },
+          "level": {
+            "type": "string",
+            "maxLength": 16
+          },
+          "message": {
+            "type": "string",
+            "maxLength": 4096
+          },
+          "error_type": {
+            "type": "string",
+            "maxLength": 256
+          }
+        },
+        "description": "A `request` event needs method, path, status and duration_ms; an `error` event needs message. Unknown fields are ignored."
+      },
+      "Event": {
+        "type": "object",
+        "required": [
+          "id",
+          "type",
+          "ts",
+          "received_at",
+          "service"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "Opaque"
+          },
+          "received_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "type": {
+            "type": "string",
+            "enum": [
+              "request",
+              "error"
+            ]
+          },
+          "ts": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "service": {
+            "type": "string",
+            "description": "Must be the ingest key's service"
+          },
+          "tenant_id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "user_id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "request_id": {
+            "type": "string",
+            "maxLength": 128
+          },
+          "method": {
+            "type": "string",
+            "maxLength": 16
+          },
+          "path": {
+            "type": "string",
+            "maxLength": 2048
+          },
+          "route": {
+            "type": "string",
+            "maxLength": 256,
+            "description": "The route template (`/v1/posts/{id}`), the label of the per-tenant metrics"
+          },
+          "status": {
+            "type": "integer",
+            "minimum": 100,
+            "maximum": 599
+          },
+          "duration_ms": {
+            "type": "number",
+            "minimum": 0
+          },
+          "client_ip": {
+            "type": "string",
+            "maxLength": 64
+          },
+          "user_agent": {
+            "type": "string",
+            "maxLength": 512
+          },
+          "level": {
+            "type": "string",
+            "maxLength": 16
+          },
+          "message": {
+            "type": "string",
+            "maxLength": 4096
+          },
+          "error_type": {
+            "type": "string",
+            "maxLength": 256
+          }
+        }
+      },
+      "EventPage": {
+        "type": "object",
+        "required": [
+          "items",
+          "next_cursor"
+        ],
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Event"
+            }
+          },
+          "next_cursor": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "Stats": {
+        "type": "object",
+        "required": [
+          "window",
+          "from",
+          "to",
+          "items"
+        ],
+        "properties": {
+          "window": {
+            "type": "string"
+          },
+          "from": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "to": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "service",
+                "route",
+                "count",
+                "error_count",
+                "p50_ms",
+                "p95_ms",
+                "p99_ms"
+              ],
+              "properties": {
+                "service": {
+                  "type": "string"
+                },
+                "route": {
+                  "type": "string"
+                },
+                "count": {
+                  "type": "integer"
+                },
+                "error_count": {
+                  "type": "integer",
+                  "description": "Requests answered with a 5xx"
+                },
+                "p50_ms": {
+                  "type": "number"
+                },
+                "p95_ms": {
+                  "type": "number"
+                },
+                "p99_ms": {
+                  "type": "number"
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""#
+}

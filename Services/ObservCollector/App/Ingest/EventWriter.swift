@@ -1,0 +1,150 @@
+import DequeModule
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Group commit: every accepted batch joins one queue, and a single writer drains it into large
+/// transactions. `submit` returns only once the transaction holding its events has committed, so a
+/// 202 means stored. Batches that arrive while a commit runs share the next one; a lone batch is
+/// written at once, never held back to wait for company.
+///
+/// The queue is bounded (`capacity` events): a batch that does not fit is refused with `queueFull`
+/// instead of memory growing without end. On graceful shutdown the writer commits everything queued,
+/// answers those submitters, then stops; batches submitted after that are refused.
+final class EventWriter: Service, Sendable {
+    enum Refusal: Error, Equatable {
+        /// The queue holds too many events; retry after a moment.
+        case queueFull
+        /// The writer is stopping.
+        case shuttingDown
+    }
+
+    private struct Pending {
+        let events: [StoredEvent]
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var queue = Deque<Pending>()
+        var queuedEvents = 0
+        var writerWakeUp: CheckedContinuation<Void, Never>?
+        var stopping = false
+        var stopped = false
+    }
+
+    private let store: any EventStore
+    let capacity: Int
+    /// Most events one transaction takes (whole batches; a single larger batch still goes alone).
+    let maximumTransactionSize: Int
+    private let metrics: CollectorMetrics
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    init(store: any EventStore, capacity: Int, maximumTransactionSize: Int = 50_000, metrics: CollectorMetrics, logger: Logger) {
+        self.store = store
+        self.capacity = capacity
+        self.maximumTransactionSize = maximumTransactionSize
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Events waiting for a commit.
+    var queuedEvents: Int { state.withLock { $0.queuedEvents } }
+
+    /// Queues the events and returns once they are committed; throws `Refusal` or the store's error.
+    func submit(_ events: [StoredEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome: Result<CheckedContinuation<Void, Never>?, Refusal> = state.withLock { state in
+                if state.stopped { return .failure(.shuttingDown) }
+                // A batch larger than the whole capacity is let in alone, so that no valid request can never fit.
+                if state.queuedEvents > 0, state.queuedEvents + events.count > capacity { return .failure(.queueFull) }
+                state.queue.append(Pending(events: events, continuation: continuation))
+                state.queuedEvents += events.count
+                defer { state.writerWakeUp = nil }
+                return .success(state.writerWakeUp)
+            }
+            switch outcome {
+            case .success(let wakeUp):
+                metrics.queueDepth.set(Double(queuedEvents))
+                wakeUp?.resume()
+            case .failure(let refusal):
+                continuation.resume(throwing: refusal)
+            }
+        }
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            while let group = await nextGroup() {
+                await commit(group)
+            }
+        } onGracefulShutdown: {
+            let wakeUp = self.state.withLock { state in
+                state.stopping = true
+                defer { state.writerWakeUp = nil }
+                return state.writerWakeUp
+            }
+            wakeUp?.resume()
+        }
+    }
+
+    /// The batches of the next transaction; nil once stopping with nothing left.
+    private func nextGroup() async -> [Pending]? {
+        while true {
+            enum Next {
+                case group([Pending])
+                case finished
+                case wait
+            }
+            let next: Next = state.withLock { state in
+                if !state.queue.isEmpty {
+                    var group: [Pending] = []
+                    var size = 0
+                    while let first = state.queue.first, group.isEmpty || size + first.events.count <= maximumTransactionSize {
+                        group.append(state.queue.removeFirst())
+                        size += first.events.count
+                    }
+                    return .group(group)
+                }
+                if state.stopping || Task.isCancelled {
+                    state.stopped = true
+                    return .finished
+                }
+                return .wait
+            }
+            switch next {
+            case .group(let group): return group
+            case .finished: return nil
+            case .wait:
+                await withCheckedContinuation { (wakeUp: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state in
+                        if !state.queue.isEmpty || state.stopping { return true }
+                        state.writerWakeUp = wakeUp
+                        return false
+                    }
+                    if resumeNow { wakeUp.resume() }
+                }
+            }
+        }
+    }
+
+    private func commit(_ group: [Pending]) async {
+        let events = group.flatMap(\.events)
+        let start = ContinuousClock.now
+        let result: Result<Void, any Error>
+        do {
+            try await store.insert(events)
+            result = .success(())
+        } catch {
+            logger.error("Cannot store a batch of events", metadata: ["events": "\(events.count)", "error": "\(error)"])
+            result = .failure(error)
+        }
+        state.withLock { $0.queuedEvents -= events.count }
+        metrics.recordCommit(events: events.count, requests: group.count, duration: ContinuousClock.now - start, queued: queuedEvents)
+        for pending in group {
+            pending.continuation.resume(with: result)
+        }
+    }
+}

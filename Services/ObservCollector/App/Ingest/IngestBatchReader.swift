@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// Reads the events of an ingest request: `{"events": [...]}` as `application/json`, or one event a
+/// line as `application/x-ndjson`; at most 10 MiB (the context's limit, else 413) and 10,000 events
+/// (else 413). A malformed event answers 400 naming `events[i]`.
+enum IngestBatchReader {
+    static let maximumEvents = 10_000
+
+    static func read(_ request: Request, context: CollectorRequestContext) async throws -> [IngestEvent] {
+        let mediaType = request.headers[.contentType].flatMap(MediaType.init(from:))
+        let isNDJSON = mediaType?.type == .application && mediaType?.subType == "x-ndjson"
+        guard isNDJSON || (mediaType?.type == .application && mediaType?.subType == "json") else {
+            throw AppError(.unsupportedMediaType, "Content-Type must be application/json or application/x-ndjson")
+        }
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let decoder = ContractJSON.makeDecoder()
+        let events: [IngestEvent]
+        if isNDJSON {
+            var decoded: [IngestEvent] = []
+            for line in buffer.readableBytesView.split(separator: UInt8(ascii: "\n")) where !line.allSatisfy(isWhitespace) {
+                guard decoded.count < maximumEvents else { throw tooMany }
+                do {
+                    decoded.append(try decoder.decode(IngestEvent.self, from: Data(line)))
+                } catch let error as DecodingError {
+                    throw inEvent(decoded.count, AppError(decoding: error))
+                }
+            }
+            events = decoded
+        } else {
+            do {
+                events = try decoder.decode(IngestBatch.self, from: buffer).events
+            } catch let error as DecodingError {
+                throw AppError(decoding: error)
+            }
+        }
+        guard events.count <= maximumEvents else { throw tooMany }
+        return events
+    }
+
+    static var tooMany: AppError {
+        AppError(.payloadTooLarge, "A request carries at most \(maximumEvents) events")
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+
+    /// A line's decoding error, with its fields named as in a JSON batch: `events[3].status`.
+    private static func inEvent(_ index: Int, _ error: AppError) -> AppError {
+        let details = error.details.isEmpty
+            ? [FieldError(field: "events[\(index)]", message: error.message)]
+            : error.details.map { FieldError(field: "events[\(index)]" + ($0.field.isEmpty ? "" : ".\($0.field)"), message: $0.message) }
+        return AppError.validationFailed(details, message: "Event \(index) is not valid; nothing was stored")
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import ServiceKit
+
+/// One event as a service sends it (`POST /v1/events`). Fields this version does not know are
+/// ignored, so that senders can be upgraded first.
+struct IngestEvent: Decodable, Sendable {
+    var type: StoredEvent.Kind
+    var ts: Date
+    var service: String
+    var tenantId: String?
+    var userId: String?
+    var requestId: String?
+    var method: String?
+    var path: String?
+    var route: String?
+    var status: Int?
+    var durationMs: Double?
+    var clientIp: String?
+    var userAgent: String?
+    var level: String?
+    var message: String?
+    var errorType: String?
+
+    /// The accepted lengths of each text field, in Unicode scalars.
+    static let limits: [(String, any KeyPath<IngestEvent, String?> & Sendable, ClosedRange<Int>)] = [
+        ("request_id", \.requestId, 0...128), ("method", \.method, 1...16), ("path", \.path, 1...2048), ("route", \.route, 0...256),
+        ("client_ip", \.clientIp, 0...64), ("user_agent", \.userAgent, 0...512), ("level", \.level, 0...16),
+        ("message", \.message, 1...4096), ("error_type", \.errorType, 0...256),
+    ]
+
+    /// The event to store, or the problems of the event at `index` (fields named `events[index].field`).
+    func validated(index: Int, keyService: String, receivedAt: Date) -> Result<StoredEvent, AppError> {
+        var validator = FieldValidator()
+        let prefix = "events[\(index)]."
+        validator.check(service == keyService, prefix + "service", "must be the ingest key's service (\(keyService))")
+        for (name, keyPath, lengths) in Self.limits {
+            validator.checkLength(self[keyPath: keyPath], prefix + name, lengths)
+        }
+        let tenantID = tenantId.flatMap(UUID.init(uuidString:))
+        validator.check(tenantId == nil || tenantID != nil, prefix + "tenant_id", "must be a UUID")
+        let userID = userId.flatMap(UUID.init(uuidString:))
+        validator.check(userId == nil || userID != nil, prefix + "user_id", "must be a UUID")
+        if let status { validator.check((100...599).contains(status), prefix + "status", "must be an HTTP status (100–599)") }
+        if let durationMs { validator.check(durationMs >= 0 && durationMs.isFinite, prefix + "duration_ms", "must be a number of milliseconds ≥ 0") }
+        switch type {
+        case .request:
+            validator.check(method != nil, prefix + "method", "is required for a request event")
+            validator.check(path != nil, prefix + "path", "is required for a request event")
+            validator.check(status != nil, prefix + "status", "is required for a request event")
+            validator.check(durationMs != nil, prefix + "duration_ms", "is required for a request event")
+        case .error:
+            validator.check(message != nil, prefix + "message", "is required for an error event")
+        }
+        if !validator.problems.isEmpty {
+            return .failure(AppError.validationFailed(validator.problems, message: "Event \(index) is not valid; nothing was stored"))
+        }
+        return .success(StoredEvent(
+            type: type, ts: ts, receivedAt: receivedAt, service: keyService, tenantID: tenantID, userID: userID,
+            requestID: requestId, method: method?.uppercased(), path: path, route: route, status: status, durationMs: durationMs,
+            clientIP: clientIp, userAgent: userAgent, level: level, message: message, errorType: errorType))
+    }
+}
+
+/// `{"events": [...]}`.
+struct IngestBatch: Decodable, Sendable {
+    var events: [IngestEvent]
+}

@@ -1,0 +1,38 @@
+import GRDB
+
+/// The collector's SQLite schema. `id` is the rowid, so it grows with arrival: retention deletes from
+/// the low end without an index on time. Times are integer milliseconds since the epoch.
+enum CollectorSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1: events") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    ts INTEGER NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    service TEXT NOT NULL,
+                    tenant_id TEXT,
+                    user_id TEXT,
+                    request_id TEXT,
+                    method TEXT,
+                    path TEXT,
+                    route TEXT,
+                    status INTEGER,
+                    duration_ms REAL,
+                    client_ip TEXT,
+                    user_agent TEXT,
+                    level TEXT,
+                    message TEXT,
+                    error_type TEXT
+                );
+                -- The logs of a tenant, newest first, and the window of its statistics.
+                CREATE INDEX events_by_tenant_type_time ON events (tenant_id, type, ts, id) WHERE tenant_id IS NOT NULL;
+                -- One request's events, across services.
+                CREATE INDEX events_by_tenant_request ON events (tenant_id, request_id) WHERE request_id IS NOT NULL;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import ServiceKit
+import ServiceLifecycle
+
+/// Deletes events older than `RETENTION_DAYS`, every `interval`, in chunks of `chunkSize` with a pause
+/// between them, so that each delete is a short transaction and ingest commits go in between.
+struct EventRetention: Service {
+    let store: any EventStore
+    let days: Int
+    let interval: Duration
+    let chunkSize: Int
+    let pause: Duration
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    /// Deletes everything past retention; returns how many events.
+    @discardableResult
+    func purge() async throws -> Int {
+        let cutoff = now().addingTimeInterval(-Double(days) * 86_400)
+        var total = 0
+        while true {
+            let deleted = try await store.deleteReceived(before: cutoff, limit: chunkSize)
+            total += deleted
+            if deleted < chunkSize { break }
+            try await Task.sleep(for: pause)
+        }
+        if total > 0 { logger.info("Deleted events past retention", metadata: ["events": "\(total)", "days": "\(days)"]) }
+        return total
+    }
+
+    func run() async throws {
+        await repeatUntilShutdown(every: interval) {
+            do {
+                try await purge()
+            } catch {
+                logger.warning("Retention purge failed; will try again", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
