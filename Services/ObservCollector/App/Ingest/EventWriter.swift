@@ -9,7 +9,8 @@ import Synchronization
 /// 202 means stored. Batches that arrive while a commit runs share the next one; a lone batch is
 /// written at once, never held back to wait for company.
 ///
-/// The queue is bounded (`capacity` events): a batch that does not fit is refused with `queueFull`
+/// The queue is bounded: `capacity` counts events from acceptance to commit (waiting or being written),
+/// and a batch that does not fit is refused with `queueFull`
 /// instead of memory growing without end. On graceful shutdown the writer commits everything queued,
 /// answers those submitters, then stops; batches submitted after that are refused.
 final class EventWriter: Service, Sendable {

@@ -1,0 +1,166 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import ServiceKit
+import ServiceLifecycle
+import ServiceTestSupport
+import Synchronization
+import Testing
+
+@testable import ObservCollector
+
+/// A store that records its transactions and can hold them until released.
+final class RecordingStore: EventStore {
+    let transactions = Mutex<[Int]>([])
+    private let gate = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((true, []))
+    let delay: Duration
+
+    init(delay: Duration = .zero, open: Bool = true) {
+        self.delay = delay
+        gate.withLock { $0.open = open }
+    }
+
+    func release() {
+        let waiters = gate.withLock { gate in
+            gate.open = true
+            defer { gate.waiters = [] }
+            return gate.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Transactions begun (held or not).
+    let begun = Mutex(0)
+
+    func insert(_ events: [StoredEvent]) async throws {
+        begun.withLock { $0 += 1 }
+        await withCheckedContinuation { continuation in
+            let open = gate.withLock { gate in
+                if !gate.open { gate.waiters.append(continuation) }
+                return gate.open
+            }
+            if open { continuation.resume() }
+        }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        transactions.withLock { $0.append(events.count) }
+    }
+
+    var stored: Int { transactions.withLock { $0.reduce(0, +) } }
+
+    func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent] { [] }
+    func requestSamples(tenantID: UUID, since: Date) async throws -> [RequestSample] { [] }
+    func deleteReceived(before date: Date, limit: Int) async throws -> Int { 0 }
+    func count() async throws -> Int { stored }
+}
+
+@Suite struct EventWriterTests {
+    let logger = Logger(label: "writer") { _ in SwiftLogNoOpLogHandler() }
+
+    func events(_ count: Int) -> [StoredEvent] {
+        (0..<count).map { _ in StoredEvent(type: .request, ts: Date(), receivedAt: Date(), service: "blog-service", method: "GET", path: "/", status: 200, durationMs: 1) }
+    }
+
+    /// Runs the writer as a service while `body` runs, then shuts it down gracefully.
+    func withWriter(_ writer: EventWriter, _ body: @Sendable () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await body()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func requestsArrivingTogetherShareACommit() async throws {
+        let store = RecordingStore(delay: .milliseconds(20))
+        let writer = EventWriter(store: store, capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+        try await withWriter(writer) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<50 { group.addTask { try await writer.submit(events(10)) } }
+                try await group.waitForAll()
+            }
+        }
+        let transactions = store.transactions.withLock { $0 }
+        #expect(store.stored == 500, "every submitted event committed before submit returned")
+        #expect(transactions.count < 10, "50 requests in \(transactions.count) commits: \(transactions)")
+    }
+
+    @Test func aLoneRequestIsCommittedAtOnce() async throws {
+        let store = RecordingStore()
+        let writer = EventWriter(store: store, capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+        try await withWriter(writer) {
+            for _ in 0..<3 { try await writer.submit(events(1)) }
+        }
+        #expect(store.transactions.withLock { $0 } == [1, 1, 1])
+    }
+
+    @Test func aFullQueueRefusesInsteadOfGrowing() async throws {
+        let store = RecordingStore(open: false)
+        let writer = EventWriter(store: store, capacity: 100, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+        try await withWriter(writer) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await writer.submit(events(60)) }  // taken by the writer, held in the store
+                while store.begun.withLock({ $0 }) == 0 { await Task.yield() }
+                group.addTask { try await writer.submit(events(40)) }  // fills the queue
+                while writer.queuedEvents < 100 { await Task.yield() }
+                await #expect(throws: EventWriter.Refusal.queueFull) { try await writer.submit(events(1)) }
+                store.release()
+                try await group.waitForAll()
+            }
+        }
+        #expect(store.stored == 100)
+    }
+
+    @Test func gracefulShutdownCommitsWhatIsQueuedAndAnswersItsSubmitters() async throws {
+        let store = RecordingStore(open: false)
+        let writer = EventWriter(store: store, capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for _ in 0..<5 { tasks.addTask { try await writer.submit(events(10)) } }
+            while writer.queuedEvents < 50 { await Task.yield() }
+            await group.triggerGracefulShutdown()
+            store.release()
+            try await tasks.waitForAll()  // every submit returned without error
+        }
+        #expect(store.stored == 50)
+        await #expect(throws: EventWriter.Refusal.shuttingDown) { try await writer.submit(events(1)) }
+    }
+
+    @Test func aFullQueueAnswers503WithRetryAfter() async throws {
+        var configured = CollectorTestHarness()
+        configured.queueCapacity = 10_000
+        let harness = configured
+        let store = RecordingStore(open: false)
+        try await harness.test(store: store) { client in
+            // The capacity counts events from acceptance to commit: those being written and those waiting.
+            let bodies = [6_000, 4_000, 1].map { count in json(["events": (0..<count).map { _ in requestEvent(tenant: harness.acme) }]) }
+            @Sendable func ingest(_ index: Int) async throws -> TestResponse {
+                try await client.send(.post, "/v1/events", token: CollectorTestHarness.blogKey, body: bodies[index])
+            }
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                group.addTask { try await ingest(0).status }  // held in the store
+                while store.begun.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                group.addTask { try await ingest(1).status }  // waits: the queue is now full
+                while try await CollectorMetricsProbe.queued(client) < 10_000 { try await Task.sleep(for: .milliseconds(5)) }
+                let refused = try await ingest(2)
+                #expect(refused.status == .serviceUnavailable)
+                #expect(refused.headers[.retryAfter] == "1")
+                #expect(refused.error?.code == .unavailable)
+                store.release()
+                for try await status in group { #expect(status == .accepted) }
+            }
+        }
+        #expect(store.stored == 10_000)
+    }
+}
+
+/// Reads the queue depth off `/metrics`.
+enum CollectorMetricsProbe {
+    static func queued(_ client: any TestClientProtocol) async throws -> Int {
+        let text = try await client.send(.get, "/metrics").text
+        let line = text.split(separator: "\n").first { $0.hasPrefix("collector_queue_depth_events ") }
+        return line.flatMap { Double($0.split(separator: " ").last!) }.map { Int($0) } ?? 0
+    }
+}
