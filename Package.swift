@@ -168,6 +168,7 @@ let package = Package(
             dependencies: [
                 "auth-service", "blog-service", "observ-collector",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -82,16 +82,12 @@ public final class JWKSKeySource: VerificationKeySource, Service {
         await fetch.value
     }
 
-    /// Fetches at start, then every `refreshInterval`, until graceful shutdown.
+    /// Fetches at start, then every `refreshInterval`, until graceful shutdown (which also abandons a
+    /// fetch in flight, so that a dead auth service does not hold the shutdown up).
     public func run() async throws {
-        await refresh()
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await sleepUnlessShuttingDown(for: settings.refreshInterval)
-            } catch {
-                return
-            }
-            await refresh()
+        await repeatUntilShutdown(every: settings.refreshInterval) { [self] in
+            let fetch = state.withLock { state in state.fetchInFlight ?? startFetch(&state) }
+            await withTaskCancellationHandler { await fetch.value } onCancel: { fetch.cancel() }
         }
     }
 

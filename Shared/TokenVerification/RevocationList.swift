@@ -91,6 +91,6 @@ public final class RevocationPoller: RevocationChecker, Service {
     }
 
     public func run() async throws {
-        await repeatUntilShutdown(every: settings.interval) { await poll() }
+        await repeatUntilShutdown(every: settings.interval) { [self] in await poll() }
     }
 }

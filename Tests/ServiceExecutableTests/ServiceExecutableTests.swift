@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import GRDB
+import NIOCore
 import Testing
 
 /// The three executables start, answer, and stop cleanly; a bad setting stops them at start.
@@ -50,5 +52,36 @@ import Testing
         }
         let typo = try ServiceProcess("auth-service", environment: [:], arguments: ["rotate-signing-key", "--jwt-signing-key-fil", keyFile])
         #expect(await typo.waitForExit() == 78)
+    }
+
+    /// The collector killed outright (SIGKILL, no graceful shutdown) right after acknowledging: every
+    /// acknowledged event is in the database when it is opened again (WAL, `synchronous=NORMAL`).
+    @Test func theCollectorKeepsAcknowledgedEventsThroughAKill() async throws {
+        let dataDirectory = FileManager.default.temporaryDirectory.appending(path: "exec-test-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let databasePath = dataDirectory.appending(path: "events.sqlite").path
+        let key = "blog-key-0123456789abcdef"
+        let process = try ServiceProcess(
+            "observ-collector", environment: ["PORT": "0", "DATABASE_URL": "sqlite:\(databasePath)", "INGEST_KEYS": "blog-service:\(key)"])
+        let port = try await process.listeningPort()
+        var acknowledged = 0
+        for batch in 0..<20 {
+            let events = (0..<100).map { index in
+                #"{"type":"request","ts":"2026-11-22T10:00:00.000Z","service":"blog-service","request_id":"b\#(batch)-\#(index)","method":"GET","path":"/","status":200,"duration_ms":1}"#
+            }
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/events")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(key)")
+            request.headers.add(name: "Content-Type", value: "application/x-ndjson")
+            request.body = .bytes(ByteBuffer(string: events.joined(separator: "\n")))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            if response.status == .accepted { acknowledged += 100 }
+        }
+        process.signal(SIGKILL)
+        _ = await process.waitForExit()
+        #expect(acknowledged == 2_000)
+        let database = try DatabaseQueue(path: databasePath)
+        let stored = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT request_id) FROM events") }
+        #expect(stored == acknowledged)
     }
 }

@@ -45,7 +45,7 @@ final class RevocationCache: RevocationChecker, Service {
     }
 
     func run() async throws {
-        await repeatUntilShutdown(every: interval) {
+        await repeatUntilShutdown(every: interval) { [self] in
             do {
                 try await reload()
             } catch {

@@ -23,7 +23,7 @@ struct AuthHousekeeping: Service {
     }
 
     func run() async throws {
-        await repeatUntilShutdown(every: interval) {
+        await repeatUntilShutdown(every: interval) { [self] in
             do {
                 try await purge()
             } catch {

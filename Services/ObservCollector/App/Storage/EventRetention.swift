@@ -30,7 +30,7 @@ struct EventRetention: Service {
     }
 
     func run() async throws {
-        await repeatUntilShutdown(every: interval) {
+        await repeatUntilShutdown(every: interval) { [self] in
             do {
                 try await purge()
             } catch {
