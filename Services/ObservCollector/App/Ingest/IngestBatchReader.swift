@@ -15,7 +15,7 @@ enum IngestBatchReader {
             throw AppError(.unsupportedMediaType, "Content-Type must be application/json or application/x-ndjson")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let decoder = ContractJSON.makeDecoder()
+        let decoder = JSONDecoder()  // IngestEvent spells its keys and reads its dates itself
         let events: [IngestEvent]
         if isNDJSON {
             var decoded: [IngestEvent] = []

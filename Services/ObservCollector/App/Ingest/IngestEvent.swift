@@ -3,6 +3,10 @@ import ServiceKit
 
 /// One event as a service sends it (`POST /v1/events`). Fields this version does not know are
 /// ignored, so that senders can be upgraded first.
+///
+/// Its keys are spelt out in `snake_case` and `ts` is read by `Timestamp.parse`, so that a batch is
+/// decoded by a plain `JSONDecoder` without key or date strategies: they cost more than the rest of
+/// the decoding together.
 struct IngestEvent: Decodable, Sendable {
     var type: StoredEvent.Kind
     var ts: Date
@@ -20,6 +24,35 @@ struct IngestEvent: Decodable, Sendable {
     var level: String?
     var message: String?
     var errorType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case type, ts, service, method, path, route, status, level, message
+        case tenantId = "tenant_id", userId = "user_id", requestId = "request_id", durationMs = "duration_ms"
+        case clientIp = "client_ip", userAgent = "user_agent", errorType = "error_type"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(StoredEvent.Kind.self, forKey: .type)
+        guard let ts = Timestamp.parse(try container.decode(String.self, forKey: .ts)) else {
+            throw DecodingError.dataCorruptedError(forKey: .ts, in: container, debugDescription: "must be an RFC 3339 timestamp")
+        }
+        self.ts = ts
+        service = try container.decode(String.self, forKey: .service)
+        tenantId = try container.decodeIfPresent(String.self, forKey: .tenantId)
+        userId = try container.decodeIfPresent(String.self, forKey: .userId)
+        requestId = try container.decodeIfPresent(String.self, forKey: .requestId)
+        method = try container.decodeIfPresent(String.self, forKey: .method)
+        path = try container.decodeIfPresent(String.self, forKey: .path)
+        route = try container.decodeIfPresent(String.self, forKey: .route)
+        status = try container.decodeIfPresent(Int.self, forKey: .status)
+        durationMs = try container.decodeIfPresent(Double.self, forKey: .durationMs)
+        clientIp = try container.decodeIfPresent(String.self, forKey: .clientIp)
+        userAgent = try container.decodeIfPresent(String.self, forKey: .userAgent)
+        level = try container.decodeIfPresent(String.self, forKey: .level)
+        message = try container.decodeIfPresent(String.self, forKey: .message)
+        errorType = try container.decodeIfPresent(String.self, forKey: .errorType)
+    }
 
     /// The accepted lengths of each text field, in Unicode scalars.
     static let limits: [(String, any KeyPath<IngestEvent, String?> & Sendable, ClosedRange<Int>)] = [

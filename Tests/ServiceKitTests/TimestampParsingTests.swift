@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@testable import ServiceKit
+
+@Suite struct TimestampParsingTests {
+    static let slow = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
+    @Test(arguments: [
+        "2026-11-22T10:04:05.123Z", "1970-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "2024-02-29T12:00:00.500Z",
+        "2000-03-01T00:00:00.001Z", "1900-01-01T00:00:00.000Z", "2099-12-31T23:59:59.000Z",
+    ])
+    func theFastPathAgreesWithTheFormatStyle(text: String) throws {
+        let fast = try #require(Timestamp.parseUTC(text))
+        let slow = try Self.slow.parse(text)
+        #expect(abs(fast.timeIntervalSince1970 - slow.timeIntervalSince1970) < 0.000_5, "\(text)")
+        #expect(Timestamp.format(fast) == text)
+    }
+
+    @Test func fractionsOfAnyLengthAndNoneAreRead() {
+        #expect(Timestamp.parse("2026-11-22T10:04:05Z")?.timeIntervalSince1970 == 1_795_341_845)
+        #expect(Timestamp.parse("2026-11-22T10:04:05.5Z")?.timeIntervalSince1970 == 1_795_341_845.5)
+        #expect(Timestamp.format(Timestamp.parse("2026-11-22T10:04:05.123456Z")!) == "2026-11-22T10:04:05.123Z")
+    }
+
+    @Test func otherOffsetsTakeTheLongWay() {
+        #expect(Timestamp.parseUTC("2026-11-22T11:04:05.123+01:00") == nil)
+        #expect(Timestamp.format(Timestamp.parse("2026-11-22T11:04:05.123+01:00")!) == "2026-11-22T10:04:05.123Z")
+    }
+
+    @Test(arguments: ["", "yesterday", "2026-11-22", "2026-13-01T00:00:00Z", "2026-11-22T25:00:00Z", "2026-11-22T10:04:05.Z", "2026-11-22T10:04:05.12aZ", "2026-11-22 10:04:05Z"])
+    func malformedTextIsNotATimestamp(text: String) {
+        #expect(Timestamp.parse(text) == nil, "\(text)")
+    }
+}
