@@ -93,6 +93,32 @@ import Testing
         #expect(try await harness.openStore().count() == 10_000)
     }
 
+    @Test func everyFieldIsStoredAsSent() async throws {
+        let user = UUID()
+        try await harness.test { client in
+            var event = requestEvent(tenant: harness.acme, status: 418, durationMs: 0.25, path: "/v1/ä?q='x'", route: "/v1/{id}", method: "get", requestID: "req-1", userID: user)
+            event["user_agent"] = ""
+            event["level"] = "info"
+            event["message"] = "teapot"
+            event["error_type"] = "Teapot"
+            try await client.ingest([event])
+            let stored = try #require(try await client.logs("requests", token: try await harness.adminToken()).items.first)
+            #expect(stored.tenantId == harness.acme.lowercasedString)
+            #expect(stored.userId == user.lowercasedString)
+            #expect(stored.requestId == "req-1")
+            #expect(stored.method == "GET")
+            #expect(stored.path == "/v1/ä?q='x'")
+            #expect(stored.route == "/v1/{id}")
+            #expect(stored.status == 418)
+            #expect(stored.durationMs == 0.25)
+            #expect(stored.clientIp == "203.0.113.7")
+            #expect(stored.userAgent == "", "empty stays empty, not null")
+            #expect(stored.level == "info")
+            #expect(stored.message == "teapot")
+            #expect(stored.errorType == "Teapot")
+        }
+    }
+
     @Test func theStoredServiceIsTheKeys() async throws {
         try await harness.test { client in
             #expect(try await client.ingest([requestEvent(tenant: harness.acme, service: "auth-service")], key: CollectorTestHarness.authKey).status == .accepted)

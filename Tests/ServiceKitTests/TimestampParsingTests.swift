@@ -33,3 +33,13 @@ import Testing
         #expect(Timestamp.parse(text) == nil, "\(text)")
     }
 }
+
+@Suite struct LowercasedUUIDTests {
+    @Test func itIsTheLowerCasedUUIDString() {
+        for _ in 0..<1000 {
+            let id = UUID()
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+        }
+        #expect(UUID(uuidString: "00000000-0000-0000-0000-0000000000FF")!.lowercasedString == "00000000-0000-0000-0000-0000000000ff")
+    }
+}

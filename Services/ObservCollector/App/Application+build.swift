@@ -59,5 +59,5 @@ func buildApplication(
 
 /// The collector database of `DATABASE_URL`, migrated.
 func openDatabase(_ url: DatabaseURL) throws -> DatabasePool {
-    try SQLiteDatabase.open(url, migrator: CollectorSchema.migrator)
+    try SQLiteDatabase.open(url, migrator: CollectorSchema.migrator, cacheMiB: 64)
 }

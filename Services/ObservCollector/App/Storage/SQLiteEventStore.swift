@@ -1,6 +1,7 @@
 import DatabaseKit
 import Foundation
 import GRDB
+import GRDBSQLite
 import ServiceKit
 
 /// Events in SQLite.
@@ -13,19 +14,71 @@ struct SQLiteEventStore: EventStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
+    /// One transaction, one prepared statement, values bound straight through SQLite's C API: GRDB's
+    /// `StatementArguments` cost about three times what SQLite itself does per row here.
     func insert(_ events: [StoredEvent]) async throws {
         try await database.write { db in
-            // One prepared statement for the whole transaction; arguments set without GRDB's per-call checks.
-            let statement = try db.cachedStatement(sql: Self.insertSQL)
+            let statement = try db.makeStatement(sql: Self.insertSQL)
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
             for event in events {
-                statement.setUncheckedArguments([
-                    event.type.rawValue, event.ts.millisecondsSince1970, event.receivedAt.millisecondsSince1970, event.service,
-                    event.tenantID?.lowercasedString, event.userID?.lowercasedString, event.requestID, event.method, event.path,
-                    event.route, event.status, event.durationMs, event.clientIP, event.userAgent, event.level, event.message,
-                    event.errorType,
-                ])
-                try statement.execute()
+                var binder = RowBinder(handle: handle)
+                binder.bind(event.type.rawValue)
+                binder.bind(event.ts.millisecondsSince1970)
+                binder.bind(event.receivedAt.millisecondsSince1970)
+                binder.bind(event.service)
+                binder.bind(event.tenantID?.lowercasedString)
+                binder.bind(event.userID?.lowercasedString)
+                binder.bind(event.requestID)
+                binder.bind(event.method)
+                binder.bind(event.path)
+                binder.bind(event.route)
+                binder.bind(event.status.map(Int64.init))
+                binder.bind(event.durationMs)
+                binder.bind(event.clientIP)
+                binder.bind(event.userAgent)
+                binder.bind(event.level)
+                binder.bind(event.message)
+                binder.bind(event.errorType)
+                let code = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: Self.insertSQL)
+                }
             }
+        }
+    }
+
+    /// Binds one row's values in order.
+    private struct RowBinder {
+        let handle: OpaquePointer
+        var index: Int32 = 1
+        /// Tells SQLite to copy the text, which lives only for the call.
+        static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+        mutating func bind(_ text: String?) {
+            if var text {
+                text.withUTF8 { bytes in
+                    if let base = bytes.baseAddress, bytes.count > 0 {
+                        _ = sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
+                    } else {
+                        _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)  // empty, not NULL
+                    }
+                }
+            } else {
+                sqlite3_bind_null(handle, index)
+            }
+            index += 1
+        }
+
+        mutating func bind(_ value: Int64?) {
+            if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+            index += 1
+        }
+
+        mutating func bind(_ value: Double?) {
+            if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+            index += 1
         }
     }
 
