@@ -62,17 +62,48 @@ struct IngestEvent: Decodable, Sendable {
     ]
 
     /// The event to store, or the problems of the event at `index` (fields named `events[index].field`).
+    /// Valid events take a quick path that builds no field names; the detailed check runs only to
+    /// explain a refusal.
     func validated(index: Int, keyService: String, receivedAt: Date) -> Result<StoredEvent, AppError> {
+        let tenantID = tenantId.flatMap(UUID.init(uuidString:))
+        let userID = userId.flatMap(UUID.init(uuidString:))
+        guard isValid(keyService: keyService, tenantID: tenantID, userID: userID) else {
+            return .failure(AppError.validationFailed(problems(index: index, keyService: keyService), message: "Event \(index) is not valid; nothing was stored"))
+        }
+        let method = method.map { $0.utf8.contains { (97...122).contains($0) } ? $0.uppercased() : $0 }
+        return .success(StoredEvent(
+            type: type, ts: ts, receivedAt: receivedAt, service: keyService, tenantID: tenantID, userID: userID,
+            requestID: requestId, method: method, path: path, route: route, status: status, durationMs: durationMs,
+            clientIP: clientIp, userAgent: userAgent, level: level, message: message, errorType: errorType))
+    }
+
+    private func isValid(keyService: String, tenantID: UUID?, userID: UUID?) -> Bool {
+        guard service == keyService, (tenantId == nil) == (tenantID == nil), (userId == nil) == (userID == nil) else { return false }
+        for (_, keyPath, lengths) in Self.limits {
+            guard let text = self[keyPath: keyPath] else { continue }
+            let bytes = text.utf8.count
+            // UTF-8 bytes bound the scalar count from above: only long texts need counting.
+            let scalars = bytes <= lengths.upperBound ? nil : text.unicodeScalars.count
+            guard bytes >= lengths.lowerBound, scalars.map({ $0 <= lengths.upperBound }) ?? true, !text.utf8.contains(0) else { return false }
+        }
+        if let status, !(100...599).contains(status) { return false }
+        if let durationMs, !(durationMs >= 0 && durationMs.isFinite) { return false }
+        switch type {
+        case .request: return method != nil && path != nil && status != nil && durationMs != nil
+        case .error: return message != nil
+        }
+    }
+
+    /// Every problem of the event, for the 400.
+    private func problems(index: Int, keyService: String) -> [FieldError] {
         var validator = FieldValidator()
         let prefix = "events[\(index)]."
         validator.check(service == keyService, prefix + "service", "must be the ingest key's service (\(keyService))")
         for (name, keyPath, lengths) in Self.limits {
             validator.checkLength(self[keyPath: keyPath], prefix + name, lengths)
         }
-        let tenantID = tenantId.flatMap(UUID.init(uuidString:))
-        validator.check(tenantId == nil || tenantID != nil, prefix + "tenant_id", "must be a UUID")
-        let userID = userId.flatMap(UUID.init(uuidString:))
-        validator.check(userId == nil || userID != nil, prefix + "user_id", "must be a UUID")
+        validator.check(tenantId == nil || UUID(uuidString: tenantId!) != nil, prefix + "tenant_id", "must be a UUID")
+        validator.check(userId == nil || UUID(uuidString: userId!) != nil, prefix + "user_id", "must be a UUID")
         if let status { validator.check((100...599).contains(status), prefix + "status", "must be an HTTP status (100–599)") }
         if let durationMs { validator.check(durationMs >= 0 && durationMs.isFinite, prefix + "duration_ms", "must be a number of milliseconds ≥ 0") }
         switch type {
@@ -84,13 +115,7 @@ struct IngestEvent: Decodable, Sendable {
         case .error:
             validator.check(message != nil, prefix + "message", "is required for an error event")
         }
-        if !validator.problems.isEmpty {
-            return .failure(AppError.validationFailed(validator.problems, message: "Event \(index) is not valid; nothing was stored"))
-        }
-        return .success(StoredEvent(
-            type: type, ts: ts, receivedAt: receivedAt, service: keyService, tenantID: tenantID, userID: userID,
-            requestID: requestId, method: method?.uppercased(), path: path, route: route, status: status, durationMs: durationMs,
-            clientIP: clientIp, userAgent: userAgent, level: level, message: message, errorType: errorType))
+        return validator.problems
     }
 }
 
