@@ -10,7 +10,9 @@ swift build --product observ-collector
 bin="$(swift build --show-bin-path)"
 mkdir -p .data
 
-ingest_key="${COLLECTOR_INGEST_KEY:-local-dev-ingest-key}"
+# One ingest key per sending service: the collector stores each event under its key's service.
+blog_ingest_key="${BLOG_INGEST_KEY:-local-dev-blog-ingest-key}"
+auth_ingest_key="${AUTH_INGEST_KEY:-local-dev-auth-ingest-key}"
 export JWT_ISSUER="${JWT_ISSUER:-http://127.0.0.1:8081}"
 export AUTH_JWKS_URL="${AUTH_JWKS_URL:-http://127.0.0.1:8081/.well-known/jwks.json}"
 export COLLECTOR_URL="${COLLECTOR_URL:-http://127.0.0.1:8083}"
@@ -32,9 +34,9 @@ stop() {
 }
 trap stop INT TERM
 
-start observ-collector 8083 INGEST_KEYS="blog-service:$ingest_key,auth-service:$ingest_key"
-start auth-service 8081 JWT_SIGNING_KEY_FILE=.data/jwt-signing-keys.json COLLECTOR_INGEST_KEY="$ingest_key"
-start blog-service 8082 COLLECTOR_INGEST_KEY="$ingest_key"
+start observ-collector 8083 INGEST_KEYS="blog-service:$blog_ingest_key,auth-service:$auth_ingest_key"
+start auth-service 8081 JWT_SIGNING_KEY_FILE=.data/jwt-signing-keys.json COLLECTOR_INGEST_KEY="$auth_ingest_key"
+start blog-service 8082 COLLECTOR_INGEST_KEY="$blog_ingest_key"
 
 for port in 8081 8082 8083; do
     for _ in $(seq 1 100); do

@@ -132,7 +132,7 @@ import Testing
         #expect(keys.service(forKey: "0123456789abcdef0123") == "blog-service")
         #expect(keys.service(forKey: "abcdefabcdefabcdef") == "auth-service")
         #expect(keys.service(forKey: "abcdefabcdefabcde") == nil)
-        for bad in ["blog-service", "blog-service:short", ":0123456789abcdef0123"] {
+        for bad in ["blog-service", "blog-service:short", ":0123456789abcdef0123", "a:0123456789abcdef0123,b:0123456789abcdef0123"] {
             #expect(throws: ConfigurationError.self) { try IngestKeys(parsing: bad) }
         }
     }

@@ -21,6 +21,9 @@ public struct IngestKeys: Sendable {
                 throw ConfigurationError(
                     variable: "INGEST_KEYS", problem: "each entry must be service:key with a key of at least 16 characters")
             }
+            guard !pairs.contains(where: { $0.1 == parts[1] }) else {
+                throw ConfigurationError(variable: "INGEST_KEYS", problem: "a key is given twice; each service needs its own")
+            }
             pairs.append((String(parts[0]), String(parts[1])))
         }
         self.init(pairs)
