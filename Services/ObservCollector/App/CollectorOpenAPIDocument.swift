@@ -149,85 +149,34 @@ enum CollectorOpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "limit",
-            "in": "query",
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 100,
-              "default": 20
-            }
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "cursor",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            },
-            "description": "`next_cursor` of the previous page"
+            "$ref": "#/components/parameters/cursor"
           },
           {
-            "name": "from",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "Events at or after this `ts`"
+            "$ref": "#/components/parameters/from"
           },
           {
-            "name": "to",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "Events before this `ts`"
+            "$ref": "#/components/parameters/to"
           },
           {
-            "name": "status",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            },
-            "description": "A status (`404`) or a class (`5xx`)"
+            "$ref": "#/components/parameters/status"
           },
           {
-            "name": "method",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/method"
           },
           {
-            "name": "path",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            },
-            "description": "The exact raw path"
+            "$ref": "#/components/parameters/path"
           },
           {
-            "name": "user_id",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "uuid"
-            }
+            "$ref": "#/components/parameters/user_id"
           },
           {
-            "name": "service",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/service"
           },
           {
-            "name": "request_id",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/request_id"
           }
         ]
       }
@@ -264,85 +213,34 @@ enum CollectorOpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "limit",
-            "in": "query",
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 100,
-              "default": 20
-            }
+            "$ref": "#/components/parameters/limit"
           },
           {
-            "name": "cursor",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            },
-            "description": "`next_cursor` of the previous page"
+            "$ref": "#/components/parameters/cursor"
           },
           {
-            "name": "from",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "Events at or after this `ts`"
+            "$ref": "#/components/parameters/from"
           },
           {
-            "name": "to",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "Events before this `ts`"
+            "$ref": "#/components/parameters/to"
           },
           {
-            "name": "status",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            },
-            "description": "A status (`404`) or a class (`5xx`)"
+            "$ref": "#/components/parameters/status"
           },
           {
-            "name": "method",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/method"
           },
           {
-            "name": "path",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            },
-            "description": "The exact raw path"
+            "$ref": "#/components/parameters/path"
           },
           {
-            "name": "user_id",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "uuid"
-            }
+            "$ref": "#/components/parameters/user_id"
           },
           {
-            "name": "service",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/service"
           },
           {
-            "name": "request_id",
-            "in": "query",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/request_id"
           }
         ]
       }
@@ -408,6 +306,89 @@ enum CollectorOpenAPIDocument {
         }
       }
     },
+    "parameters": {
+      "limit": {
+        "name": "limit",
+        "in": "query",
+        "schema": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100,
+          "default": 20
+        }
+      },
+      "cursor": {
+        "name": "cursor",
+        "in": "query",
+        "schema": {
+          "type": "string"
+        },
+        "description": "`next_cursor` of the previous page"
+      },
+      "from": {
+        "name": "from",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "description": "Events at or after this `ts`"
+      },
+      "to": {
+        "name": "to",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "description": "Events before this `ts`"
+      },
+      "status": {
+        "name": "status",
+        "in": "query",
+        "schema": {
+          "type": "string"
+        },
+        "description": "A status (`404`) or a class (`5xx`)"
+      },
+      "method": {
+        "name": "method",
+        "in": "query",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "path": {
+        "name": "path",
+        "in": "query",
+        "schema": {
+          "type": "string"
+        },
+        "description": "The exact raw path"
+      },
+      "user_id": {
+        "name": "user_id",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      },
+      "service": {
+        "name": "service",
+        "in": "query",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "request_id": {
+        "name": "request_id",
+        "in": "query",
+        "schema": {
+          "type": "string"
+        }
+      }
+    },
     "securitySchemes": {
       "bearerAuth": {
         "type": "http",
@@ -422,104 +403,9 @@ enum CollectorOpenAPIDocument {
       }
     },
     "schemas": {
-      "IngestEvent": {
+      "EventFields": {
         "type": "object",
-        "required": [
-          "type",
-          "ts",
-          "service"
-        ],
         "properties": {
-          "type": {
-            "type": "string",
-            "enum": [
-              "request",
-              "error"
-            ]
-          },
-          "ts": {
-            "type": "string",
-            "format": "date-time"
-          },
-          "service": {
-            "type": "string",
-            "description": "Must be the ingest key's service"
-          },
-          "tenant_id": {
-            "type": "string",
-            "format": "uuid"
-          },
-          "user_id": {
-            "type": "string",
-            "format": "uuid"
-          },
-          "request_id": {
-            "type": "string",
-            "maxLength": 128
-          },
-          "method": {
-            "type": "string",
-            "maxLength": 16
-          },
-          "path": {
-            "type": "string",
-            "maxLength": 2048
-          },
-          "route": {
-            "type": "string",
-            "maxLength": 256,
-            "description": "The route template (`/v1/posts/{id}`), the label of the per-tenant metrics"
-          },
-          "status": {
-            "type": "integer",
-            "minimum": 100,
-            "maximum": 599
-          },
-          "duration_ms": {
-            "type": "number",
-            "minimum": 0
-          },
-          "client_ip": {
-            "type": "string",
-            "maxLength": 64
-          },
-          "user_agent": {
-            "type": "string",
-            "maxLength": 512
-          },
-          "level": {
-            "type": "string",
-            "maxLength": 16
-          },
-          "message": {
-            "type": "string",
-            "maxLength": 4096
-          },
-          "error_type": {
-            "type": "string",
-            "maxLength": 256
-          }
-        },
-        "description": "A `request` event needs method, path, status and duration_ms; an `error` event needs message. Unknown fields are ignored."
-      },
-      "Event": {
-        "type": "object",
-        "required": [
-          "id",
-          "type",
-          "ts",
-          "received_at",
-          "service"
-        ],
-        "properties": {
-          "id": {
-            "type": "string",
-            "description": "Opaque"
-          },
-          "received_at": {
-            "type": "string",
-            "format": "date-time"
-          },
           "type": {
             "type": "string",
             "enum": [
@@ -590,6 +476,48 @@ enum CollectorOpenAPIDocument {
             "maxLength": 256
           }
         }
+      },
+      "IngestEvent": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/EventFields"
+          },
+          {
+            "required": [
+              "type",
+              "ts",
+              "service"
+            ]
+          }
+        ],
+        "description": "A `request` event needs method, path, status and duration_ms; an `error` event needs message. Unknown fields are ignored."
+      },
+      "Event": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/EventFields"
+          },
+          {
+            "type": "object",
+            "required": [
+              "id",
+              "type",
+              "ts",
+              "received_at",
+              "service"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "Opaque"
+              },
+              "received_at": {
+                "type": "string",
+                "format": "date-time"
+              }
+            }
+          }
+        ]
       },
       "EventPage": {
         "type": "object",
