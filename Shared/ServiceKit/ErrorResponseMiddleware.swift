@@ -19,6 +19,11 @@ public struct ErrorResponseMiddleware<Context: ServiceRequestContext>: RouterMid
             if appError.code == .internal {
                 context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             }
+            if appError.status.code >= 500 {
+                // The event names the failure as the log does; messages of errors never carry request bodies.
+                let message = appError.code == .internal ? String(describing: error) : appError.message
+                context.observation?.recordFailure(type: String(reflecting: type(of: error)), message: message)
+            }
             return Self.response(for: appError, requestID: context.requestID)
         }
     }

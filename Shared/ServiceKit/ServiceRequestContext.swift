@@ -13,6 +13,8 @@ where Decoder == ContractRequestDecoder, Encoder == ContractResponseEncoder {
     var requestID: String { get set }
     /// The address of the TCP peer, when known.
     var peerAddress: SocketAddress? { get }
+    /// What the request's event will say about it; set by `RequestEventMiddleware` when events are shipped.
+    var observation: RequestObservation? { get set }
 }
 
 extension ServiceRequestContext {
@@ -27,6 +29,7 @@ public struct BasicServiceRequestContext: ServiceRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID: String = ""
     public let peerAddress: SocketAddress?
+    public var observation: RequestObservation?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

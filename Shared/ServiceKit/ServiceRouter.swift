@@ -6,17 +6,20 @@ import Hummingbird
 ///
 /// Middleware order, outermost first:
 /// 1. `RequestIDMiddleware`: every response, even an error, carries `X-Request-ID`.
-/// 2. `RequestMetricsMiddleware`: counts every request with the status it was answered with.
-/// 3. `ErrorResponseMiddleware`: every error becomes the contract's body.
+/// 2. `RequestEventMiddleware` (when `events` is given): every request becomes an event for the collector.
+/// 3. `RequestMetricsMiddleware`: counts every request with the status it was answered with.
+/// 4. `ErrorResponseMiddleware`: every error becomes the contract's body.
 public enum ServiceRouter {
     public static func make<Context: ServiceRequestContext>(
         context: Context.Type = Context.self,
         metrics: ServiceMetrics,
         readiness: @escaping ReadinessCheck,
-        openAPIDocument: Data? = nil
+        openAPIDocument: Data? = nil,
+        events: RequestEventMiddleware<Context>? = nil
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware<Context>())
+        if let events { router.add(middleware: events) }
         router.add(middleware: RequestMetricsMiddleware<Context>(metrics: metrics))
         router.add(middleware: ErrorResponseMiddleware<Context>())
         OperationalRoutes<Context>(metrics: metrics, readiness: readiness, openAPIDocument: openAPIDocument).add(to: router)

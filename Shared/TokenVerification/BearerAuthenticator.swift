@@ -39,6 +39,7 @@ public struct BearerAuthenticator<Context: AuthenticatedRequestContext>: RouterM
         context.identity = user
         context.logger[metadataKey: "user_id"] = .string(user.userID.lowercasedString)
         context.logger[metadataKey: "tenant_id"] = .string(user.tenantID.lowercasedString)
+        context.observation?.identify(tenantID: user.tenantID.lowercasedString, userID: user.userID.lowercasedString)
         return try await next(request, context)
     }
 

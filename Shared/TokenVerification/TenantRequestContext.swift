@@ -8,6 +8,7 @@ public struct TenantRequestContext: AuthenticatedRequestContext {
     public var requestID: String = ""
     public var identity: AuthenticatedUser?
     public let peerAddress: SocketAddress?
+    public var observation: RequestObservation?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -8,8 +8,10 @@ import ServiceTestSupport
 @Suite struct JWKSKeySourceTests {
     let fixture = TokenFixture()
 
-    func source(_ base: URL, minimumRefetchInterval: Duration) -> JWKSKeySource {
-        JWKSKeySource(settings: .init(url: base.jwks, minimumRefetchInterval: minimumRefetchInterval, timeout: .milliseconds(500)), logger: quietLogger)
+    /// Fetches get a generous time limit: the whole suite runs in parallel on two cores. Tests that
+    /// stop the server pay it on each fetch after that, so they pass a shorter one.
+    func source(_ base: URL, minimumRefetchInterval: Duration, timeout: Duration = .seconds(5)) -> JWKSKeySource {
+        JWKSKeySource(settings: .init(url: base.jwks, minimumRefetchInterval: minimumRefetchInterval, timeout: timeout), logger: quietLogger)
     }
 
     @Test func aTokenFromARotatedInKeyIsAcceptedAfterOneRefetch() async throws {
@@ -60,7 +62,7 @@ import ServiceTestSupport
     @Test func verificationGoesOnFromTheCacheWhileTheJWKSServerIsDown() async throws {
         let server = FakeAuthServer(keys: [fixture.key])
         let (keys, verifier) = try await server.whileRunning { base in
-            let keys = source(base, minimumRefetchInterval: .zero)
+            let keys = source(base, minimumRefetchInterval: .zero, timeout: .seconds(2))
             await keys.refresh()
             // A verifier without a token cache, so that every call goes to the key source.
             let verifier = AccessTokenVerifier(
@@ -131,7 +133,7 @@ import ServiceTestSupport
         let subject = fixture.userID.lowercasedString
         server.revoked.withLock { $0 = [.init(sub: subject, notBefore: 42)] }
         let poller = try await server.whileRunning { base in
-            let poller = RevocationPoller(settings: .init(url: base.revocations, timeout: .milliseconds(500)), logger: quietLogger)
+            let poller = RevocationPoller(settings: .init(url: base.revocations, timeout: .seconds(2)), logger: quietLogger)
             await poller.poll()
             return poller
         }
@@ -147,7 +149,7 @@ extension RevocationPollerTests {
         let server = FakeAuthServer(keys: [fixture.key])
         server.revoked.withLock { $0 = [.init(sub: fixture.userID.uuidString, notBefore: TokenFixture.now + 1)] }
         let poller = try await server.whileRunning { base in
-            let poller = RevocationPoller(settings: .init(url: base.revocations, timeout: .milliseconds(500)), logger: quietLogger)
+            let poller = RevocationPoller(settings: .init(url: base.revocations), logger: quietLogger)
             await poller.poll()
             return poller
         }

@@ -47,10 +47,13 @@ public func buildApplication(
         keys: StaticKeySource(keyRing.verificationKeys), revocations: revocationCache, now: now)
     let authenticator = BearerAuthenticator<TenantRequestContext>(verifier: verifier)
 
+    let events = EventShipping<TenantRequestContext>(
+        settings: configuration.events, serviceName: AuthServiceConfiguration.serviceName,
+        trustedProxies: configuration.service.trustedProxies, metrics: metrics, logger: logger)
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
         readiness: { try await SQLiteDatabase.ping(database) },
-        openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json))
+        openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json), events: events.middleware)
     let proxies = configuration.service.trustedProxies
     let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
     tenantController.addPublicRoutes(to: router.group("/v1/tenants"))
@@ -69,7 +72,8 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
-        services: [revocationCache, housekeeping],
+        // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
+        services: [revocationCache, housekeeping] + events.services,
         logger: logger
     )
 }

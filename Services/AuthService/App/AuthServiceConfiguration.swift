@@ -24,6 +24,8 @@ public struct AuthServiceConfiguration: Sendable {
     public var leewaySeconds: Int = 30
     /// Argon2id cost; OWASP's recommendation unless a test needs cheaper hashes.
     public var passwordHashing: Argon2Parameters = .recommended
+    /// `COLLECTOR_URL` and `COLLECTOR_INGEST_KEY`: where every request is reported; nil when not.
+    public var events: EventShipper.Settings?
 
     public init(
         service: ServiceConfiguration,
@@ -56,6 +58,7 @@ public struct AuthServiceConfiguration: Sendable {
             refreshReuseGrace: try reader.duration("REFRESH_REUSE_GRACE", default: .zero),
             loginRateLimit: try reader.int("LOGIN_RATE_LIMIT", default: 10, in: 1...100_000)
         )
+        events = try EventShipper.Settings.read(reader)
     }
 
     var accessTokenSeconds: Int { Int(accessTokenTTL.components.seconds) }

@@ -17,10 +17,13 @@ public func buildApplication(
     let database = try openDatabase(configuration.service.database)
     let tokens = RemoteTokenVerification(settings: configuration.tokens, logger: logger)
 
+    let events = EventShipping<TenantRequestContext>(
+        settings: configuration.events, serviceName: BlogServiceConfiguration.serviceName,
+        trustedProxies: configuration.service.trustedProxies, metrics: metrics, logger: logger)
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
         readiness: { try await SQLiteDatabase.ping(database) },
-        openAPIDocument: OpenAPIDocument.assemble(BlogOpenAPIDocument.json))
+        openAPIDocument: OpenAPIDocument.assemble(BlogOpenAPIDocument.json), events: events.middleware)
     PostController(service: PostService(posts: SQLitePostRepository(database: database), now: now))
         .addRoutes(to: router.group("/v1/posts").add(middleware: BearerAuthenticator(verifier: tokens.verifier)))
     router.addMethodNotAllowedRoutes()
@@ -28,7 +31,8 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: configuration.service.applicationConfiguration(serverName: BlogServiceConfiguration.serviceName),
-        services: tokens.services,
+        // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
+        services: tokens.services + events.services,
         logger: logger
     )
 }

@@ -12,6 +12,7 @@ public struct CollectorRequestContext: AuthenticatedRequestContext {
     /// The service whose ingest key authenticated the request.
     public var ingestService: String?
     public let peerAddress: SocketAddress?
+    public var observation: RequestObservation?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

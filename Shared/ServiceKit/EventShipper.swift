@@ -1,0 +1,210 @@
+import AsyncHTTPClient
+import DequeModule
+import Foundation
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// Sends a service's events to the collector without ever holding up a request.
+///
+/// - `enqueue` only appends to a bounded in-memory buffer; it never waits and never fails.
+/// - When the buffer is full, **new events are dropped** (what is buffered is older and already
+///   waiting): each is counted in `event_shipper_events_dropped_total{reason="buffer_full"}`, and a
+///   warning is logged at most every 10 s.
+/// - A background loop posts batches (`batchSize`, or whatever is there after `flushInterval`) to
+///   `/v1/events` over the shared pooled HTTP client. Network errors, 429 and 5xx are retried with
+///   exponential backoff and jitter, never sooner than `Retry-After`; events stay buffered meanwhile.
+///   Other refusals (400, 401, 413) cannot succeed later: the batch is dropped and counted.
+/// - On graceful shutdown everything buffered is flushed, for at most `shutdownTimeout`.
+public final class EventShipper: Service, Sendable {
+    public struct Settings: Sendable {
+        /// `COLLECTOR_URL`, e.g. `http://127.0.0.1:8083`.
+        public var collectorURL: URL
+        /// `COLLECTOR_INGEST_KEY`.
+        public var ingestKey: String
+        /// Events held at most.
+        public var capacity: Int = 10_000
+        public var batchSize: Int = 500
+        public var flushInterval: Duration = .milliseconds(250)
+        public var initialBackoff: Duration = .milliseconds(250)
+        public var maximumBackoff: Duration = .seconds(30)
+        public var requestTimeout: Duration = .seconds(10)
+        public var shutdownTimeout: Duration = .seconds(5)
+
+        public init(collectorURL: URL, ingestKey: String) {
+            self.collectorURL = collectorURL
+            self.ingestKey = ingestKey
+        }
+    }
+
+    private struct State {
+        var buffer = Deque<ObservedEvent>()
+        var droppedSinceWarning = 0
+        var lastWarning: ContinuousClock.Instant?
+    }
+
+    private struct Batch: Encodable {
+        let events: [ObservedEvent]
+    }
+
+    /// How a post went.
+    enum Outcome: Equatable {
+        case delivered
+        /// Worth trying again, not before the given delay when the collector said so.
+        case retry(after: Duration?)
+        /// Will never be accepted.
+        case refused(status: UInt)
+    }
+
+    public let settings: Settings
+    private let httpClient: HTTPClient
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let sent: Counter
+    private let droppedFull: Counter
+    private let droppedRefused: Counter
+    private let failures: Counter
+    private let buffered: Gauge
+
+    public init(settings: Settings, metrics: ServiceMetrics, httpClient: HTTPClient = .shared, logger: Logger) {
+        self.settings = settings
+        self.httpClient = httpClient
+        self.logger = logger
+        let registry = metrics.registry
+        sent = registry.makeCounter(name: "event_shipper_events_sent_total", labels: [])
+        droppedFull = registry.makeCounter(name: "event_shipper_events_dropped_total", labels: [("reason", "buffer_full")])
+        droppedRefused = registry.makeCounter(name: "event_shipper_events_dropped_total", labels: [("reason", "refused")])
+        failures = registry.makeCounter(name: "event_shipper_send_failures_total", labels: [])
+        buffered = registry.makeGauge(name: "event_shipper_buffered_events", labels: [])
+    }
+
+    /// Events waiting to be sent.
+    public var bufferedCount: Int { state.withLock { $0.buffer.count } }
+
+    /// Buffers an event for sending; drops it (counted) when the buffer is full. Never waits.
+    public func enqueue(_ event: ObservedEvent) {
+        let now = ContinuousClock.now
+        let (accepted, warnDropped, count) = state.withLock { state -> (Bool, Int?, Int) in
+            guard state.buffer.count < settings.capacity else {
+                state.droppedSinceWarning += 1
+                if state.lastWarning.map({ now - $0 >= .seconds(10) }) ?? true {
+                    state.lastWarning = now
+                    defer { state.droppedSinceWarning = 0 }
+                    return (false, state.droppedSinceWarning, state.buffer.count)
+                }
+                return (false, nil, state.buffer.count)
+            }
+            state.buffer.append(event)
+            return (true, nil, state.buffer.count)
+        }
+        buffered.set(Double(count))
+        if !accepted { droppedFull.increment() }
+        if let warnDropped {
+            logger.warning("The event buffer is full; dropping new events", metadata: [
+                "dropped": "\(warnDropped)", "capacity": "\(settings.capacity)", "collector": "\(settings.collectorURL)",
+            ])
+        }
+    }
+
+    public func run() async throws {
+        var backoff = settings.initialBackoff
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if bufferedCount < settings.batchSize {
+                do { try await sleepUnlessShuttingDown(for: settings.flushInterval) } catch { break }
+            }
+            if let wait = await sendBuffered() {
+                let delay = max(wait ?? .zero, Self.jittered(backoff))
+                backoff = min(backoff * 2, settings.maximumBackoff)
+                do { try await sleepUnlessShuttingDown(for: delay) } catch { break }
+            } else {
+                backoff = settings.initialBackoff
+            }
+        }
+        await flushOnShutdown()
+    }
+
+    /// Sends everything buffered now. Nil when it all went (or was refused for good); else the
+    /// collector could not take it and the caller backs off (at least the returned `Retry-After`).
+    func sendBuffered() async -> Duration?? {
+        while true {
+            let batch = state.withLock { Array($0.buffer.prefix(settings.batchSize)) }
+            guard !batch.isEmpty else { return nil }
+            switch await post(batch) {
+            case .delivered:
+                remove(batch.count)
+                sent.increment(by: Int64(batch.count))
+            case .refused(let status):
+                remove(batch.count)
+                droppedRefused.increment(by: Int64(batch.count))
+                logger.error("The collector refused a batch of events; dropped", metadata: ["status": "\(status)", "events": "\(batch.count)"])
+            case .retry(let after):
+                failures.increment()
+                return .some(after)
+            }
+        }
+    }
+
+    private func remove(_ count: Int) {
+        let left = state.withLock { state in
+            state.buffer.removeFirst(min(count, state.buffer.count))
+            return state.buffer.count
+        }
+        buffered.set(Double(left))
+    }
+
+    /// On shutdown: keep sending (with short pauses) until the buffer is empty or time is up.
+    private func flushOnShutdown() async {
+        guard bufferedCount > 0 else { return }
+        let deadline = ContinuousClock.now + settings.shutdownTimeout
+        let flushed: Bool = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    guard await self.sendBuffered() != nil else { return true }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !flushed {
+            logger.warning("Events left unsent at shutdown", metadata: ["events": "\(bufferedCount)", "collector": "\(settings.collectorURL)"])
+        }
+    }
+
+    func post(_ events: [ObservedEvent]) async -> Outcome {
+        var request = HTTPClientRequest(url: settings.collectorURL.appendingPathComponent("v1/events").absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(settings.ingestKey)")
+        do {
+            request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(Batch(events: events))))
+            let response = try await httpClient.execute(request, timeout: .init(settings.requestTimeout))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            switch response.status.code {
+            case 200..<300:
+                return .delivered
+            case 429, 500..<600:
+                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+                return .retry(after: retryAfter)
+            default:
+                return .refused(status: response.status.code)
+            }
+        } catch {
+            logger.debug("Cannot reach the collector", metadata: ["error": "\(error)"])
+            return .retry(after: nil)
+        }
+    }
+
+    /// Between half and all of `duration`, so that replicas that failed together do not retry together.
+    static func jittered(_ duration: Duration) -> Duration {
+        duration * Double.random(in: 0.5...1.0)
+    }
+}

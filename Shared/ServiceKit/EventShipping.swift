@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+extension EventShipper.Settings {
+    /// `COLLECTOR_URL` (default `http://127.0.0.1:8083`) and `COLLECTOR_INGEST_KEY`; nil (no shipping)
+    /// when there is no key.
+    public static func read(_ reader: ConfigurationReader) throws(ConfigurationError) -> EventShipper.Settings? {
+        let url = try reader.url("COLLECTOR_URL", default: "http://127.0.0.1:8083")
+        guard let key = reader.string("COLLECTOR_INGEST_KEY") else { return nil }
+        return EventShipper.Settings(collectorURL: url, ingestKey: key)
+    }
+}
+
+/// A service's event shipping, ready to wire: the middleware for `ServiceRouter.make(events:)` and the
+/// shipper to run as the application's last service (so that it flushes after the server has stopped).
+public struct EventShipping<Context: ServiceRequestContext>: Sendable {
+    public let shipper: EventShipper?
+    public let middleware: RequestEventMiddleware<Context>?
+
+    public init(
+        settings: EventShipper.Settings?, serviceName: String, trustedProxies: TrustedProxies, metrics: ServiceMetrics, logger: Logger
+    ) {
+        guard let settings else {
+            logger.notice("COLLECTOR_INGEST_KEY is not set: requests are not reported to the collector")
+            shipper = nil
+            middleware = nil
+            return
+        }
+        let shipper = EventShipper(settings: settings, metrics: metrics, logger: logger)
+        self.shipper = shipper
+        middleware = RequestEventMiddleware(shipper: shipper, serviceName: serviceName, trustedProxies: trustedProxies)
+    }
+
+    public var services: [any Service] { shipper.map { [$0] } ?? [] }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+
+/// Turns every answered request into a `request` event for the collector, and every 5xx or caught
+/// failure into an `error` event too, through the `EventShipper` (which never waits).
+///
+/// It runs just inside `RequestIDMiddleware`, so it sees the request id and the final status of
+/// errors as answered. The caller is learnt from `context.observation`, which the authenticator fills
+/// in. `/healthz`, `/readyz` and `/metrics` are not reported: probes and scrapes would drown the rest.
+/// The path is sent without its query string, which may hold what does not belong in a log.
+public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
+    let shipper: EventShipper
+    let serviceName: String
+    let trustedProxies: TrustedProxies
+
+    static var unobservedPaths: Set<String> { ["/healthz", "/readyz", "/metrics"] }
+
+    public init(shipper: EventShipper, serviceName: String, trustedProxies: TrustedProxies) {
+        self.shipper = shipper
+        self.serviceName = serviceName
+        self.trustedProxies = trustedProxies
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !Self.unobservedPaths.contains(request.uri.path) else { return try await next(request, context) }
+        let observation = RequestObservation()
+        var context = context
+        context.observation = observation
+        let started = Date()
+        let clock = ContinuousClock.now
+        let status: Int
+        do {
+            let response = try await next(request, context)
+            status = Int(response.status.code)
+            report(request, context: context, observation: observation, started: started, elapsed: ContinuousClock.now - clock, status: status)
+            return response
+        } catch {
+            // Errors are answered by the ErrorResponseMiddleware inside; one that still escapes is a 500.
+            observation.recordFailure(type: String(reflecting: Swift.type(of: error)), message: String(describing: error))
+            report(request, context: context, observation: observation, started: started, elapsed: ContinuousClock.now - clock, status: 500)
+            throw error
+        }
+    }
+
+    private func report(
+        _ request: Request, context: Context, observation: RequestObservation, started: Date, elapsed: Duration, status: Int
+    ) {
+        var event = ObservedEvent(type: .request, at: started, service: serviceName)
+        event.tenantID = observation.tenantID
+        event.userID = observation.userID
+        event.requestID = context.requestID
+        event.method = request.method.rawValue
+        event.path = request.uri.path
+        event.route = RequestMetricsMiddleware<Context>.routeLabel(context.endpointPath)
+        event.status = status
+        event.durationMs = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        event.clientIP = context.clientAddress(of: request, trustedProxies: trustedProxies)
+        event.userAgent = request.headers[.userAgent].map { String($0.prefix(512)) }
+        shipper.enqueue(event)
+        for failure in observation.failures {
+            var error = ObservedEvent(type: .error, at: Date(), service: serviceName)
+            error.tenantID = event.tenantID
+            error.userID = event.userID
+            error.requestID = event.requestID
+            error.method = event.method
+            error.path = event.path
+            error.route = event.route
+            error.status = status
+            error.level = "error"
+            error.message = failure.message
+            error.errorType = String(failure.type.prefix(256))
+            shipper.enqueue(error)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Synchronization
+
+/// What is learnt about a request while it is handled, for its event: who the caller is (set by the
+/// authenticator, deep inside the middleware chain) and what failed. A reference, because the
+/// context that carries it is copied on its way in and never comes back out.
+public final class RequestObservation: Sendable {
+    public struct Failure: Sendable, Equatable {
+        public var type: String
+        public var message: String
+    }
+
+    private struct State {
+        var tenantID: String?
+        var userID: String?
+        var failures: [Failure] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// The authenticated caller.
+    public func identify(tenantID: String, userID: String) {
+        state.withLock { state in
+            state.tenantID = tenantID
+            state.userID = userID
+        }
+    }
+
+    /// A failure worth an `error` event: a 5xx, or one the service caught and carried on from.
+    public func recordFailure(type: String, message: String) {
+        state.withLock { $0.failures.append(Failure(type: type, message: String(message.prefix(1000)))) }
+    }
+
+    public var tenantID: String? { state.withLock { $0.tenantID } }
+    public var userID: String? { state.withLock { $0.userID } }
+    public var failures: [Failure] { state.withLock { $0.failures } }
+}
