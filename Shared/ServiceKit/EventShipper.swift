@@ -30,7 +30,7 @@ public final class EventShipper: Service, Sendable {
         public var flushInterval: Duration = .milliseconds(250)
         public var initialBackoff: Duration = .milliseconds(250)
         public var maximumBackoff: Duration = .seconds(30)
-        public var requestTimeout: Duration = .seconds(10)
+        public var requestTimeout: Duration = .seconds(5)
         public var shutdownTimeout: Duration = .seconds(5)
 
         public init(collectorURL: URL, ingestKey: String) {
@@ -114,7 +114,15 @@ public final class EventShipper: Service, Sendable {
             if bufferedCount < settings.batchSize {
                 do { try await sleepUnlessShuttingDown(for: settings.flushInterval) } catch { break }
             }
-            if let wait = await sendBuffered() {
+            // A shutdown abandons a post in flight (a dead collector would hold it for the whole
+            // request timeout); `flushOnShutdown` then gets its own bounded time.
+            let outcome: Duration??
+            do {
+                outcome = try await cancelWhenGracefulShutdown { await self.sendBuffered() }
+            } catch {
+                break
+            }
+            if let wait = outcome {
                 let delay = max(wait ?? .zero, Self.jittered(backoff))
                 backoff = min(backoff * 2, settings.maximumBackoff)
                 do { try await sleepUnlessShuttingDown(for: delay) } catch { break }

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import ServiceKit
+import ServiceTestSupport
+import TokenVerification
+
+@testable import AuthService
+@testable import BlogService
+@testable import ObservCollector
+
+/// The three services' configurations for one test: loopback ports picked up front (so that each can
+/// be told where the others are), SQLite files in a fresh folder, fast event shipping.
+struct Stack {
+    static let issuer = "http://auth.e2e"
+    static let blogKey = "e2e-blog-ingest-key-0123"
+    static let authKey = "e2e-auth-ingest-key-0123"
+
+    let folder = NSTemporaryDirectory() + "e2e-\(UUID().lowercasedString)/"
+    let authPort = freeLoopbackPort()
+    let blogPort = freeLoopbackPort()
+    let collectorPort = freeLoopbackPort()
+    var shipperCapacity = 10_000
+    var flushInterval: Duration = .milliseconds(50)
+
+    var collectorURL: URL { URL(string: "http://127.0.0.1:\(collectorPort)")! }
+
+    func service(_ name: String, port: Int) -> ServiceConfiguration {
+        ServiceConfiguration(host: "127.0.0.1", port: port, database: .sqlite(path: folder + "\(name).sqlite"))
+    }
+
+    var tokens: RemoteTokenSettings {
+        var tokens = RemoteTokenSettings(
+            jwksURL: URL(string: "http://127.0.0.1:\(authPort)/.well-known/jwks.json")!,
+            verifier: TokenVerifierSettings(issuer: Self.issuer))
+        tokens.minimumRefetchInterval = .zero  // the auth service may start after the others
+        return tokens
+    }
+
+    func events(key: String) -> EventShipper.Settings {
+        var settings = EventShipper.Settings(collectorURL: collectorURL, ingestKey: key)
+        settings.capacity = shipperCapacity
+        settings.flushInterval = flushInterval
+        settings.initialBackoff = .milliseconds(50)
+        settings.maximumBackoff = .milliseconds(200)
+        settings.shutdownTimeout = .seconds(1)
+        return settings
+    }
+
+    var auth: AuthServiceConfiguration {
+        var configuration = AuthServiceConfiguration(
+            service: service("auth", port: authPort), issuer: Self.issuer, signingKeyFile: folder + "keys.json", loginRateLimit: 1000)
+        configuration.passwordHashing = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
+        configuration.events = events(key: Self.authKey)
+        return configuration
+    }
+
+    var blog: BlogServiceConfiguration {
+        BlogServiceConfiguration(service: service("blog", port: blogPort), tokens: tokens, events: events(key: Self.blogKey))
+    }
+
+    var collector: ObservCollectorConfiguration {
+        ObservCollectorConfiguration(
+            service: service("collector", port: collectorPort), tokens: tokens,
+            ingestKeys: IngestKeys([("blog-service", Self.blogKey), ("auth-service", Self.authKey)]))
+    }
+
+    static let quiet = Logger(label: "e2e") { _ in SwiftLogNoOpLogHandler() }
+
+    var authHTTP: LoopbackHTTP { LoopbackHTTP(port: authPort) }
+    var blogHTTP: LoopbackHTTP { LoopbackHTTP(port: blogPort) }
+    var collectorHTTP: LoopbackHTTP { LoopbackHTTP(port: collectorPort) }
+
+    func withAuth<Value: Sendable>(_ body: @Sendable () async throws -> Value) async throws -> Value {
+        try await serving(try await AuthService.buildApplication(configuration: auth, logger: Self.quiet), port: authPort, body)
+    }
+
+    func withBlog<Value: Sendable>(metrics: ServiceMetrics = ServiceMetrics(), _ body: @Sendable () async throws -> Value) async throws -> Value {
+        try await serving(try await BlogService.buildApplication(configuration: blog, logger: Self.quiet, metrics: metrics), port: blogPort, body)
+    }
+
+    func withCollector<Value: Sendable>(_ body: @Sendable () async throws -> Value) async throws -> Value {
+        try await serving(try await ObservCollector.buildApplication(configuration: collector, logger: Self.quiet), port: collectorPort, body)
+    }
+}

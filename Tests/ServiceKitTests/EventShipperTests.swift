@@ -1,0 +1,169 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ServiceTestSupport
+import Testing
+
+@testable import ServiceKit
+
+/// A collector stand-in on loopback: records the batches it accepts and answers what a test scripts.
+final class FakeCollector: Sendable {
+    let batches = Mutex<[[[String: String]]]>([])
+    /// Statuses to answer first (with `Retry-After: 1` for 429 and 503), then 202.
+    let script: Mutex<[HTTPResponse.Status]>
+    let authorizations = Mutex<[String]>([])
+
+    init(script: [HTTPResponse.Status] = []) {
+        self.script = Mutex(script)
+    }
+
+    var received: Int { batches.withLock { $0.reduce(0) { $0 + $1.count } } }
+
+    func whileRunning<Value: Sendable>(port: Int = 0, _ body: @Sendable (URL) async throws -> Value) async throws -> Value {
+        let router = Router()
+        router.post("/v1/events") { request, context -> Response in
+            self.authorizations.withLock { $0.append(request.headers[.authorization] ?? "") }
+            let next = self.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            if let next {
+                return Response(status: next, headers: [.retryAfter: "1"])
+            }
+            let body = try await request.body.collect(upTo: 10 << 20)
+            let batch = try JSONDecoder().decode(ReceivedBatch.self, from: body)
+            self.batches.withLock { $0.append(batch.events.map { $0.mapValues(\.text) }) }
+            return Response(status: .accepted)
+        }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            logger: Logger(label: "fake-collector") { _ in SwiftLogNoOpLogHandler() })
+        return try await app.test(.live) { client in try await body(URL(string: "http://127.0.0.1:\(client.port!)")!) }
+    }
+}
+
+struct ReceivedBatch: Decodable {
+    let events: [[String: AnyScalar]]
+}
+
+/// A JSON scalar read as text.
+struct AnyScalar: Decodable {
+    let text: String
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let string = try? container.decode(String.self) { text = string }
+        else if let int = try? container.decode(Int.self) { text = String(int) }
+        else if let double = try? container.decode(Double.self) { text = String(double) }
+        else { text = "" }
+    }
+}
+
+@Suite struct EventShipperTests {
+    let logger = Logger(label: "shipper") { _ in SwiftLogNoOpLogHandler() }
+
+    func event(_ index: Int) -> ObservedEvent {
+        var event = ObservedEvent(type: .request, at: Date(), service: "blog-service")
+        event.requestID = "r-\(index)"
+        event.method = "GET"
+        event.path = "/v1/posts"
+        event.status = 200
+        event.durationMs = 1.5
+        return event
+    }
+
+    func shipper(_ url: URL, _ adjust: (inout EventShipper.Settings) -> Void = { _ in }) -> (EventShipper, ServiceMetrics) {
+        var settings = EventShipper.Settings(collectorURL: url, ingestKey: "test-ingest-key-0123456789")
+        settings.flushInterval = .milliseconds(20)
+        settings.initialBackoff = .milliseconds(20)
+        settings.maximumBackoff = .milliseconds(100)
+        adjust(&settings)
+        let metrics = ServiceMetrics()
+        return (EventShipper(settings: settings, metrics: metrics, logger: logger), metrics)
+    }
+
+    /// Runs the shipper while `body` runs, then shuts it down gracefully.
+    func running(_ shipper: EventShipper, _ body: @Sendable () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: [shipper], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await body()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    func waitUntil(_ condition: @Sendable () -> Bool) async throws {
+        for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(condition())
+    }
+
+    @Test func eventsGoOutInBatchesWithTheIngestKey() async throws {
+        let collector = FakeCollector()
+        try await collector.whileRunning { url in
+            let (shipper, metrics) = shipper(url) { $0.batchSize = 10 }
+            try await running(shipper) {
+                for index in 0..<25 { shipper.enqueue(event(index)) }
+                try await waitUntil { collector.received == 25 }
+            }
+            #expect(collector.batches.withLock { $0.allSatisfy { $0.count <= 10 } })
+            #expect(collector.authorizations.withLock { Set($0) } == ["Bearer test-ingest-key-0123456789"])
+            let sent = collector.batches.withLock { $0.flatMap { $0.compactMap { $0["request_id"] } } }
+            #expect(sent == (0..<25).map { "r-\($0)" }, "in order, each once")
+            #expect(collector.batches.withLock { $0.first?.first?["duration_ms"] } == "1.5")
+            #expect(metrics.render().contains("event_shipper_events_sent_total 25"))
+        }
+    }
+
+    @Test func unavailableAndTooManyRequestsAreRetried() async throws {
+        let collector = FakeCollector(script: [.serviceUnavailable, .tooManyRequests])
+        try await collector.whileRunning { url in
+            let (shipper, metrics) = shipper(url)
+            let start = ContinuousClock.now
+            try await running(shipper) {
+                for index in 0..<5 { shipper.enqueue(event(index)) }
+                try await waitUntil { collector.received == 5 }
+            }
+            #expect(collector.authorizations.withLock { $0.count } == 3, "two refusals, then the delivery")
+            #expect(ContinuousClock.now - start >= .seconds(2), "each Retry-After: 1 was waited out")
+            #expect(metrics.render().contains("event_shipper_send_failures_total 2"))
+        }
+    }
+
+    @Test func aBatchTheCollectorRefusesIsDroppedAndCounted() async throws {
+        let collector = FakeCollector(script: [.badRequest])
+        try await collector.whileRunning { url in
+            let (shipper, metrics) = shipper(url) { $0.batchSize = 3 }
+            try await running(shipper) {
+                for index in 0..<3 { shipper.enqueue(event(index)) }
+                try await waitUntil { shipper.bufferedCount == 0 }
+                shipper.enqueue(event(3))
+                try await waitUntil { collector.received == 1 }
+            }
+            #expect(metrics.render().contains(#"event_shipper_events_dropped_total{reason="refused"} 3"#))
+        }
+    }
+
+    @Test func aFullBufferDropsNewEventsAndCountsThem() async throws {
+        // Nothing listens on this port: every post fails, and the buffer fills.
+        let (shipper, metrics) = shipper(URL(string: "http://127.0.0.1:\(freeLoopbackPort())")!) {
+            $0.capacity = 10
+            $0.shutdownTimeout = .milliseconds(100)
+        }
+        for index in 0..<15 { shipper.enqueue(event(index)) }
+        #expect(shipper.bufferedCount == 10)
+        #expect(metrics.render().contains(#"event_shipper_events_dropped_total{reason="buffer_full"} 5"#))
+        #expect(metrics.render().contains("event_shipper_buffered_events 10"))
+    }
+
+    @Test func aGracefulShutdownFlushesTheBuffer() async throws {
+        let collector = FakeCollector()
+        try await collector.whileRunning { url in
+            // A flush interval far beyond the test: only the shutdown can send these.
+            let (shipper, _) = shipper(url) { $0.flushInterval = .seconds(3600) }
+            try await running(shipper) {
+                for index in 0..<7 { shipper.enqueue(event(index)) }
+            }
+            #expect(collector.received == 7)
+        }
+    }
+}
