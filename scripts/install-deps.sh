@@ -3,9 +3,9 @@
 # Called by the Makefile; safe to run again.
 set -euo pipefail
 
-# Debian packages: curl for the README's commands and `make run`'s readiness wait; SQLite (GRDB) and
+# Debian packages: curl and jq for the README's commands and `make run`'s readiness wait; SQLite (GRDB) and
 # libargon2 (password hashes) headers for the build.
-packages=(curl libsqlite3-dev libargon2-dev)
+packages=(curl jq libsqlite3-dev libargon2-dev)
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: no Swift toolchain on PATH (Swift 6.1 or newer is needed)" >&2
