@@ -19,7 +19,8 @@ public struct EventShipping<Context: ServiceRequestContext>: Sendable {
     public let middleware: RequestEventMiddleware<Context>?
 
     public init(
-        settings: EventShipper.Settings?, serviceName: String, trustedProxies: TrustedProxies, metrics: ServiceMetrics, logger: Logger
+        settings: EventShipper.Settings?, serviceName: String, trustedProxies: TrustedProxies, quietPaths: Set<String> = [],
+        metrics: ServiceMetrics, logger: Logger
     ) {
         guard let settings else {
             logger.notice("COLLECTOR_INGEST_KEY is not set: requests are not reported to the collector")
@@ -29,7 +30,7 @@ public struct EventShipping<Context: ServiceRequestContext>: Sendable {
         }
         let shipper = EventShipper(settings: settings, metrics: metrics, logger: logger)
         self.shipper = shipper
-        middleware = RequestEventMiddleware(shipper: shipper, serviceName: serviceName, trustedProxies: trustedProxies)
+        middleware = RequestEventMiddleware(shipper: shipper, serviceName: serviceName, trustedProxies: trustedProxies, quietPaths: quietPaths)
     }
 
     public var services: [any Service] { shipper.map { [$0] } ?? [] }

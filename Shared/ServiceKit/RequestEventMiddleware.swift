@@ -6,23 +6,24 @@ import Hummingbird
 ///
 /// It runs just inside `RequestIDMiddleware`, so it sees the request id and the final status of
 /// errors as answered. The caller is learnt from `context.observation`, which the authenticator fills
-/// in. `/healthz`, `/readyz` and `/metrics` are not reported: probes and scrapes would drown the rest.
+/// in. `/healthz`, `/readyz` and `/metrics` are not reported, nor a service's own `quietPaths`: probes,
+/// scrapes and polls would drown the rest.
 /// The path is sent without its query string, which may hold what does not belong in a log.
 public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
     let shipper: EventShipper
     let serviceName: String
     let trustedProxies: TrustedProxies
+    let unobservedPaths: Set<String>
 
-    static var unobservedPaths: Set<String> { ["/healthz", "/readyz", "/metrics"] }
-
-    public init(shipper: EventShipper, serviceName: String, trustedProxies: TrustedProxies) {
+    public init(shipper: EventShipper, serviceName: String, trustedProxies: TrustedProxies, quietPaths: Set<String> = []) {
         self.shipper = shipper
         self.serviceName = serviceName
         self.trustedProxies = trustedProxies
+        self.unobservedPaths = quietPaths.union(["/healthz", "/readyz", "/metrics"])
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !Self.unobservedPaths.contains(request.uri.path) else { return try await next(request, context) }
+        guard !unobservedPaths.contains(request.uri.path) else { return try await next(request, context) }
         let observation = RequestObservation()
         var context = context
         context.observation = observation

@@ -66,6 +66,11 @@ import TokenVerification
                     let routes = Set(stats.items.map { "\($0.service) \($0.route)" })
                     #expect(routes.isSuperset(of: ["blog-service /v1/posts", "blog-service /v1/posts/{id}", "auth-service /v1/auth/me"]), "\(routes)")
 
+                    // The verifiers' revocation polls (every 5 s, at start too) are not reported.
+                    let metrics = String(buffer: try await collector.send(.GET, "/metrics").body)
+                    #expect(metrics.contains(#"service="auth-service",route="/v1/auth/login""#), "tenant-less requests count in the metrics")
+                    #expect(!metrics.contains("/.well-known/revocations"))
+
                     let other = try await collector.send(.GET, "/v1/logs/requests?limit=100", token: globexAdmin).decode(Page<EventResponse>.self)
                     #expect(other.items.allSatisfy { $0.requestId.map { !wanted.contains($0) } ?? true }, "the other tenant sees none of it")
                     #expect(other.items.allSatisfy { $0.tenantId != tenantID })

@@ -49,7 +49,9 @@ public func buildApplication(
 
     let events = EventShipping<TenantRequestContext>(
         settings: configuration.events, serviceName: AuthServiceConfiguration.serviceName,
-        trustedProxies: configuration.service.trustedProxies, metrics: metrics, logger: logger)
+        trustedProxies: configuration.service.trustedProxies,
+        quietPaths: ["/.well-known/revocations"],  // polled by every verifier every 5 s
+        metrics: metrics, logger: logger)
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
         readiness: { try await SQLiteDatabase.ping(database) },
