@@ -16,9 +16,10 @@ test: deps
 	swift build --build-tests
 	swift test
 
-## Benchmarks: the suite arrives with the benchmarks issue; until then this says so.
+## Microbenchmarks and HTTP load scenarios against release builds; prints one table (see the README).
 bench: deps
-	@echo "No benchmarks yet: 'make bench' gets its microbenchmarks and HTTP load scenarios with the benchmarks issue."
+	@BENCH=1 scripts/install-deps.sh
+	@Benchmarks/run.sh
 
 clean:
 	rm -rf .build

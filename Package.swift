@@ -133,6 +133,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Benchmarks (`make bench`)
+
+        .executableTarget(
+            name: "micro-benchmarks",
+            dependencies: ["AuthService", "ObservCollector", "ServiceKit", "TokenVerification"],
+            path: "Benchmarks/Micro",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
 
         /// What the services' tests share: request helpers, tokens and a fake auth server, OpenAPI checks.

@@ -6,6 +6,8 @@ set -euo pipefail
 # Debian packages: curl and jq for the README's commands and `make run`'s readiness wait; SQLite (GRDB) and
 # libargon2 (password hashes) headers for the build.
 packages=(curl jq libsqlite3-dev libargon2-dev)
+# `make bench` also needs wrk, the HTTP load generator.
+if [ "${BENCH:-}" = 1 ]; then packages+=(wrk); fi
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: no Swift toolchain on PATH (Swift 6.1 or newer is needed)" >&2

@@ -5,7 +5,7 @@ import GRDB
 extension Row {
     /// A UUID stored as text.
     public func uuid(_ column: String) -> UUID {
-        UUID(uuidString: self[column] as String)!
+        UUID(parsing: self[column] as String)!
     }
 
     /// A time stored as milliseconds.

@@ -82,8 +82,8 @@ public final class AccessTokenVerifier: Sendable {
         guard now <= claims.expiresAt + leeway else { throw .expired }
         guard now + leeway >= claims.notBefore else { throw .notYetValid }
         guard now + leeway >= claims.issuedAt else { throw .issuedInFuture }
-        guard let userID = UUID(uuidString: claims.subject) else { throw .invalidClaim("sub") }
-        guard let tenantID = UUID(uuidString: claims.tenantID) else { throw .invalidClaim("tid") }
+        guard let userID = UUID(parsing: claims.subject) else { throw .invalidClaim("sub") }
+        guard let tenantID = UUID(parsing: claims.tenantID) else { throw .invalidClaim("tid") }
         guard !claims.tenantSlug.isEmpty else { throw .invalidClaim("tslug") }
         try checkRevocation(subject: claims.subject.lowercased(), issuedAt: claims.issuedAt)
         return AuthenticatedUser(

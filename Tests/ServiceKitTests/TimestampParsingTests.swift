@@ -43,3 +43,19 @@ import Testing
         #expect(UUID(uuidString: "00000000-0000-0000-0000-0000000000FF")!.lowercasedString == "00000000-0000-0000-0000-0000000000ff")
     }
 }
+
+@Suite struct UUIDParsingTests {
+    @Test func itReadsWhatFoundationReads() {
+        for _ in 0..<1000 {
+            let id = UUID()
+            #expect(UUID(parsing: id.uuidString) == id)
+            #expect(UUID(parsing: id.lowercasedString) == id)
+        }
+    }
+
+    @Test(arguments: ["", "not-a-uuid", "6cee89e3d6e14d23be82729cd7a1610e", "6cee89e3-d6e1-4d23-be82-729cd7a1610", "6cee89e3-d6e1-4d23-be82-729cd7a1610g",
+                      "6cee89e3_d6e1-4d23-be82-729cd7a1610e", "6cee89e3-d6e1-4d23-be82-729cd7a1610e0", " 6cee89e3-d6e1-4d23-be82-729cd7a1610"])
+    func itRefusesWhatIsNotAUUID(text: String) {  // stricter than Foundation, whose sscanf takes a leading space
+        #expect(UUID(parsing: text) == nil)
+    }
+}

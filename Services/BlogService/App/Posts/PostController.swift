@@ -13,7 +13,7 @@ struct PostController: Sendable {
             let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
             var author: UUID?
             if let text = query["author"] {
-                guard let id = UUID(uuidString: String(text)) else {
+                guard let id = UUID(parsing: text) else {
                     throw AppError.validationFailed([FieldError(field: "author", message: "must be a user id")])
                 }
                 author = id
@@ -57,7 +57,7 @@ struct PostController: Sendable {
 
     /// The `{id}` of the path; one that is not a UUID names no post: 404.
     static func postID(_ context: TenantRequestContext) throws -> UUID {
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw PostService.notFound }
+        guard let text = context.parameters.get("id"), let id = UUID(parsing: text) else { throw PostService.notFound }
         return id
     }
 }

@@ -65,8 +65,8 @@ struct IngestEvent: Decodable, Sendable {
     /// Valid events take a quick path that builds no field names; the detailed check runs only to
     /// explain a refusal.
     func validated(index: Int, keyService: String, receivedAt: Date) -> Result<StoredEvent, AppError> {
-        let tenantID = tenantId.flatMap(UUID.init(uuidString:))
-        let userID = userId.flatMap(UUID.init(uuidString:))
+        let tenantID = tenantId.flatMap { UUID(parsing: $0) }
+        let userID = userId.flatMap { UUID(parsing: $0) }
         guard isValid(keyService: keyService, tenantID: tenantID, userID: userID) else {
             return .failure(AppError.validationFailed(problems(index: index, keyService: keyService), message: "Event \(index) is not valid; nothing was stored"))
         }
@@ -102,8 +102,8 @@ struct IngestEvent: Decodable, Sendable {
         for (name, keyPath, lengths) in Self.limits {
             validator.checkLength(self[keyPath: keyPath], prefix + name, lengths)
         }
-        validator.check(tenantId == nil || UUID(uuidString: tenantId!) != nil, prefix + "tenant_id", "must be a UUID")
-        validator.check(userId == nil || UUID(uuidString: userId!) != nil, prefix + "user_id", "must be a UUID")
+        validator.check(tenantId == nil || UUID(parsing: tenantId!) != nil, prefix + "tenant_id", "must be a UUID")
+        validator.check(userId == nil || UUID(parsing: userId!) != nil, prefix + "user_id", "must be a UUID")
         if let status { validator.check((100...599).contains(status), prefix + "status", "must be an HTTP status (100–599)") }
         if let durationMs { validator.check(durationMs >= 0 && durationMs.isFinite, prefix + "duration_ms", "must be a number of milliseconds ≥ 0") }
         switch type {

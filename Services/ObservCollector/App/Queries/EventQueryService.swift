@@ -93,7 +93,7 @@ struct EventFilters: Sendable, Equatable {
         method = value("method")?.uppercased()
         path = value("path")
         if let text = value("user_id") {
-            userID = UUID(uuidString: text)
+            userID = UUID(parsing: text)
             validator.check(userID != nil, "user_id", "must be a UUID")
         }
         service = value("service")

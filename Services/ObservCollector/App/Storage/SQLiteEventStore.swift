@@ -146,8 +146,8 @@ struct SQLiteEventStore: EventStore {
         StoredEvent(
             id: row["id"], type: StoredEvent.Kind(rawValue: row["type"]) ?? .request, ts: row.date("ts"),
             receivedAt: row.date("received_at"), service: row["service"],
-            tenantID: (row["tenant_id"] as String?).flatMap(UUID.init(uuidString:)),
-            userID: (row["user_id"] as String?).flatMap(UUID.init(uuidString:)), requestID: row["request_id"], method: row["method"],
+            tenantID: (row["tenant_id"] as String?).flatMap { UUID(parsing: $0) },
+            userID: (row["user_id"] as String?).flatMap { UUID(parsing: $0) }, requestID: row["request_id"], method: row["method"],
             path: row["path"], route: row["route"], status: row["status"], durationMs: row["duration_ms"], clientIP: row["client_ip"],
             userAgent: row["user_agent"], level: row["level"], message: row["message"], errorType: row["error_type"])
     }

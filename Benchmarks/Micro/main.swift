@@ -1,0 +1,59 @@
+import AuthService
+import Foundation
+import ObservCollector
+import ServiceKit
+import TokenVerification
+
+// Microbenchmarks of the hot paths, in release mode: `make bench` runs them first. Each prints one
+// line: name, time per operation, operations per second, iterations.
+
+/// Runs `body` `iterations` times after a warm-up and prints the mean time per call.
+func measure(_ name: String, iterations: Int, warmUp: Int = 3, _ body: () async throws -> Void) async throws {
+    for _ in 0..<warmUp { try await body() }
+    let start = ContinuousClock.now
+    for _ in 0..<iterations { try await body() }
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let perCall = seconds / Double(iterations)
+    let (value, unit) = perCall < 1e-3 ? (perCall * 1e6, "µs") : (perCall * 1e3, "ms")
+    print("micro|\(name)|\(String(format: "%.2f", value)) \(unit)|\(String(format: "%.0f", 1 / perCall))/s|\(iterations)")
+}
+
+let key = SigningKey.generate()
+let signer = try await AccessTokenSigner(key: key)
+let keySet = try await VerificationKeySet.make([key.keyID: key.privateKey.publicKey])
+let settings = TokenVerifierSettings(issuer: "http://bench")
+func claims() -> AccessTokenClaims {
+    let now = Int(Date().timeIntervalSince1970)
+    return AccessTokenClaims(
+        issuer: "http://bench", audience: "saas-api", subject: UUID().lowercasedString, tenantID: UUID().lowercasedString,
+        tenantSlug: "bench", role: .user, tokenID: UUID().lowercasedString, issuedAt: now, notBefore: now, expiresAt: now + 900)
+}
+
+try await measure("ES256 token signing", iterations: 2_000) { _ = try await signer.sign(claims()) }
+
+var tokens: [String] = []
+for _ in 0..<2_003 { tokens.append(try await signer.sign(claims())) }
+let coldVerifier = AccessTokenVerifier(settings: settings, keys: StaticKeySource(keySet), cache: VerifiedTokenCache(capacity: 1))
+var next = 0
+try await measure("token verification, cold (signature checked)", iterations: 2_000) {
+    _ = try await coldVerifier.verify(tokens[next])
+    next += 1
+}
+let warmVerifier = AccessTokenVerifier(settings: settings, keys: StaticKeySource(keySet))
+let warmToken = tokens[0]
+try await measure("token verification, warm (cache hit)", iterations: 100_000) { _ = try await warmVerifier.verify(warmToken) }
+
+let hasher = PasswordHasher(parameters: .recommended)
+try await measure("password hash, Argon2id m=19 MiB t=2 p=1", iterations: 20) { _ = try await hasher.hash("correct horse battery") }
+
+let folder = NSTemporaryDirectory() + "micro-\(UUID().uuidString)"
+let insert = try CollectorBenchmarkProbes.bulkInserter(path: folder + "/events.sqlite", count: 1_000)
+try await measure("collector bulk insert, 1,000 events in one transaction", iterations: 100) { try await insert() }
+try? FileManager.default.removeItem(atPath: folder)
+
+let event = #"{"type":"request","ts":"2026-11-22T10:00:00.000Z","service":"blog-service","tenant_id":"6cee89e3-d6e1-4d23-be82-729cd7a1610e","user_id":"acfd4eb7-0143-4ffc-b72f-d1f221bb5232","request_id":"5c89a438-3b4a-417e-ab98-0bbd3b33a52a","method":"GET","path":"/v1/posts/59c515e2-f966-4be8-900a-b40817cca2b1","route":"/v1/posts/{id}","status":200,"duration_ms":3.25,"client_ip":"203.0.113.7","user_agent":"curl/8.5.0"}"#
+let batch = Data(("{\"events\":[" + Array(repeating: event, count: 100).joined(separator: ",") + "]}").utf8)
+try await measure("ingest batch of 100 events, JSON decoding and validation", iterations: 2_000) {
+    _ = try CollectorBenchmarkProbes.decodeAndValidate(batch, service: "blog-service")
+}

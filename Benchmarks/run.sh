@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# `make bench`: microbenchmarks, then HTTP load scenarios against release builds of the three
+# services on loopback, printed as one table. About 3 minutes once the release build exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${BENCH_DURATION:-8s}"
+ports=(18181 18182 18183)   # auth, blog, collector: away from `make run`'s
+auth="http://127.0.0.1:${ports[0]}"; blog="http://127.0.0.1:${ports[1]}"; collector="http://127.0.0.1:${ports[2]}"
+
+echo "Building release binaries…" >&2
+swift build -c release >&2
+bin="$(swift build -c release --show-bin-path)"
+work="$(mktemp -d /tmp/saas-bench.XXXXXX)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+rows=()
+row() { rows+=("$1"); }
+
+echo "Microbenchmarks…" >&2
+while IFS='|' read -r _ name time rate iterations; do
+    row "$name|$rate|$time (mean)|||||$iterations runs"
+done < <("$bin/micro-benchmarks" | grep '^micro|')
+
+blog_key=bench-blog-ingest-key-0123; auth_key=bench-auth-ingest-key-0123
+common=(LOG_LEVEL=warning JWT_ISSUER="$auth" AUTH_JWKS_URL="$auth/.well-known/jwks.json" COLLECTOR_URL="$collector")
+start() { # name port env...
+    local name=$1 port=$2; shift 2
+    env "${common[@]}" PORT="$port" DATABASE_URL="sqlite:$work/$name.sqlite" "$@" "$bin/$name" >>"$work/$name.log" 2>&1 &
+    pids+=($!)
+    eval "pid_${name//-/_}=$!"
+    for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return; sleep 0.05; done
+    echo "bench: $name did not start; its log:" >&2; cat "$work/$name.log" >&2; exit 1
+}
+start observ-collector "${ports[2]}" INGEST_KEYS="blog-service:$blog_key,auth-service:$auth_key"
+start auth-service "${ports[0]}" JWT_SIGNING_KEY_FILE="$work/keys.json" LOGIN_RATE_LIMIT=100000 COLLECTOR_INGEST_KEY="$auth_key"
+start blog-service "${ports[1]}" COLLECTOR_INGEST_KEY="$blog_key"
+
+# A tenant, its admin's token, 20 posts, and a refresh token for each refreshing connection.
+json() { curl -fs "$@" -H 'content-type: application/json'; }
+json "$auth/v1/tenants" -d '{"slug":"bench","name":"Bench","admin":{"email":"admin@bench.test","password":"bench-password","name":"Admin"}}' >/dev/null
+login='{"tenant":"bench","email":"admin@bench.test","password":"bench-password"}'
+token="$(json "$auth/v1/auth/login" -d "$login" | jq -r .access_token)"
+for i in $(seq 1 20); do
+    post="$(json "$blog/v1/posts" -H "authorization: Bearer $token" -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}")"
+done
+post_id="$(echo "$post" | jq -r .id)"
+for _ in 1 2 3 4; do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
+echo "$login" >"$work/login.json"
+echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
+python3 - "$work" <<'PY'
+import json, sys, uuid
+event = {"type": "request", "ts": "2026-11-22T10:00:00.000Z", "service": "blog-service", "tenant_id": str(uuid.uuid4()),
+         "user_id": str(uuid.uuid4()), "method": "GET", "path": "/v1/posts/" + str(uuid.uuid4()), "route": "/v1/posts/{id}",
+         "status": 200, "duration_ms": 3.25, "client_ip": "203.0.113.7", "user_agent": "curl/8.5.0"}
+for n in (100, 1000):
+    events = [dict(event, request_id=str(uuid.uuid4())) for _ in range(n)]
+    open(f"{sys.argv[1]}/events{n}.json", "w").write(json.dumps({"events": events}))
+PY
+
+rss() { awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$1/status"; }
+scenario() { # label pid threads connections url script env...
+    local label=$1 pid=$2 threads=$3 connections=$4 url=$5 script=$6; shift 6
+    echo "  $label" >&2
+    local result profile=""
+    if [ -n "${BENCH_PROFILE:-}" ]; then   # BENCH_PROFILE=1: where each scenario's service spends its CPU (perf)
+        profile="$work/$(echo "$label" | tr -c 'a-zA-Z0-9' '_').perf"
+        perf record -F 499 -g -p "$pid" -o "$profile" -- sleep 5 >/dev/null 2>&1 &
+    fi
+    result="$(env "$@" wrk -t"$threads" -c"$connections" -d"$DURATION" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
+    IFS='|' read -r _ rps eps p50 p99 errors total <<<"$result"
+    local rate="$rps req/s"
+    [ "$eps" != 0 ] && rate="$eps events/s ($rps req/s)"
+    row "$label|$rate|$p50 ms|$p99 ms|$errors|$(rss "$pid")||$total requests, $connections connections"
+    if [ -n "$profile" ]; then
+        wait "$!" 2>/dev/null || true
+        { echo "== $label: top of the profile (self time)"
+          perf report -i "$profile" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12 | cut -c1-150 || true
+          echo "== $label: by library"
+          perf report -i "$profile" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -6 || true
+        } >>"$work/profiles.txt"
+    fi
+}
+
+echo "Load scenarios ($DURATION each)…" >&2
+scenario "blog GET /v1/posts (20), shipping on" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token"
+scenario "blog GET /v1/posts/{id}" "$pid_blog_service" 2 16 "$blog/v1/posts/$post_id" request.lua TOKEN="$token"
+scenario "blog POST /v1/posts" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token" METHOD=POST BODY_FILE="$work/post.json"
+scenario "auth POST /v1/auth/login" "$pid_auth_service" 2 4 "$auth/v1/auth/login" request.lua METHOD=POST BODY_FILE="$work/login.json"
+# One connection per thread: each carries its own session's rotating refresh token.
+scenario "auth POST /v1/auth/refresh" "$pid_auth_service" 4 4 "$auth/v1/auth/refresh" refresh.lua REFRESH_FILE="$work/refresh.txt"
+scenario "collector POST /v1/events, 100 a request" "$pid_observ_collector" 2 16 "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events100.json" EVENTS=100
+scenario "collector POST /v1/events, 1,000 a request" "$pid_observ_collector" 2 16 "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
+kill "$pid_blog_service"; wait "$pid_blog_service" 2>/dev/null || true
+start blog-service "${ports[1]}"   # no COLLECTOR_INGEST_KEY: no shipping
+scenario "blog GET /v1/posts (20), shipping off" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token"
+
+[ -n "${BENCH_PROFILE:-}" ] && cat "$work/profiles.txt" >&2
+echo
+echo "Benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m); load from wrk on the same machine"
+echo
+echo "| what | rate | p50 (micro: mean) | p99 | errors | peak RSS of the service | runs |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for line in "${rows[@]}"; do
+    IFS='|' read -r name rate time p99 errors rss _ runs <<<"$line"
+    echo "| $name | $rate | $time | ${p99:-} | ${errors:-} | ${rss:-} | $runs |"
+done

@@ -1,0 +1,24 @@
+-- One request, again and again: METHOD, PATH_FILE (lines: paths to cycle through) or the URL's path,
+-- BODY_FILE, TOKEN from the environment. EVENTS (events a request) turns requests/s into events/s.
+local method = os.getenv("METHOD") or "GET"
+local token = os.getenv("TOKEN")
+local body_file = os.getenv("BODY_FILE")
+local body = nil
+if body_file and body_file ~= "" then
+  local f = io.open(body_file, "rb"); body = f:read("*a"); f:close()
+end
+local headers = {}
+if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
+if body then headers["Content-Type"] = "application/json" end
+
+request = function()
+  return wrk.format(method, nil, headers, body)
+end
+
+done = function(summary, latency, requests)
+  local events = tonumber(os.getenv("EVENTS") or "0")
+  local seconds = summary.duration / 1e6
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("wrk|%.1f|%.0f|%.2f|%.2f|%d|%d\n", summary.requests / seconds, events * summary.requests / seconds,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, summary.requests))
+end
