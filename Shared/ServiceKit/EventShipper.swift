@@ -116,12 +116,8 @@ public final class EventShipper: Service, Sendable {
             }
             // A shutdown abandons a post in flight (a dead collector would hold it for the whole
             // request timeout); `flushOnShutdown` then gets its own bounded time.
-            let outcome: Duration??
-            do {
-                outcome = try await cancelWhenGracefulShutdown { await self.sendBuffered() }
-            } catch {
-                break
-            }
+            let outcome = await cancelWhenGracefulShutdown { await self.sendBuffered() }
+            if Task.isShuttingDownGracefully { break }
             if let wait = outcome {
                 let delay = max(wait ?? .zero, Self.jittered(backoff))
                 backoff = min(backoff * 2, settings.maximumBackoff)
