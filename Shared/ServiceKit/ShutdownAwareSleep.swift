@@ -1,3 +1,4 @@
+import Logging
 import ServiceLifecycle
 
 /// Sleeps for `duration`, or throws as soon as the service is told to shut down gracefully (or cancelled).
@@ -17,6 +18,21 @@ public func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sen
             try await sleepUnlessShuttingDown(for: interval)
         } catch {
             return
+        }
+    }
+}
+
+/// `repeatUntilShutdown` for work that can fail: a failure is logged as a warning (`failure`, with the
+/// error) and the work is tried again at the next interval. A cancellation by the shutdown is not a failure.
+public func repeatUntilShutdown(
+    every interval: Duration, logger: Logger, failure: Logger.Message, _ body: @escaping @Sendable () async throws -> Void
+) async {
+    await repeatUntilShutdown(every: interval) {
+        do {
+            try await body()
+        } catch is CancellationError {
+        } catch {
+            logger.warning(failure, metadata: ["error": "\(error)"])
         }
     }
 }

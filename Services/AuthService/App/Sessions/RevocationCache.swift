@@ -30,14 +30,14 @@ final class RevocationCache: RevocationChecker, Service {
 
     /// Records a cut-off made by this process.
     func record(userID: UUID, notBefore value: Int) {
-        let subject = userID.uuidString.lowercased()
+        let subject = userID.lowercasedString
         notBefore.withLock { entries in entries[subject] = max(entries[subject] ?? value, value) }
     }
 
     func reload() async throws {
         let since = Int(now().timeIntervalSince1970) - horizonSeconds
         let entries = try await repository.list(since: since)
-        let fresh = Dictionary(entries.map { ($0.userID.uuidString.lowercased(), $0.notBefore) }, uniquingKeysWith: max)
+        let fresh = Dictionary(entries.map { ($0.userID.lowercasedString, $0.notBefore) }, uniquingKeysWith: max)
         notBefore.withLock { current in
             // Keep what this process recorded since the query started; drop what aged out.
             current = current.filter { $0.value >= since }.merging(fresh, uniquingKeysWith: max)
@@ -45,12 +45,8 @@ final class RevocationCache: RevocationChecker, Service {
     }
 
     func run() async throws {
-        await repeatUntilShutdown(every: interval) { [self] in
-            do {
-                try await reload()
-            } catch {
-                logger.warning("Cannot reload the revocations; keeping the last ones", metadata: ["error": "\(error)"])
-            }
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "Cannot reload the revocations; keeping the last ones") {
+            [self] in try await reload()
         }
     }
 }

@@ -23,12 +23,6 @@ struct AuthHousekeeping: Service {
     }
 
     func run() async throws {
-        await repeatUntilShutdown(every: interval) { [self] in
-            do {
-                try await purge()
-            } catch {
-                logger.warning("Purge failed; will try again", metadata: ["error": "\(error)"])
-            }
-        }
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "Purge failed; will try again") { [self] in try await purge() }
     }
 }

@@ -30,12 +30,8 @@ struct EventRetention: Service {
     }
 
     func run() async throws {
-        await repeatUntilShutdown(every: interval) { [self] in
-            do {
-                try await purge()
-            } catch {
-                logger.warning("Retention purge failed; will try again", metadata: ["error": "\(error)"])
-            }
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "Retention purge failed; will try again") { [self] in
+            try await purge()
         }
     }
 }
