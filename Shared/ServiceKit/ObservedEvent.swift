@@ -1,9 +1,12 @@
 import Foundation
 
-/// An event as a service sends it to the collector (`POST /v1/events`), with the contract's
-/// `snake_case` keys spelt out so that encoding needs no key strategy.
-public struct ObservedEvent: Encodable, Sendable, Equatable {
-    public enum Kind: String, Encodable, Sendable {
+/// An event on the wire of `POST /v1/events`: what the services' shipper encodes and what the
+/// collector decodes. The contract's `snake_case` keys are spelt out and `ts` is kept as its RFC 3339
+/// text, so that a plain `JSONDecoder` reads a batch without key or date strategies (they cost more
+/// than the rest of the decoding together); the collector parses and checks `ts` when it validates.
+/// Fields this version does not know are ignored, so that senders can be upgraded first.
+public struct ObservedEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         case request
         case error
     }

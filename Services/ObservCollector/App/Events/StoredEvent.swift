@@ -1,11 +1,9 @@
 import Foundation
+import ServiceKit
 
 /// An event as the collector keeps it. `id` is assigned by the store (nil before insertion).
 public struct StoredEvent: Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable {
-        case request
-        case error
-    }
+    public typealias Kind = ObservedEvent.Kind
 
     public var id: Int64?
     public var type: Kind

@@ -8,21 +8,21 @@ import ServiceKit
 enum IngestBatchReader {
     static let maximumEvents = 10_000
 
-    static func read(_ request: Request, context: CollectorRequestContext) async throws -> [IngestEvent] {
+    static func read(_ request: Request, context: CollectorRequestContext) async throws -> [ObservedEvent] {
         let mediaType = request.headers[.contentType].flatMap(MediaType.init(from:))
         let isNDJSON = mediaType?.type == .application && mediaType?.subType == "x-ndjson"
         guard isNDJSON || (mediaType?.type == .application && mediaType?.subType == "json") else {
             throw AppError(.unsupportedMediaType, "Content-Type must be application/json or application/x-ndjson")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let decoder = JSONDecoder()  // IngestEvent spells its keys and reads its dates itself
-        let events: [IngestEvent]
+        let decoder = JSONDecoder()  // ObservedEvent spells its keys and keeps `ts` as text
+        let events: [ObservedEvent]
         if isNDJSON {
-            var decoded: [IngestEvent] = []
+            var decoded: [ObservedEvent] = []
             for line in buffer.readableBytesView.split(separator: UInt8(ascii: "\n")) where !line.allSatisfy(isWhitespace) {
                 guard decoded.count < maximumEvents else { throw tooMany }
                 do {
-                    decoded.append(try decoder.decode(IngestEvent.self, from: Data(line)))
+                    decoded.append(try decoder.decode(ObservedEvent.self, from: Data(line)))
                 } catch let error as DecodingError {
                     throw inEvent(decoded.count, AppError(decoding: error))
                 }

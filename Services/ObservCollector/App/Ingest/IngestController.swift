@@ -15,7 +15,7 @@ struct IngestController: Sendable {
     func addRoutes(to group: RouterGroup<CollectorRequestContext>) {
         group.post { request, context in
             let service = context.ingestService ?? "unknown"
-            let events: [IngestEvent]
+            let events: [ObservedEvent]
             do {
                 events = try await IngestBatchReader.read(request, context: context)
             } catch {

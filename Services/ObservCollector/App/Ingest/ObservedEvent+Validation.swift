@@ -1,0 +1,75 @@
+import Foundation
+import ServiceKit
+
+/// The collector's checks of an incoming event.
+extension ObservedEvent {
+    /// The accepted lengths of each text field, in Unicode scalars.
+    static let limits: [(String, any KeyPath<ObservedEvent, String?> & Sendable, ClosedRange<Int>)] = [
+        ("request_id", \.requestID, 0...128), ("method", \.method, 1...16), ("path", \.path, 1...2048), ("route", \.route, 0...256),
+        ("client_ip", \.clientIP, 0...64), ("user_agent", \.userAgent, 0...512), ("level", \.level, 0...16),
+        ("message", \.message, 1...4096), ("error_type", \.errorType, 0...256),
+    ]
+
+    /// The event to store, or the problems of the event at `index` (fields named `events[index].field`).
+    /// Valid events take a quick path that builds no field names; the detailed check runs only to
+    /// explain a refusal.
+    func validated(index: Int, keyService: String, receivedAt: Date) -> Result<StoredEvent, AppError> {
+        let tenant = tenantID.flatMap { UUID(parsing: $0) }
+        let user = userID.flatMap { UUID(parsing: $0) }
+        guard let time = Timestamp.parse(ts), isValid(keyService: keyService, tenant: tenant, user: user) else {
+            return .failure(AppError.validationFailed(problems(index: index, keyService: keyService), message: "Event \(index) is not valid; nothing was stored"))
+        }
+        let method = method.map { $0.utf8.contains { (97...122).contains($0) } ? $0.uppercased() : $0 }
+        return .success(StoredEvent(
+            type: type, ts: time, receivedAt: receivedAt, service: keyService, tenantID: tenant, userID: user,
+            requestID: requestID, method: method, path: path, route: route, status: status, durationMs: durationMs,
+            clientIP: clientIP, userAgent: userAgent, level: level, message: message, errorType: errorType))
+    }
+
+    private func isValid(keyService: String, tenant: UUID?, user: UUID?) -> Bool {
+        guard service == keyService, (tenantID == nil) == (tenant == nil), (userID == nil) == (user == nil) else { return false }
+        for (_, keyPath, lengths) in Self.limits {
+            guard let text = self[keyPath: keyPath] else { continue }
+            let bytes = text.utf8.count
+            // UTF-8 bytes bound the scalar count from above: only long texts need counting.
+            let scalars = bytes <= lengths.upperBound ? nil : text.unicodeScalars.count
+            guard bytes >= lengths.lowerBound, scalars.map({ $0 <= lengths.upperBound }) ?? true, !text.utf8.contains(0) else { return false }
+        }
+        if let status, !(100...599).contains(status) { return false }
+        if let durationMs, !(durationMs >= 0 && durationMs.isFinite) { return false }
+        switch type {
+        case .request: return method != nil && path != nil && status != nil && durationMs != nil
+        case .error: return message != nil
+        }
+    }
+
+    /// Every problem of the event, for the 400.
+    private func problems(index: Int, keyService: String) -> [FieldError] {
+        var validator = FieldValidator()
+        let prefix = "events[\(index)]."
+        validator.check(Timestamp.parse(ts) != nil, prefix + "ts", "must be an RFC 3339 timestamp")
+        validator.check(service == keyService, prefix + "service", "must be the ingest key's service (\(keyService))")
+        for (name, keyPath, lengths) in Self.limits {
+            validator.checkLength(self[keyPath: keyPath], prefix + name, lengths)
+        }
+        validator.check(tenantID.map { UUID(parsing: $0) != nil } ?? true, prefix + "tenant_id", "must be a UUID")
+        validator.check(userID.map { UUID(parsing: $0) != nil } ?? true, prefix + "user_id", "must be a UUID")
+        if let status { validator.check((100...599).contains(status), prefix + "status", "must be an HTTP status (100–599)") }
+        if let durationMs { validator.check(durationMs >= 0 && durationMs.isFinite, prefix + "duration_ms", "must be a number of milliseconds ≥ 0") }
+        switch type {
+        case .request:
+            validator.check(method != nil, prefix + "method", "is required for a request event")
+            validator.check(path != nil, prefix + "path", "is required for a request event")
+            validator.check(status != nil, prefix + "status", "is required for a request event")
+            validator.check(durationMs != nil, prefix + "duration_ms", "is required for a request event")
+        case .error:
+            validator.check(message != nil, prefix + "message", "is required for an error event")
+        }
+        return validator.problems
+    }
+}
+
+/// `{"events": [...]}`.
+struct IngestBatch: Decodable, Sendable {
+    var events: [ObservedEvent]
+}
