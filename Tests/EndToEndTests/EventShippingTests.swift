@@ -21,8 +21,7 @@ import TokenVerification
     }
 
     static func buffered(_ metrics: ServiceMetrics) -> Int {
-        let line = metrics.render().split(separator: "\n").first { $0.hasPrefix("event_shipper_buffered_events ") }
-        return line.flatMap { Double($0.split(separator: " ").last!) }.map { Int($0) } ?? -1
+        prometheusValue("event_shipper_buffered_events", in: metrics.render()).map { Int($0) } ?? -1
     }
 
     /// With the collector stopped, blog requests are answered while their events wait in the buffer;

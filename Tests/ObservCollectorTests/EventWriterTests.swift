@@ -159,8 +159,6 @@ final class RecordingStore: EventStore {
 /// Reads the queue depth off `/metrics`.
 enum CollectorMetricsProbe {
     static func queued(_ client: any TestClientProtocol) async throws -> Int {
-        let text = try await client.send(.get, "/metrics").text
-        let line = text.split(separator: "\n").first { $0.hasPrefix("collector_queue_depth_events ") }
-        return line.flatMap { Double($0.split(separator: " ").last!) }.map { Int($0) } ?? 0
+        prometheusValue("collector_queue_depth_events", in: try await client.send(.get, "/metrics").text).map { Int($0) } ?? 0
     }
 }

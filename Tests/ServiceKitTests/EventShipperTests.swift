@@ -167,3 +167,46 @@ struct AnyScalar: Decodable {
         }
     }
 }
+
+/// The request-event middleware, as every service wires it: one `request` event per answered request,
+/// and an `error` event for a 5xx, with the request id.
+@Suite struct RequestEventMiddlewareTests {
+    struct Broken: Error, CustomStringConvertible {
+        var description: String { "the disk is on fire" }
+    }
+
+    @Test func aFailureBecomesARequestEventAndAnErrorEvent() async throws {
+        let collector = FakeCollector()
+        try await collector.whileRunning { url in
+            var settings = EventShipper.Settings(collectorURL: url, ingestKey: "test-ingest-key-0123456789")
+            settings.flushInterval = .milliseconds(20)
+            let metrics = ServiceMetrics()
+            let logger = Logger(label: "events") { _ in SwiftLogNoOpLogHandler() }
+            let shipping = EventShipping<BasicServiceRequestContext>(
+                settings: settings, serviceName: "test-service", trustedProxies: TrustedProxies(), metrics: metrics, logger: logger)
+            let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: {}, events: shipping.middleware)
+            router.get("/v1/things/{id}") { _, _ -> Response in throw Broken() }
+            router.get("/v1/fine") { _, _ in Response(status: .ok) }
+            let app = Application(router: router, services: shipping.services, logger: logger)
+            try await app.test(.router) { client in
+                _ = try await client.execute(uri: "/v1/things/42?secret=x", method: .get, headers: [.requestID: "req-500", .userAgent: "tests/1"])
+                _ = try await client.execute(uri: "/v1/fine", method: .get, headers: [.requestID: "req-200"])
+                _ = try await client.execute(uri: "/healthz", method: .get)
+                for _ in 0..<300 where collector.received < 3 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            let events = collector.batches.withLock { $0.flatMap { $0 } }
+            #expect(events.count == 3, "two requests and one error; /healthz is not reported")
+            let failed = try #require(events.first { $0["request_id"] == "req-500" && $0["type"] == "request" })
+            #expect(failed["status"] == "500")
+            #expect(failed["route"] == "/v1/things/{id}")
+            #expect(failed["path"] == "/v1/things/42", "no query string")
+            #expect(failed["user_agent"] == "tests/1")
+            #expect(failed["service"] == "test-service")
+            let error = try #require(events.first { $0["type"] == "error" })
+            #expect(error["request_id"] == "req-500")
+            #expect(error["message"] == "the disk is on fire")
+            #expect(error["error_type"]?.hasSuffix("Broken") == true)
+            #expect(events.contains { $0["request_id"] == "req-200" && $0["status"] == "200" })
+        }
+    }
+}
