@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -47,4 +48,12 @@ extension ServiceRequestContext {
 
 extension HTTPField.Name {
     public static var xForwardedFor: Self { .init("X-Forwarded-For")! }
+}
+
+extension ServiceRequestContext {
+    /// The UUID in the path parameter `name`; nil when it is missing or not a UUID (which names no
+    /// resource: routes answer it as they answer an unknown id).
+    public func pathUUID(_ name: String = "id") -> UUID? {
+        parameters.get(name).flatMap { UUID(parsing: $0) }
+    }
 }

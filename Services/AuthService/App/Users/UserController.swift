@@ -41,7 +41,7 @@ struct UserController: Sendable {
 
     /// The `{id}` of the path; one that is not a UUID names no user, so it is a 404 like any unknown id.
     static func userID(_ context: TenantRequestContext) throws -> UUID {
-        guard let text = context.parameters.get("id"), let id = UUID(parsing: text) else { throw UserService.userNotFound }
+        guard let id = context.pathUUID() else { throw UserService.userNotFound }
         return id
     }
 }

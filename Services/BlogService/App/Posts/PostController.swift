@@ -57,7 +57,7 @@ struct PostController: Sendable {
 
     /// The `{id}` of the path; one that is not a UUID names no post: 404.
     static func postID(_ context: TenantRequestContext) throws -> UUID {
-        guard let text = context.parameters.get("id"), let id = UUID(parsing: text) else { throw PostService.notFound }
+        guard let id = context.pathUUID() else { throw PostService.notFound }
         return id
     }
 }
