@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "ServiceKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/DatabaseKit",

@@ -4,31 +4,50 @@ import ServiceKit
 
 /// Opens a service's SQLite database the way every service wants it: a WAL-mode pool (readers never
 /// wait for the writer), `synchronous=NORMAL` (durable at each WAL checkpoint, and no commit lost on a
-/// process crash), foreign keys on, a busy timeout, and the service's migrations applied.
+/// process crash), foreign keys on, a busy timeout, every statement bounded in time (after the
+/// migrations, which may take as long as they need), and the service's migrations applied.
 public enum SQLiteDatabase {
+    /// How long one statement may run before it is interrupted (the contract's "no single request may
+    /// hold a database for long").
+    public static let defaultStatementTimeLimit: Duration = .seconds(5)
+
     /// Opens or creates the database at `path` (and its folder) and migrates it to the latest schema.
     /// `cacheMiB` is each connection's page cache: SQLite's default (2 MiB) makes a write-heavy database
     /// re-read its index pages from the OS for every transaction.
-    public static func open(path: String, migrator: DatabaseMigrator, readers: Int = 4, cacheMiB: Int = 16) throws -> DatabasePool {
+    public static func open(
+        path: String, migrator: DatabaseMigrator, readers: Int = 4, cacheMiB: Int = 16,
+        statementTimeLimit: Duration = defaultStatementTimeLimit
+    ) throws -> DatabasePool {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try migrate(path: path, migrator: migrator)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.maximumReaderCount = readers
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheMiB * 1024)")
+            StatementTimeLimit.install(statementTimeLimit, on: db)
         }
+        return try DatabasePool(path: path, configuration: configuration)
+    }
+
+    /// Migrates the database on a connection of its own, without a time limit.
+    private static func migrate(path: String, migrator: DatabaseMigrator) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
         let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
-        return pool
+        try pool.close()
     }
 
     /// The database of a `DATABASE_URL`, migrated. PostgreSQL is refused, naming the variable, until a
     /// service has repositories for it.
-    public static func open(_ url: DatabaseURL, migrator: DatabaseMigrator, cacheMiB: Int = 16) throws -> DatabasePool {
+    public static func open(
+        _ url: DatabaseURL, migrator: DatabaseMigrator, cacheMiB: Int = 16, statementTimeLimit: Duration = defaultStatementTimeLimit
+    ) throws -> DatabasePool {
         switch url {
         case .sqlite(let path):
-            return try open(path: path, migrator: migrator, cacheMiB: cacheMiB)
+            return try open(path: path, migrator: migrator, cacheMiB: cacheMiB, statementTimeLimit: statementTimeLimit)
         case .postgres:
             throw ConfigurationError(variable: "DATABASE_URL", problem: "PostgreSQL is not supported by this build yet; use sqlite:<path>")
         }

@@ -20,9 +20,9 @@ public struct ErrorResponseMiddleware<Context: ServiceRequestContext>: RouterMid
                 context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             }
             if appError.status.code >= 500 {
-                // The event names the failure as the log does; messages of errors never carry request bodies.
-                let message = appError.code == .internal ? String(describing: error) : appError.message
-                context.observation?.recordFailure(type: String(reflecting: type(of: error)), message: message)
+                // The event goes to the tenant's error log: it tells what the client was told, never the
+                // internal description (SQL text, file paths), which stays in the service's own log.
+                context.observation?.recordFailure(type: String(reflecting: type(of: error)), message: appError.internalFailureMessage)
             }
             return Self.response(for: appError, requestID: context.requestID)
         }
@@ -36,12 +36,21 @@ public struct ErrorResponseMiddleware<Context: ServiceRequestContext>: RouterMid
     }
 }
 
+/// An error of a library that some of whose cases the contract names (a database's interrupted
+/// statement is a 503, not a 500). Conformances live with the library's wrapper (DatabaseKit).
+public protocol ContractErrorConvertible: Error {
+    /// The contract's error for this one, or nil for an internal error.
+    var appError: AppError? { get }
+}
+
 extension AppError {
     /// Any error as the contract's error.
     public init(_ error: any Error) {
         switch error {
         case let error as AppError:
             self = error
+        case let error as any ContractErrorConvertible where error.appError != nil:
+            self = error.appError!
         case let error as DecodingError:
             self.init(decoding: error)
         case let error as HTTPError:
@@ -53,6 +62,12 @@ extension AppError {
         default:
             self = AppError(.internal, "Internal server error")
         }
+    }
+
+    /// What an `error` event says of this failure: the message the client got, and for an internal error
+    /// a pointer to the service's log, which alone has the details.
+    public var internalFailureMessage: String {
+        code == .internal ? "Internal server error; the service's log has the details under this request id" : message
     }
 
     /// The contract's error for a status that Hummingbird (or a library) chose.

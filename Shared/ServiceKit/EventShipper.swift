@@ -15,8 +15,13 @@ import Synchronization
 ///   warning is logged at most every 10 s.
 /// - A background loop posts batches (`batchSize`, or whatever is there after `flushInterval`) to
 ///   `/v1/events` over the shared pooled HTTP client. Network errors, 429 and 5xx are retried with
-///   exponential backoff and jitter, never sooner than `Retry-After`; events stay buffered meanwhile.
-///   Other refusals (400, 401, 413) cannot succeed later: the batch is dropped and counted.
+///   exponential backoff and jitter, never sooner than `Retry-After` (believed up to 5 minutes);
+///   events stay buffered meanwhile. Other refusals (400, 401, 413) cannot succeed later: the batch is
+///   dropped and counted, except that a 400 naming events (`details` fields `events[i]…`) drops only
+///   those (`reason="invalid"`) and the rest is sent again at once.
+/// - Events are clamped to the collector's limits as they are buffered (`ObservedEvent.clamped()`),
+///   so one odd request (a path of 10,000 characters, a user agent with control characters) never
+///   costs its neighbours their delivery.
 /// - On graceful shutdown everything buffered is flushed, for at most `shutdownTimeout`.
 public final class EventShipper: Service, Sendable {
     public struct Settings: Sendable {
@@ -56,6 +61,8 @@ public final class EventShipper: Service, Sendable {
         case retry(after: Duration?)
         /// Will never be accepted.
         case refused(status: UInt)
+        /// Refused for the events at these positions of the batch (a 400 naming them); the rest may go.
+        case invalid(indices: Set<Int>)
     }
 
     public let settings: Settings
@@ -65,6 +72,7 @@ public final class EventShipper: Service, Sendable {
     private let sent: Counter
     private let droppedFull: Counter
     private let droppedRefused: Counter
+    private let droppedInvalid: Counter
     private let failures: Counter
     private let buffered: Gauge
 
@@ -76,6 +84,7 @@ public final class EventShipper: Service, Sendable {
         sent = registry.makeCounter(name: "event_shipper_events_sent_total", labels: [])
         droppedFull = registry.makeCounter(name: "event_shipper_events_dropped_total", labels: [("reason", "buffer_full")])
         droppedRefused = registry.makeCounter(name: "event_shipper_events_dropped_total", labels: [("reason", "refused")])
+        droppedInvalid = registry.makeCounter(name: "event_shipper_events_dropped_total", labels: [("reason", "invalid")])
         failures = registry.makeCounter(name: "event_shipper_send_failures_total", labels: [])
         buffered = registry.makeGauge(name: "event_shipper_buffered_events", labels: [])
     }
@@ -96,7 +105,7 @@ public final class EventShipper: Service, Sendable {
                 }
                 return (false, nil, state.buffer.count)
             }
-            state.buffer.append(event)
+            state.buffer.append(event.clamped())
             return (true, nil, state.buffer.count)
         }
         buffered.set(Double(count))
@@ -139,6 +148,12 @@ public final class EventShipper: Service, Sendable {
             case .delivered:
                 remove(batch.count)
                 sent.increment(by: Int64(batch.count))
+            case .invalid(let indices):
+                setAside(indices, of: batch.count)
+                droppedInvalid.increment(by: Int64(indices.count))
+                logger.error("The collector refused some events of a batch; they are dropped, the rest is sent again", metadata: [
+                    "events": "\(indices.count)", "batch": "\(batch.count)",
+                ])
             case .refused(let status):
                 remove(batch.count)
                 droppedRefused.increment(by: Int64(batch.count))
@@ -153,6 +168,18 @@ public final class EventShipper: Service, Sendable {
     private func remove(_ count: Int) {
         let left = state.withLock { state in
             state.buffer.removeFirst(min(count, state.buffer.count))
+            return state.buffer.count
+        }
+        buffered.set(Double(left))
+    }
+
+    /// Drops the events at `indices` of the first `count` buffered, keeping the others first in line.
+    private func setAside(_ indices: Set<Int>, of count: Int) {
+        let left = state.withLock { state in
+            let batch = state.buffer.prefix(count)
+            let kept = batch.enumerated().filter { !indices.contains($0.offset) }.map(\.element)
+            state.buffer.removeFirst(min(count, state.buffer.count))
+            state.buffer.prepend(contentsOf: kept)
             return state.buffer.count
         }
         buffered.set(Double(left))
@@ -191,13 +218,16 @@ public final class EventShipper: Service, Sendable {
         do {
             request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(Batch(events: events))))
             let response = try await httpClient.execute(request, timeout: .init(settings.requestTimeout))
-            _ = try? await response.body.collect(upTo: 64 * 1024)
+            let body = try? await response.body.collect(upTo: 1024 * 1024)
             switch response.status.code {
             case 200..<300:
                 return .delivered
             case 429, 500..<600:
-                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds(min(max($0, 0), 300)) }
                 return .retry(after: retryAfter)
+            case 400:
+                let indices = body.map { Self.invalidEventIndices(in: Data(buffer: $0), batchSize: events.count) } ?? []
+                return indices.isEmpty ? .refused(status: 400) : .invalid(indices: indices)
             default:
                 return .refused(status: response.status.code)
             }
@@ -205,6 +235,25 @@ public final class EventShipper: Service, Sendable {
             logger.debug("Cannot reach the collector", metadata: ["error": "\(error)"])
             return .retry(after: nil)
         }
+    }
+
+    /// The positions of the events a 400 names (`details[].field` such as `events[3].path`), within the batch.
+    static func invalidEventIndices(in body: Data, batchSize: Int) -> Set<Int> {
+        struct Refusal: Decodable {
+            struct Problem: Decodable { let field: String }
+            struct Inner: Decodable { let details: [Problem]? }
+            let error: Inner
+        }
+        guard let refusal = try? JSONDecoder().decode(Refusal.self, from: body) else { return [] }
+        var indices = Set<Int>()
+        for problem in refusal.error.details ?? [] {
+            guard problem.field.hasPrefix("events["), let close = problem.field.firstIndex(of: "]"),
+                let index = Int(problem.field[problem.field.index(problem.field.startIndex, offsetBy: 7)..<close]),
+                (0..<batchSize).contains(index)
+            else { continue }
+            indices.insert(index)
+        }
+        return indices
     }
 
     /// Between half and all of `duration`, so that replicas that failed together do not retry together.

@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// var validator = FieldValidator()
-/// validator.check(title.unicodeScalars.count <= 255, "title", "must be at most 255 characters")
+/// validator.checkText(title, "title", 1...255)
 /// try validator.finish()
 /// ```
 public struct FieldValidator: Sendable {
@@ -15,14 +15,17 @@ public struct FieldValidator: Sendable {
         if !condition { problems.append(FieldError(field: field, message: message)) }
     }
 
-    /// Checks a text's length in Unicode scalar values, as the contract counts it, and that it holds no
-    /// NUL character (which neither SQLite's C API nor PostgreSQL's `text` keeps).
-    public mutating func checkLength(_ text: String?, _ field: String, _ range: ClosedRange<Int>) {
+    /// Checks a text's length in Unicode scalar values, as the contract counts it, and its characters:
+    /// never NUL (which neither SQLite's C API nor PostgreSQL's `text` keeps, and which C code reads as
+    /// the end), and no other control character unless `kind` is `.multiline`.
+    public mutating func checkText(_ text: String?, _ field: String, _ range: ClosedRange<Int>, _ kind: TextKind = .singleLine) {
         guard let text else { return }
+        if let problem = TextRules.problem(of: text, kind) {
+            problems.append(FieldError(field: field, message: problem))
+            return
+        }
         let count = text.unicodeScalars.count
-        if text.unicodeScalars.contains("\u{0}") {
-            problems.append(FieldError(field: field, message: "must not contain NUL characters"))
-        } else if range.lowerBound > 0, count == 0 {
+        if range.lowerBound > 0, count == 0 {
             problems.append(FieldError(field: field, message: "must not be empty"))
         } else if !range.contains(count) {
             let message = range.lowerBound <= 1
@@ -35,5 +38,34 @@ public struct FieldValidator: Sendable {
     /// Throws the 400 listing every problem, if there is any.
     public func finish() throws(AppError) {
         if !problems.isEmpty { throw AppError.validationFailed(problems) }
+    }
+}
+
+/// Which characters a text field may hold besides printable ones.
+public enum TextKind: Sendable {
+    /// A name, an email, a slug, a title, a search term: no control character at all.
+    case singleLine
+    /// Content and messages: tabs and line breaks too, still never NUL nor another control character.
+    case multiline
+}
+
+/// The contract's rules for the characters of a text, shared by every check of a field.
+public enum TextRules {
+    /// Why `text` is refused, or nil when its characters are acceptable.
+    public static func problem(of text: String, _ kind: TextKind) -> String? {
+        // Quick path over the bytes: control characters are bytes below 0x20, 0x7F, or (C1) 0xC2 0x80–0x9F.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return nil }
+        for scalar in text.unicodeScalars where isControl(scalar) {
+            if scalar == "\u{0}" { return "must not contain NUL characters" }
+            if kind == .multiline, scalar == "\n" || scalar == "\r" || scalar == "\t" { continue }
+            return "must not contain control characters"
+        }
+        return nil
+    }
+
+    /// C0 and C1 control characters and DEL.
+    @inline(__always)
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 }

@@ -37,7 +37,7 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
             return response
         } catch {
             // Errors are answered by the ErrorResponseMiddleware inside; one that still escapes is a 500.
-            observation.recordFailure(type: String(reflecting: Swift.type(of: error)), message: String(describing: error))
+            observation.recordFailure(type: String(reflecting: Swift.type(of: error)), message: AppError(error).internalFailureMessage)
             report(request, context: context, observation: observation, started: started, elapsed: ContinuousClock.now - clock, status: 500)
             throw error
         }
@@ -56,7 +56,7 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
         event.status = status
         event.durationMs = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         event.clientIP = context.clientAddress(of: request, trustedProxies: trustedProxies)
-        event.userAgent = request.headers[.userAgent].map { String($0.prefix(512)) }
+        event.userAgent = request.headers[.userAgent]  // clamped by the shipper, as every text
         shipper.enqueue(event)
         for failure in observation.failures {
             var error = ObservedEvent(type: .error, at: Date(), service: serviceName)
@@ -69,7 +69,7 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
             error.status = status
             error.level = "error"
             error.message = failure.message
-            error.errorType = String(failure.type.prefix(256))
+            error.errorType = failure.type
             shipper.enqueue(error)
         }
     }

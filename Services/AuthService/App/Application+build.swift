@@ -27,8 +27,8 @@ public func buildApplication(
     let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
     try await revocationCache.reload()
     let cutOffs = SessionCutOffs(repository: revocations, cache: revocationCache, now: now)
-    let passwords = PasswordHasher(parameters: configuration.passwordHashing)
-    let attempts = RateLimiter(perMinute: configuration.loginRateLimit, now: now)
+    let passwords = PasswordHasher(parameters: configuration.passwordHashing, queueLimit: configuration.passwordHashQueueLimit)
+    let attempts = RateLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now)
     let accessTokens = AccessTokenIssuer(
         signer: keyRing.signer, issuer: configuration.issuer, audience: configuration.audience,
         lifetimeSeconds: configuration.accessTokenSeconds, revocations: revocationCache)
@@ -36,9 +36,9 @@ public func buildApplication(
     let sessions = SessionService(
         tenants: tenants, users: users, refreshTokens: refreshTokens, cutOffs: cutOffs, passwords: passwords,
         accessTokens: accessTokens, attempts: attempts, refreshTokenTTL: configuration.refreshTokenTTL,
-        reuseGrace: configuration.refreshReuseGrace, dummyPasswordHash: try await passwords.hash(RefreshTokenSecret.generate()),
+        reuseGrace: configuration.refreshReuseGrace, dummyPasswordHash: try PasswordHasher.hashNow(RefreshTokenSecret.generate(), parameters: configuration.passwordHashing),
         now: now)
-    let userService = UserService(tenants: tenants, users: users, passwords: passwords, cutOffs: cutOffs, now: now)
+    let userService = UserService(tenants: tenants, users: users, passwords: passwords, cutOffs: cutOffs, attempts: attempts, now: now)
     let tenantService = TenantService(tenants: tenants, passwords: passwords, attempts: attempts, now: now)
 
     // The service checks its own tokens as every other service does, but with its keys at hand.

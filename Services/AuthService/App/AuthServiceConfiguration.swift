@@ -18,12 +18,17 @@ public struct AuthServiceConfiguration: Sendable {
     public var refreshTokenTTL: Duration
     /// `REFRESH_REUSE_GRACE`: how long the immediately previous refresh token may be used once more (default 0).
     public var refreshReuseGrace: Duration
-    /// `LOGIN_RATE_LIMIT`: login and sign-up attempts a minute, per client address and per account (default 10).
+    /// `LOGIN_RATE_LIMIT`: attempts a minute (default 10) at login and sign-up (per client address and per
+    /// account), registration (per client address and per tenant) and password change (per user).
     public var loginRateLimit: Int
     /// Clock leeway the service's own verifier allows (the contract's 30 s).
     public var leewaySeconds: Int = 30
     /// Argon2id cost; OWASP's recommendation unless a test needs cheaper hashes.
     public var passwordHashing: Argon2Parameters = .recommended
+    /// Password hashes waiting or running at most; past that, hashing routes answer 503 with `Retry-After`.
+    public var passwordHashQueueLimit: Int = PasswordHasher.defaultQueueLimit
+    /// Rate-limit buckets kept at most (client addresses, accounts, tenants, users together).
+    public var rateLimitCapacity: Int = 100_000
     /// `COLLECTOR_URL` and `COLLECTOR_INGEST_KEY`: where every request is reported; nil when not.
     public var events: EventShipper.Settings?
 

@@ -32,7 +32,7 @@ func buildApplication(
     if configuration.ingestKeys.isEmpty {
         logger.warning("INGEST_KEYS is empty: every ingest request will be refused")
     }
-    let collectorMetrics = CollectorMetrics(metrics)
+    let collectorMetrics = CollectorMetrics(metrics, maxTenants: configuration.metricsMaxTenants, maxRoutes: configuration.metricsMaxRoutes)
     let writer = EventWriter(store: store, capacity: configuration.queueCapacity, metrics: collectorMetrics, logger: logger)
     let tokens = RemoteTokenVerification(settings: configuration.tokens, logger: logger)
     let retention = EventRetention(
@@ -42,7 +42,8 @@ func buildApplication(
     let router = ServiceRouter.make(
         context: CollectorRequestContext.self, metrics: metrics, readiness: readiness,
         openAPIDocument: OpenAPIDocument.assemble(CollectorOpenAPIDocument.json))
-    IngestController(writer: writer, metrics: collectorMetrics, now: now)
+    let quota = TenantIngestQuota(rate: configuration.tenantEventRate, burst: configuration.tenantEventBurst)
+    IngestController(writer: writer, quota: quota, metrics: collectorMetrics, now: now)
         .addRoutes(to: router.group("/v1/events").add(middleware: IngestKeyAuthenticator(keys: configuration.ingestKeys)))
     EventQueryController(service: EventQueryService(store: store, now: now))
         .addRoutes(to: router.group("/v1").add(middleware: BearerAuthenticator(verifier: tokens.verifier)))

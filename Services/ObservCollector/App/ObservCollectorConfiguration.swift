@@ -15,6 +15,14 @@ public struct ObservCollectorConfiguration: Sendable {
     public var retentionDays: Int
     /// `INGEST_QUEUE_CAPACITY`: events accepted and waiting for a commit before requests are refused with 503 (default 200,000).
     public var queueCapacity: Int
+    /// `TENANT_EVENT_RATE`: events a second each tenant may have stored (default 1,000); more are dropped at ingest.
+    public var tenantEventRate: Int = 1_000
+    /// `TENANT_EVENT_BURST`: events a tenant may have stored at once (default 10,000: a whole batch).
+    public var tenantEventBurst: Int = 10_000
+    /// `METRICS_MAX_TENANTS`: tenants with series of their own in `/metrics` (default 1,000); the rest are `other`.
+    public var metricsMaxTenants: Int = 1_000
+    /// `METRICS_MAX_ROUTES`: routes a service with series of their own (default 200); the rest are `other`.
+    public var metricsMaxRoutes: Int = 200
     /// How often retention runs.
     public var retentionInterval: Duration = .seconds(3600)
 
@@ -33,5 +41,9 @@ public struct ObservCollectorConfiguration: Sendable {
             ingestKeys: try IngestKeys(parsing: reader.string("INGEST_KEYS", default: "")),
             retentionDays: try reader.int("RETENTION_DAYS", default: 14, in: 1...3650),
             queueCapacity: try reader.int("INGEST_QUEUE_CAPACITY", default: 200_000, in: 10_000...10_000_000))
+        tenantEventRate = try reader.int("TENANT_EVENT_RATE", default: 1_000, in: 1...10_000_000)
+        tenantEventBurst = try reader.int("TENANT_EVENT_BURST", default: 10_000, in: 1...100_000_000)
+        metricsMaxTenants = try reader.int("METRICS_MAX_TENANTS", default: 1_000, in: 1...100_000)
+        metricsMaxRoutes = try reader.int("METRICS_MAX_ROUTES", default: 200, in: 1...10_000)
     }
 }

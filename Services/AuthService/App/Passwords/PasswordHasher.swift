@@ -1,31 +1,69 @@
 import CArgon2
 import NIOPosix
+import ServiceKit
+import Synchronization
 
 /// Hashes and verifies passwords with Argon2id (Debian's libargon2), in the standard encoded form.
 ///
 /// Each hash takes tens of milliseconds of CPU, so it runs on NIO's blocking thread pool: a burst of
 /// logins queues there instead of stalling the cooperative threads that serve every other request.
+/// The queue is bounded: with `queueLimit` hashes already waiting or running, another is refused at
+/// once with 503 and `Retry-After`, so that a flood of sign-ups or logins cannot delay every tenant's
+/// logins without limit.
 public struct PasswordHasher: Sendable {
     public let parameters: Argon2Parameters
     private let threadPool: NIOThreadPool
+    private let admission: Admission
 
     static let saltLength = 16
     static let hashLength = 32
+    /// Hashes waiting or running at most: about a second of work on two cores at OWASP's cost.
+    public static let defaultQueueLimit = 32
 
-    public init(parameters: Argon2Parameters = .recommended, threadPool: NIOThreadPool = .singleton) {
+    public init(parameters: Argon2Parameters = .recommended, queueLimit: Int = defaultQueueLimit, threadPool: NIOThreadPool = .singleton) {
         self.parameters = parameters
         self.threadPool = threadPool
+        self.admission = Admission(limit: queueLimit)
     }
+
+    static let saturated = AppError.unavailable(retryAfterSeconds: 1, message: "Too many password checks at once; try again shortly")
 
     /// `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>` with a fresh random salt.
     public func hash(_ password: String) async throws -> String {
         let parameters = parameters
-        return try await threadPool.runIfActive { try Self.hashNow(password, parameters: parameters) }
+        return try await admitted { try Self.hashNow(password, parameters: parameters) }
     }
 
     /// Whether `password` matches `encoded`; false for a malformed hash too.
     public func verify(_ password: String, against encoded: String) async throws -> Bool {
-        try await threadPool.runIfActive { Self.verifyNow(password, against: encoded) }
+        try await admitted { Self.verifyNow(password, against: encoded) }
+    }
+
+    /// Hashes waiting or running now.
+    var pending: Int { admission.count }
+
+    private func admitted<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        guard admission.enter() else { throw Self.saturated }
+        defer { admission.leave() }
+        return try await threadPool.runIfActive(work)
+    }
+
+    /// Counts the hashes in the pool's queue.
+    private final class Admission: Sendable {
+        let limit: Int
+        private let current = Atomic<Int>(0)
+
+        init(limit: Int) { self.limit = limit }
+
+        var count: Int { current.load(ordering: .relaxed) }
+
+        func enter() -> Bool {
+            if current.add(1, ordering: .relaxed).newValue <= limit { return true }
+            current.subtract(1, ordering: .relaxed)
+            return false
+        }
+
+        func leave() { current.subtract(1, ordering: .relaxed) }
     }
 
     /// Whether `encoded` was made with other parameters than the current ones.

@@ -1,54 +1,51 @@
+import Crypto
 import Foundation
+import ServiceKit
 import Synchronization
 
 /// Counts attempts per key (a client address, an account) with token buckets: `limit` attempts at once,
-/// refilled at `limit` a minute. Memory stays bounded: full buckets are forgotten.
+/// refilled at `limit` a minute.
+///
+/// Memory is bounded whatever callers send: a key is stored as a 128-bit digest of its text (callers
+/// pass only validated values, but a digest keeps every entry the same size anyway), and at most
+/// `capacity` buckets are kept (`TokenBuckets` says which go first).
 public final class RateLimiter: Sendable {
-    private struct Bucket {
-        var tokens: Double
-        var updated: Date
+    /// A bucket's key: the first 128 bits of the SHA-256 of its text.
+    struct Key: Hashable, Sendable {
+        let high: UInt64
+        let low: UInt64
+
+        init(_ text: String) {
+            let digest = SHA256.hash(data: Data(text.utf8))
+            (high, low) = digest.withUnsafeBytes { bytes in
+                (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            }
+        }
     }
 
     public let limit: Int
-    private let refillPerSecond: Double
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets: Mutex<TokenBuckets<Key>>
     private let now: @Sendable () -> Date
 
-    /// Above this many tracked keys, buckets that have refilled are dropped.
-    static let pruneThreshold = 10_000
-
-    public init(perMinute limit: Int, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(perMinute limit: Int, capacity: Int = 100_000, now: @escaping @Sendable () -> Date = { Date() }) {
         self.limit = limit
-        self.refillPerSecond = Double(limit) / 60
+        self.buckets = Mutex(TokenBuckets(burst: Double(limit), refillPerSecond: Double(limit) / 60, capacity: capacity))
         self.now = now
     }
+
+    /// Buckets held now.
+    var count: Int { buckets.withLock { $0.count } }
 
     /// Takes one attempt from every key's bucket, or none when any is empty. Returns nil when allowed,
     /// else the whole seconds until it would be.
     public func attempt(_ keys: [String]) -> Int? {
         let now = now()
+        let keys = keys.map(Key.init)
         return buckets.withLock { buckets in
-            var current: [(String, Bucket)] = []
-            var wait = 0.0
-            for key in keys {
-                var bucket = buckets[key] ?? Bucket(tokens: Double(limit), updated: now)
-                bucket.tokens = min(Double(limit), bucket.tokens + now.timeIntervalSince(bucket.updated) * refillPerSecond)
-                bucket.updated = now
-                if bucket.tokens < 1 { wait = max(wait, (1 - bucket.tokens) / refillPerSecond) }
-                current.append((key, bucket))
-            }
-            for (key, var bucket) in current {
-                if wait == 0 { bucket.tokens -= 1 }
-                buckets[key] = bucket
-            }
-            if buckets.count > Self.pruneThreshold { prune(&buckets, now: now) }
-            return wait == 0 ? nil : Int(wait.rounded(.up))
-        }
-    }
-
-    private func prune(_ buckets: inout [String: Bucket], now: Date) {
-        buckets = buckets.filter { _, bucket in
-            bucket.tokens + now.timeIntervalSince(bucket.updated) * refillPerSecond < Double(limit)
+            let wait = keys.map { buckets.wait(for: 1, from: $0, at: now) }.max() ?? 0
+            guard wait == 0 else { return Int(wait.rounded(.up)) }
+            for key in keys { buckets.take(1, from: key, at: now) }
+            return nil
         }
     }
 }

@@ -24,7 +24,9 @@ struct SessionController: Sendable {
 
     func addPublicRoutes(to group: RouterGroup<TenantRequestContext>) {
         group.post("register") { request, context in
-            let user = try await users.register(try await request.decode(as: RegisterRequest.self, context: context), logger: context.logger)
+            let user = try await users.register(
+                try await request.decode(as: RegisterRequest.self, context: context),
+                clientAddress: context.clientAddress(of: request, trustedProxies: trustedProxies), logger: context.logger)
             return try Response.json(UserResponse(user), status: .created, headers: [.location: "/v1/users/\(user.id.lowercasedString)"])
         }
         group.post("login") { request, context in

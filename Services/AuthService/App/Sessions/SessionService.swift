@@ -24,8 +24,16 @@ struct SessionService: Sendable {
     /// Checks the password and starts a session. A wrong password, an unknown email, an unknown tenant
     /// and an inactive user all answer the same 401 after the same work (one password hash).
     func login(tenant slug: String, email: String, password: String, clientAddress: String?, logger: Logger) async throws -> TokenResponse {
+        // Checked before anything counts or looks them up: a NUL or an odd suffix never names another
+        // account, nor a fresh rate-limit bucket.
+        var validator = FieldValidator()
+        AccountRules.check(tenantSlug: slug, in: &validator)
+        validator.checkText(email, "email", 1...AccountRules.emailLength.upperBound)
+        AccountRules.check(presentedPassword: password, field: "password", in: &validator)
+        try validator.finish()
+        let accountKey = AccountRules.accountKey(tenantSlug: slug, email: email)
         let email = AccountRules.normalizedEmail(email)
-        if let wait = attempts.attempt(["login:address:\(clientAddress ?? "unknown")", "login:account:\(slug.lowercased())/\(email)"]) {
+        if let wait = attempts.attempt(["login:address:\(clientAddress ?? "unknown")", "login:account:\(accountKey)"]) {
             logger.notice("Login rate limited", metadata: ["tenant": "\(slug)"])
             throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many login attempts; try again later")
         }

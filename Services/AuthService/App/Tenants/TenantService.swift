@@ -12,17 +12,18 @@ struct TenantService: Sendable {
 
     /// Creates a tenant and its first admin, in one transaction.
     func signUp(_ request: SignUpRequest, clientAddress: String?, logger: Logger) async throws -> (Tenant, User) {
-        let email = AccountRules.normalizedEmail(request.admin.email)
-        if let wait = attempts.attempt(["signup:address:\(clientAddress ?? "unknown")", "signup:account:\(email)"]) {
-            throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many sign-ups; try again later")
-        }
+        // Validated first: a limiter keys only on what it has checked.
         var validator = FieldValidator()
         validator.check(AccountRules.isValidSlug(request.slug), "slug", "must be 2 to 63 lower-case letters, digits or dashes, starting with a letter or digit")
-        validator.checkLength(request.name, "name", AccountRules.nameLength)
+        validator.checkText(request.name, "name", AccountRules.nameLength)
         AccountRules.check(email: request.admin.email, field: "admin.email", in: &validator)
         AccountRules.check(password: request.admin.password, field: "admin.password", in: &validator)
         AccountRules.check(name: request.admin.name, field: "admin.name", in: &validator)
         try validator.finish()
+        let email = AccountRules.normalizedEmail(request.admin.email)
+        if let wait = attempts.attempt(["signup:address:\(clientAddress ?? "unknown")", "signup:account:\(email)"]) {
+            throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many sign-ups; try again later")
+        }
 
         let now = now()
         let tenant = Tenant(id: UUID(), slug: request.slug, name: request.name, createdAt: now)

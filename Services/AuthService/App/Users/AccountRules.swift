@@ -29,15 +29,38 @@ enum AccountRules {
     }
 
     static func check(email: String, field: String = "email", in validator: inout FieldValidator) {
-        validator.checkLength(email, field, emailLength)
-        if !email.isEmpty { validator.check(isValidEmail(email), field, "must be an email address") }
+        let before = validator.problems.count
+        validator.checkText(email, field, emailLength)
+        if validator.problems.count == before { validator.check(isValidEmail(email), field, "must be an email address") }
     }
 
+    /// A new password: 8–128 characters, none of them a control character.
     static func check(password: String, field: String = "password", in validator: inout FieldValidator) {
-        validator.check(passwordLength.contains(password.unicodeScalars.count), field, "must be 8 to 128 characters")
+        if let problem = TextRules.problem(of: password, .singleLine) {
+            validator.check(false, field, problem)
+        } else {
+            validator.check(passwordLength.contains(password.unicodeScalars.count), field, "must be 8 to 128 characters")
+        }
+    }
+
+    /// A password presented to be compared with a stored hash: bounded, and never NUL (libargon2 takes
+    /// bytes, but no password was ever stored with one).
+    static func check(presentedPassword password: String, field: String, in validator: inout FieldValidator) {
+        validator.checkText(password, field, 1...passwordLength.upperBound, .multiline)
     }
 
     static func check(name: String, field: String = "name", in validator: inout FieldValidator) {
-        validator.checkLength(name, field, nameLength)
+        validator.checkText(name, field, nameLength)
+    }
+
+    /// A tenant slug as a client names it (login, registration): checked for what it may hold, not for
+    /// the slug rule, so that an unknown tenant stays indistinguishable from a missing one.
+    static func check(tenantSlug slug: String, field: String = "tenant", in validator: inout FieldValidator) {
+        validator.checkText(slug, field, 1...63)
+    }
+
+    /// The rate-limit key of an account: the tenant and the email as the account is found by them.
+    static func accountKey(tenantSlug slug: String, email: String) -> String {
+        "\(slug.lowercased())/\(normalizedEmail(email))"
     }
 }

@@ -18,7 +18,7 @@ struct UserController: Sendable {
                 }
                 filter.role = role
             }
-            if let text = query["q"], !text.isEmpty { filter.text = String(text) }
+            filter.text = try SearchTerm.parse(query["q"])
             return try Response.json(try await service.list(by: try context.requireIdentity(), filter: filter, page: page))
         }
         group.post { request, context in

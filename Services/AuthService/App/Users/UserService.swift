@@ -10,17 +10,25 @@ struct UserService: Sendable {
     let users: any UserRepository
     let passwords: PasswordHasher
     let cutOffs: SessionCutOffs
+    /// Registrations per client address and per tenant; password changes per user.
+    let attempts: RateLimiter
     let now: @Sendable () -> Date
 
     static let userNotFound = AppError.notFound("User not found")
 
     /// Self-service registration into an existing tenant, with role `user`.
-    func register(_ request: RegisterRequest, logger: Logger) async throws -> User {
+    /// Rate limited per client address and per tenant: each costs a password hash, taken email or not.
+    func register(_ request: RegisterRequest, clientAddress: String?, logger: Logger) async throws -> User {
         var validator = FieldValidator()
+        AccountRules.check(tenantSlug: request.tenant, in: &validator)
         AccountRules.check(email: request.email, in: &validator)
         AccountRules.check(password: request.password, in: &validator)
         AccountRules.check(name: request.name, in: &validator)
         try validator.finish()
+        if let wait = attempts.attempt(["register:address:\(clientAddress ?? "unknown")", "register:tenant:\(request.tenant.lowercased())"]) {
+            logger.notice("Registration rate limited", metadata: ["tenant": "\(request.tenant)"])
+            throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many registrations; try again later")
+        }
         guard let tenant = try await tenants.find(slug: request.tenant) else { throw AppError.notFound("Tenant not found") }
         return try await create(email: request.email, password: request.password, name: request.name, role: .user, in: tenant.id, logger: logger)
     }
@@ -68,7 +76,11 @@ struct UserService: Sendable {
         if let name = request.name { AccountRules.check(name: name, in: &validator) }
         if let password = request.password {
             AccountRules.check(password: password, in: &validator)
-            validator.check(request.currentPassword != nil, "current_password", "is required to change the password")
+            if let current = request.currentPassword {
+                AccountRules.check(presentedPassword: current, field: "current_password", in: &validator)
+            } else {
+                validator.check(false, "current_password", "is required to change the password")
+            }
         } else {
             validator.check(request.currentPassword == nil, "password", "is required with current_password")
         }
@@ -76,6 +88,11 @@ struct UserService: Sendable {
 
         var changes = UserChanges(name: request.name, role: request.role, isActive: request.isActive)
         if let password = request.password, let current = request.currentPassword {
+            // Every try counts, right or wrong: a stolen access token must not brute-force the password.
+            if let wait = attempts.attempt(["password:user:\(user.id.lowercasedString)"]) {
+                logger.notice("Password change rate limited", metadata: ["user_id": "\(user.id.lowercasedString)"])
+                throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many password changes; try again later")
+            }
             guard try await passwords.verify(current, against: user.passwordHash) else {
                 throw AppError.validationFailed([FieldError(field: "current_password", message: "is not correct")])
             }

@@ -25,7 +25,7 @@ struct PostController: Sendable {
                 }
                 status = value
             }
-            let text = query["q"].flatMap { $0.isEmpty ? nil : String($0) }
+            let text = try SearchTerm.parse(query["q"])
             return try Response.json(try await service.list(by: try context.requireIdentity(), author: author, status: status, text: text, page: page))
         }
         group.post { request, context in

@@ -11,6 +11,6 @@ public protocol PostRepository: Sendable {
     /// Applies `changes` if the post is still at `expectedVersion`, bumping its version; returns the post
     /// as stored, or nil when it is gone or was changed meanwhile (nothing is written then).
     func update(id: UUID, tenantID: UUID, expectedVersion: Int, changes: PostChanges, at: Date) async throws -> Post?
-    /// Deletes the post; false when there was none.
-    func delete(id: UUID, tenantID: UUID) async throws -> Bool
+    /// Deletes the post if it is still at `expectedVersion`; false when it changed or is gone.
+    func delete(id: UUID, tenantID: UUID, expectedVersion: Int) async throws -> Bool
 }

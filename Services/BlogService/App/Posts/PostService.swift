@@ -44,8 +44,8 @@ struct PostService: Sendable {
     /// A partial update. With `ifMatch`, a post changed since that `ETag` is 412 and stays as it is.
     func update(_ id: UUID, with request: UpdatePostRequest, ifMatch: String?, by caller: AuthenticatedUser) async throws -> Post {
         var validator = FieldValidator()
-        if let title = request.title { validator.checkLength(title, "title", Self.titleLength) }
-        if let content = request.content { validator.checkLength(content, "content", Self.contentLength) }
+        if let title = request.title { validator.checkText(title, "title", Self.titleLength) }
+        if let content = request.content { validator.checkText(content, "content", Self.contentLength, .multiline) }
         try validator.finish()
         let changes = PostChanges(title: request.title, content: request.content, status: request.status)
 
@@ -62,9 +62,14 @@ struct PostService: Sendable {
         throw AppError.conflict("The post keeps changing; try again")
     }
 
+    /// Deletes the post as it was read and checked: a change made in between (with `If-Match`, a stale
+    /// ETag) is 412 and the post stays; without `If-Match` the check is made again on the new version.
     func delete(_ id: UUID, ifMatch: String?, by caller: AuthenticatedUser) async throws {
-        _ = try await writable(id, ifMatch: ifMatch, by: caller)
-        guard try await posts.delete(id: id, tenantID: caller.tenantID) else { throw Self.notFound }
+        for _ in 0..<Self.updateAttempts {
+            let post = try await writable(id, ifMatch: ifMatch, by: caller)
+            if try await posts.delete(id: id, tenantID: caller.tenantID, expectedVersion: post.version) { return }
+        }
+        throw AppError.conflict("The post keeps changing; try again")
     }
 
     // MARK: Rules
@@ -91,8 +96,8 @@ struct PostService: Sendable {
 
     private func validate(title: String, content: String) throws {
         var validator = FieldValidator()
-        validator.checkLength(title, "title", Self.titleLength)
-        validator.checkLength(content, "content", Self.contentLength)
+        validator.checkText(title, "title", Self.titleLength)
+        validator.checkText(content, "content", Self.contentLength, .multiline)
         try validator.finish()
     }
 }

@@ -82,9 +82,11 @@ struct SQLitePostRepository: PostRepository {
         }
     }
 
-    func delete(id: UUID, tenantID: UUID) async throws -> Bool {
+    func delete(id: UUID, tenantID: UUID, expectedVersion: Int) async throws -> Bool {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM posts WHERE id = ? AND tenant_id = ?", arguments: [id.lowercasedString, tenantID.lowercasedString])
+            try db.execute(
+                sql: "DELETE FROM posts WHERE id = ? AND tenant_id = ? AND version = ?",
+                arguments: [id.lowercasedString, tenantID.lowercasedString, expectedVersion])
             return db.changesCount == 1
         }
     }

@@ -5,11 +5,17 @@ import ServiceKit
 /// `POST /v1/events`: validates the whole batch, then waits for the commit that holds it.
 struct IngestController: Sendable {
     let writer: EventWriter
+    let quota: TenantIngestQuota
     let metrics: CollectorMetrics
     let now: @Sendable () -> Date
 
+    /// Invalid events named in a refusal at most (their problems listed in `details`).
+    static let maximumInvalidListed = 100
+
     struct Accepted: Codable {
         var accepted: Int
+        /// Events over their tenant's quota, not stored.
+        var dropped: Int
     }
 
     func addRoutes(to group: RouterGroup<CollectorRequestContext>) {
@@ -23,16 +29,29 @@ struct IngestController: Sendable {
                 throw error
             }
             let receivedAt = now()
-            var stored: [StoredEvent] = []
-            stored.reserveCapacity(events.count)
+            var valid: [StoredEvent] = []
+            valid.reserveCapacity(events.count)
+            var problems: [FieldError] = []
+            var invalid: [Int] = []
             for (index, event) in events.enumerated() {
                 switch event.validated(index: index, keyService: service, receivedAt: receivedAt) {
-                case .success(let valid): stored.append(valid)
-                case .failure(let problem):
-                    metrics.rejected(events.count, from: service, reason: "invalid")
-                    throw problem
+                case .success(let event): valid.append(event)
+                case .failure(let refusal):
+                    // Every invalid event is named (up to a bound), so that a sender can set those aside
+                    // and deliver the rest in one more try.
+                    invalid.append(index)
+                    if invalid.count <= Self.maximumInvalidListed { problems += refusal.details }
                 }
             }
+            if !invalid.isEmpty {
+                metrics.rejected(events.count, from: service, reason: "invalid")
+                let message = invalid.count == 1
+                    ? "Event \(invalid[0]) is not valid; nothing was stored"
+                    : "\(invalid.count) events are not valid (the first is \(invalid[0])); nothing was stored"
+                throw AppError.validationFailed(problems, message: message)
+            }
+            let (stored, dropped) = quota.admit(valid, at: receivedAt)
+            for (tenant, count) in dropped { metrics.droppedOverQuota(count, tenant: tenant) }
             do {
                 try await writer.submit(stored)
             } catch let refusal as EventWriter.Refusal {
@@ -46,7 +65,7 @@ struct IngestController: Sendable {
             }
             metrics.received(stored.count, from: service)
             metrics.learn(from: stored)
-            return try Response.json(Accepted(accepted: stored.count), status: .accepted)
+            return try Response.json(Accepted(accepted: stored.count, dropped: valid.count - stored.count), status: .accepted)
         }
     }
 }

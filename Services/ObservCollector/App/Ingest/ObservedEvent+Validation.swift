@@ -1,15 +1,9 @@
 import Foundation
 import ServiceKit
 
-/// The collector's checks of an incoming event.
+/// The collector's checks of an incoming event, with the limits that senders clamp to
+/// (`ObservedEvent.textLimits`, `durationRange`, `statusRange` in ServiceKit).
 extension ObservedEvent {
-    /// The accepted lengths of each text field, in Unicode scalars.
-    static let limits: [(String, any KeyPath<ObservedEvent, String?> & Sendable, ClosedRange<Int>)] = [
-        ("request_id", \.requestID, 0...128), ("method", \.method, 1...16), ("path", \.path, 1...2048), ("route", \.route, 0...256),
-        ("client_ip", \.clientIP, 0...64), ("user_agent", \.userAgent, 0...512), ("level", \.level, 0...16),
-        ("message", \.message, 1...4096), ("error_type", \.errorType, 0...256),
-    ]
-
     /// The event to store, or the problems of the event at `index` (fields named `events[index].field`).
     /// Valid events take a quick path that builds no field names; the detailed check runs only to
     /// explain a refusal.
@@ -17,7 +11,7 @@ extension ObservedEvent {
         let tenant = tenantID.flatMap { UUID(parsing: $0) }
         let user = userID.flatMap { UUID(parsing: $0) }
         guard let time = Timestamp.parse(ts), isValid(keyService: keyService, tenant: tenant, user: user) else {
-            return .failure(AppError.validationFailed(problems(index: index, keyService: keyService), message: "Event \(index) is not valid; nothing was stored"))
+            return .failure(AppError.validationFailed(problems(index: index, keyService: keyService)))
         }
         let method = method.map { $0.utf8.contains { (97...122).contains($0) } ? $0.uppercased() : $0 }
         return .success(StoredEvent(
@@ -28,15 +22,17 @@ extension ObservedEvent {
 
     private func isValid(keyService: String, tenant: UUID?, user: UUID?) -> Bool {
         guard service == keyService, (tenantID == nil) == (tenant == nil), (userID == nil) == (user == nil) else { return false }
-        for (_, keyPath, lengths) in Self.limits {
-            guard let text = self[keyPath: keyPath] else { continue }
+        for limit in Self.textLimits {
+            guard let text = self[keyPath: limit.keyPath] else { continue }
             let bytes = text.utf8.count
             // UTF-8 bytes bound the scalar count from above: only long texts need counting.
-            let scalars = bytes <= lengths.upperBound ? nil : text.unicodeScalars.count
-            guard bytes >= lengths.lowerBound, scalars.map({ $0 <= lengths.upperBound }) ?? true, !text.utf8.contains(0) else { return false }
+            let scalars = bytes <= limit.length.upperBound ? nil : text.unicodeScalars.count
+            guard bytes >= limit.length.lowerBound, scalars.map({ $0 <= limit.length.upperBound }) ?? true,
+                TextRules.problem(of: text, limit.kind) == nil
+            else { return false }
         }
-        if let status, !(100...599).contains(status) { return false }
-        if let durationMs, !(durationMs >= 0 && durationMs.isFinite) { return false }
+        if let status, !Self.statusRange.contains(status) { return false }
+        if let durationMs, !Self.durationRange.contains(durationMs) { return false }
         switch type {
         case .request: return method != nil && path != nil && status != nil && durationMs != nil
         case .error: return message != nil
@@ -49,13 +45,15 @@ extension ObservedEvent {
         let prefix = "events[\(index)]."
         validator.check(Timestamp.parse(ts) != nil, prefix + "ts", "must be an RFC 3339 timestamp")
         validator.check(service == keyService, prefix + "service", "must be the ingest key's service (\(keyService))")
-        for (name, keyPath, lengths) in Self.limits {
-            validator.checkLength(self[keyPath: keyPath], prefix + name, lengths)
+        for limit in Self.textLimits {
+            validator.checkText(self[keyPath: limit.keyPath], prefix + limit.name, limit.length, limit.kind)
         }
         validator.check(tenantID.map { UUID(parsing: $0) != nil } ?? true, prefix + "tenant_id", "must be a UUID")
         validator.check(userID.map { UUID(parsing: $0) != nil } ?? true, prefix + "user_id", "must be a UUID")
-        if let status { validator.check((100...599).contains(status), prefix + "status", "must be an HTTP status (100–599)") }
-        if let durationMs { validator.check(durationMs >= 0 && durationMs.isFinite, prefix + "duration_ms", "must be a number of milliseconds ≥ 0") }
+        if let status { validator.check(Self.statusRange.contains(status), prefix + "status", "must be an HTTP status (100–599)") }
+        if let durationMs {
+            validator.check(Self.durationRange.contains(durationMs), prefix + "duration_ms", "must be a number of milliseconds from 0 to 86400000 (a day)")
+        }
         switch type {
         case .request:
             validator.check(method != nil, prefix + "method", "is required for a request event")
