@@ -13,7 +13,7 @@ import ServiceKit
 /// Measured here: the two callbacks cost well under a microsecond a statement.
 public final class StatementTimeLimit: @unchecked Sendable {
     /// Virtual-machine steps between two looks at the clock.
-    static let checkInterval: Int32 = 1_000
+    static let checkInterval: Int32 = 100
 
     private let limitNanoseconds: UInt64
     /// When the running statement started (uptime nanoseconds); touched on the connection's thread only.

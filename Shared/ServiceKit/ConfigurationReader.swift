@@ -67,7 +67,7 @@ public final class ConfigurationReader: Sendable {
     public func duration(_ name: String, default defaultValue: Duration, atLeast minimum: Duration = .zero) throws(ConfigurationError) -> Duration {
         guard let text = string(name) else { return defaultValue }
         guard let value = Self.parseDuration(text.trimmingCharacters(in: .whitespaces)) else {
-            throw ConfigurationError(variable: name, problem: "'\(text)' is not a duration (examples: 30, 30s, 15m, 12h, 7d)")
+            throw ConfigurationError(variable: name, problem: "'\(text)' is not a duration of at most ten years (examples: 30, 30s, 15m, 12h, 7d)")
         }
         guard value >= minimum else {
             throw ConfigurationError(variable: name, problem: "'\(text)' is shorter than the minimum \(minimum)")
@@ -142,13 +142,17 @@ public final class ConfigurationReader: Sendable {
         "--" + variable.lowercased().replacingOccurrences(of: "_", with: "-")
     }
 
+    /// The longest duration a setting takes: ten years. Longer ones would overflow the arithmetic of
+    /// times that they feed (an expiry in milliseconds, a token's `exp`).
+    static let longestDuration: Double = 10 * 366 * 86_400
+
     static func parseDuration(_ text: String) -> Duration? {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         for unit in units where text.hasSuffix(unit.suffix) {
-            guard let number = Double(text.dropLast(unit.suffix.count)), number >= 0, number.isFinite else { return nil }
+            guard let number = Double(text.dropLast(unit.suffix.count)), number >= 0, number * unit.seconds <= longestDuration else { return nil }
             return .milliseconds(Int64((number * unit.seconds * 1000).rounded()))
         }
-        guard let seconds = Int64(text), seconds >= 0 else { return nil }
+        guard let seconds = Int64(text), seconds >= 0, Double(seconds) <= longestDuration else { return nil }
         return .seconds(seconds)
     }
 }

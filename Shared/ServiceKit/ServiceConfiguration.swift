@@ -15,6 +15,9 @@ public struct ServiceConfiguration: Sendable {
     public var logFormat: LogFormat
     /// `TRUSTED_PROXIES`: comma-separated CIDRs whose `X-Forwarded-For` is believed (default none).
     public var trustedProxies: TrustedProxies
+    /// `DATABASE_STATEMENT_TIMEOUT`: how long one statement may run before it is stopped and the request
+    /// answered 503 (default 5 s).
+    public var statementTimeout: Duration = .seconds(5)
 
     public init(
         host: String = "127.0.0.1",
@@ -49,6 +52,7 @@ public struct ServiceConfiguration: Sendable {
         } catch {
             throw ConfigurationError(variable: "TRUSTED_PROXIES", problem: "'\(error.text)' is not a CIDR such as 10.0.0.0/8 or ::1/128")
         }
+        self.statementTimeout = try reader.duration("DATABASE_STATEMENT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(10))
     }
 }
 

@@ -18,6 +18,7 @@ struct BlogTestHarness {
     let globex = UUID()
     let logs = LogSink.capturing()
     let databasePath = NSTemporaryDirectory() + "blog-tests-\(UUID().lowercasedString).sqlite"
+    var statementTimeout: Duration = .seconds(5)
 
     func identity(_ role: Role = .user, tenant: UUID? = nil) -> TestIdentity {
         TestIdentity(tenantID: tenant ?? acme, role: role)
@@ -35,8 +36,9 @@ struct BlogTestHarness {
         return try await server.whileRunning { base in
             var tokens = RemoteTokenSettings(jwksURL: base.jwks, verifier: TestTokenMinter.settings)
             tokens.minimumRefetchInterval = .zero
-            let configuration = BlogServiceConfiguration(
+            var configuration = BlogServiceConfiguration(
                 service: ServiceConfiguration(port: 0, database: .sqlite(path: databasePath)), tokens: tokens)
+            configuration.service.statementTimeout = statementTimeout
             let app = try await buildApplication(
                 configuration: configuration, logger: Logger.service("blog-service", level: .debug, format: .text, sink: logs))
             return try await app.test(.router) { client in try await body(client, server) }

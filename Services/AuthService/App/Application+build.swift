@@ -16,7 +16,7 @@ public func buildApplication(
     metrics: ServiceMetrics = ServiceMetrics(),
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let database = try openDatabase(configuration.service.database)
+    let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
     let tenants = SQLiteTenantRepository(database: database)
     let users = SQLiteUserRepository(database: database)
     let refreshTokens = SQLiteRefreshTokenRepository(database: database)
@@ -81,6 +81,6 @@ public func buildApplication(
 }
 
 /// The auth database of `DATABASE_URL`, migrated.
-func openDatabase(_ url: DatabaseURL) throws -> DatabasePool {
-    try SQLiteDatabase.open(url, migrator: AuthSchema.migrator)
+func openDatabase(_ url: DatabaseURL, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
+    try SQLiteDatabase.open(url, migrator: AuthSchema.migrator, statementTimeLimit: statementTimeout)
 }

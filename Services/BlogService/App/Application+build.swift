@@ -14,7 +14,7 @@ public func buildApplication(
     metrics: ServiceMetrics = ServiceMetrics(),
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let database = try openDatabase(configuration.service.database)
+    let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
     let tokens = RemoteTokenVerification(settings: configuration.tokens, logger: logger)
 
     let events = EventShipping<TenantRequestContext>(
@@ -38,6 +38,6 @@ public func buildApplication(
 }
 
 /// The blog database of `DATABASE_URL`, migrated.
-func openDatabase(_ url: DatabaseURL) throws -> DatabasePool {
-    try SQLiteDatabase.open(url, migrator: BlogSchema.migrator)
+func openDatabase(_ url: DatabaseURL, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
+    try SQLiteDatabase.open(url, migrator: BlogSchema.migrator, statementTimeLimit: statementTimeout)
 }

@@ -14,7 +14,7 @@ public func buildApplication(
     metrics: ServiceMetrics = ServiceMetrics(),
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let database = try openDatabase(configuration.service.database)
+    let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
     return try await buildApplication(
         configuration: configuration, store: SQLiteEventStore(database: database),
         readiness: { try await SQLiteDatabase.ping(database) }, logger: logger, metrics: metrics, now: now)
@@ -59,6 +59,6 @@ func buildApplication(
 }
 
 /// The collector database of `DATABASE_URL`, migrated.
-func openDatabase(_ url: DatabaseURL) throws -> DatabasePool {
-    try SQLiteDatabase.open(url, migrator: CollectorSchema.migrator, cacheMiB: 64)
+func openDatabase(_ url: DatabaseURL, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
+    try SQLiteDatabase.open(url, migrator: CollectorSchema.migrator, cacheMiB: 64, statementTimeLimit: statementTimeout)
 }

@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ServiceKit
+import ServiceTestSupport
+import Testing
+import TokenVerification
+
+@testable import BlogService
+
+/// What an attacker sends to the blog service, and how it is refused (the hardening issue's findings
+/// 1, 4 and 11).
+@Suite struct BlogHostileInputTests {
+    /// Finding 4: a search term is at most 200 characters and holds no control character.
+    @Test func theSearchTermIsBounded() async throws {
+        let harness = BlogTestHarness()
+        try await harness.test { client, _ in
+            let token = try await harness.token(harness.identity())
+            let tooLong = try await client.send(.get, "/v1/posts?q=\(String(repeating: "a", count: 201))", token: token)
+            #expect(tooLong.status == .badRequest)
+            #expect(tooLong.error?.details?.map(\.field) == ["q"])
+            let withNUL = try await client.send(.get, "/v1/posts?q=a%00b", token: token)
+            #expect(withNUL.status == .badRequest)
+            #expect(withNUL.error?.details?.map(\.field) == ["q"])
+            #expect(try await client.send(.get, "/v1/posts?q=\(String(repeating: "a", count: 200))", token: token).status == .ok)
+        }
+    }
+
+    /// Finding 4: no single request holds the database for long; a statement past the time limit is
+    /// stopped and answered 503, and the next request is served as usual.
+    @Test func aSlowSearchIsStoppedAtTheStatementTimeLimit() async throws {
+        var setup = BlogTestHarness()
+        setup.statementTimeout = .milliseconds(50)
+        let harness = setup
+        try await harness.test { client, _ in
+            let token = try await harness.token(harness.identity())
+            let long = String(repeating: "a", count: 100_000)
+            for _ in 0..<60 { _ = try await client.createPost(token: token, title: "Long", content: long) }
+            // Each row costs content × pattern character comparisons, and nothing matches.
+            let pattern = String(repeating: "a", count: 199) + "b"
+            let slow = try await client.send(.get, "/v1/posts?q=\(pattern)", token: token)
+            #expect(slow.status == .serviceUnavailable)
+            #expect(slow.error?.code == .unavailable)
+            #expect(slow.headers[.retryAfter] != nil)
+            #expect(try await client.send(.get, "/v1/posts?limit=1", token: token).status == .ok)
+        }
+    }
+
+    /// Finding 1: stored texts refuse NUL and, in a title, any control character; content keeps its lines.
+    @Test func postTextsRefuseControlCharacters() async throws {
+        let harness = BlogTestHarness()
+        try await harness.test { client, _ in
+            let token = try await harness.token(harness.identity())
+            let bad = try await client.send(.post, "/v1/posts", token: token, body: json(["title": "Hi\u{1B}[31m", "content": "a\u{0}b"]))
+            #expect(bad.status == .badRequest)
+            #expect(Set(bad.error?.details?.map(\.field) ?? []) == ["title", "content"])
+            let post = try await client.createPost(token: token, title: "Lines", content: "one\ntwo\r\n\tthree")
+            #expect(post.content == "one\ntwo\r\n\tthree")
+        }
+    }
+
+    /// Finding 11: a delete removes only the version it checked; a post changed in between stays.
+    @Test func aDeleteRemovesOnlyTheVersionItChecked() async throws {
+        let harness = BlogTestHarness()
+        let post = try await harness.test { client, _ in
+            let token = try await harness.token(harness.identity())
+            return try await client.createPost(token: token)
+        }
+        let repository = SQLitePostRepository(database: try openDatabase(.sqlite(path: harness.databasePath)))
+        let tenant = try #require(UUID(uuidString: post.tenantId))
+        let id = try #require(UUID(uuidString: post.id))
+        _ = try await repository.update(id: id, tenantID: tenant, expectedVersion: 1, changes: PostChanges(title: "Changed"), at: Date())
+        #expect(try await repository.delete(id: id, tenantID: tenant, expectedVersion: 1) == false)
+        #expect(try await repository.find(id: id, tenantID: tenant)?.title == "Changed")
+        #expect(try await repository.delete(id: id, tenantID: tenant, expectedVersion: 2) == true)
+    }
+}
