@@ -54,6 +54,32 @@ import TokenVerification
         #expect(!metrics.render().contains(#"event_shipper_events_dropped_total{reason="buffer_full"} 1"#))
     }
 
+    /// Finding 3 of the hardening issue: a request whose path is over the collector's limit no longer
+    /// makes it refuse the batch that carries its neighbours' events; all of them arrive.
+    @Test func aLongPathCostsNoOtherEvent() async throws {
+        let stack = Stack()
+        let metrics = ServiceMetrics()
+        let (auth, blog, collector) = (stack.authHTTP, stack.blogHTTP, stack.collectorHTTP)
+        try await stack.withCollector {
+            try await stack.withAuth {
+                let token = try await Self.adminToken(auth, slug: "long-path")
+                try await stack.withBlog(metrics: metrics) {
+                    _ = try await blog.send(.GET, "/v1/posts", token: token, requestID: "before")
+                    let long = "/v1/posts/" + String(repeating: "x", count: 3_000)
+                    #expect(try await blog.send(.GET, long, token: token, requestID: "long").status == 404)
+                    _ = try await blog.send(.GET, "/v1/posts", token: token, requestID: "after")
+                    let log = try await collector.poll("/v1/logs/requests?limit=100", token: token, as: Page<EventResponse>.self) { page in
+                        Set(["before", "long", "after"]).isSubset(of: Set(page.items.compactMap(\.requestId)))
+                    }
+                    let stored = try #require(log.items.first { $0.requestId == "long" })
+                    #expect(stored.path?.unicodeScalars.count == 2048)
+                }
+            }
+        }
+        #expect(prometheusValue(#"event_shipper_events_dropped_total{reason="refused"}"#, in: metrics.render()) == 0)
+        #expect(prometheusValue(#"event_shipper_events_dropped_total{reason="invalid"}"#, in: metrics.render()) == 0)
+    }
+
     /// Past the buffer's bound, new events are dropped and counted, and requests still succeed.
     @Test func theOverflowIsCountedAndRequestsGoOn() async throws {
         var configured = Stack()

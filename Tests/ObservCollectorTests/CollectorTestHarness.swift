@@ -21,13 +21,24 @@ struct CollectorTestHarness {
     let globex = UUID()
     let databasePath = NSTemporaryDirectory() + "collector-tests-\(UUID().lowercasedString).sqlite"
     var queueCapacity = 200_000
+    /// Changes to the configuration a test needs (quotas, metric bounds).
+    var adjust: @Sendable (inout ObservCollectorConfiguration) -> Void = { _ in }
 
     var configuration: ObservCollectorConfiguration {
         var tokens = RemoteTokenSettings(jwksURL: URL(string: "http://127.0.0.1:1/.well-known/jwks.json")!, verifier: TestTokenMinter.settings)
         tokens.minimumRefetchInterval = .zero
-        return ObservCollectorConfiguration(
+        var configuration = ObservCollectorConfiguration(
             service: ServiceConfiguration(port: 0, database: .sqlite(path: databasePath)), tokens: tokens,
             ingestKeys: IngestKeys([("blog-service", Self.blogKey), ("auth-service", Self.authKey)]), queueCapacity: queueCapacity)
+        adjust(&configuration)
+        return configuration
+    }
+
+    /// A harness whose configuration `adjust` changes.
+    static func with(_ adjust: @escaping @Sendable (inout ObservCollectorConfiguration) -> Void) -> CollectorTestHarness {
+        var harness = CollectorTestHarness()
+        harness.adjust = adjust
+        return harness
     }
 
     func adminToken(_ tenant: UUID? = nil, role: Role = .admin) async throws -> String {

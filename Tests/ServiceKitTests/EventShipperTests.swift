@@ -15,15 +15,19 @@ final class FakeCollector: Sendable {
     /// Statuses to answer first (with `Retry-After: 1` for 429 and 503), then 202.
     let script: Mutex<[HTTPResponse.Status]>
     let authorizations = Mutex<[String]>([])
+    /// Events with these request ids are refused as the collector does: a 400 naming each of them.
+    let refusedRequestIDs: Set<String>
 
-    init(script: [HTTPResponse.Status] = []) {
+    init(script: [HTTPResponse.Status] = [], refusing refusedRequestIDs: Set<String> = []) {
         self.script = Mutex(script)
+        self.refusedRequestIDs = refusedRequestIDs
     }
 
     var received: Int { batches.withLock { $0.reduce(0) { $0 + $1.count } } }
 
     func whileRunning<Value: Sendable>(port: Int = 0, _ body: @Sendable (URL) async throws -> Value) async throws -> Value {
-        let router = Router()
+        let router = Router(context: BasicServiceRequestContext.self)
+        router.add(middleware: ErrorResponseMiddleware())
         router.post("/v1/events") { request, context -> Response in
             self.authorizations.withLock { $0.append(request.headers[.authorization] ?? "") }
             let next = self.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
@@ -32,6 +36,10 @@ final class FakeCollector: Sendable {
             }
             let body = try await request.body.collect(upTo: 10 << 20)
             let batch = try JSONDecoder().decode(ReceivedBatch.self, from: body)
+            let refused = batch.events.indices.filter { self.refusedRequestIDs.contains(batch.events[$0]["request_id"]?.text ?? "") }
+            if !refused.isEmpty {
+                throw AppError.validationFailed(refused.map { FieldError(field: "events[\($0)].path", message: "must be at most 2048 characters") })
+            }
             self.batches.withLock { $0.append(batch.events.map { $0.mapValues(\.text) }) }
             return Response(status: .accepted)
         }
@@ -140,6 +148,41 @@ struct AnyScalar: Decodable {
                 try await waitUntil { collector.received == 1 }
             }
             #expect(metrics.render().contains(#"event_shipper_events_dropped_total{reason="refused"} 3"#))
+        }
+    }
+
+    /// Finding 3 of the hardening issue: one event the collector refuses no longer costs its
+    /// neighbours their delivery; only the events the 400 names are set aside.
+    @Test func aRefusalNamingEventsDropsOnlyThose() async throws {
+        let collector = FakeCollector(refusing: ["r-1", "r-3"])
+        try await collector.whileRunning { url in
+            let (shipper, metrics) = shipper(url) { $0.batchSize = 5 }
+            try await running(shipper) {
+                for index in 0..<5 { shipper.enqueue(event(index)) }
+                try await waitUntil { collector.received == 3 }
+            }
+            let sent = collector.batches.withLock { $0.flatMap { $0.compactMap { $0["request_id"] } } }
+            #expect(sent == ["r-0", "r-2", "r-4"])
+            #expect(metrics.render().contains(#"event_shipper_events_dropped_total{reason="invalid"} 2"#))
+            #expect(!metrics.render().contains(#"event_shipper_events_dropped_total{reason="refused"} 5"#))
+        }
+    }
+
+    /// Events are clamped to the collector's limits as they are buffered.
+    @Test func eventsAreClampedAsTheyAreBuffered() async throws {
+        let collector = FakeCollector()
+        try await collector.whileRunning { url in
+            let (shipper, _) = shipper(url)
+            try await running(shipper) {
+                var long = event(0)
+                long.path = "/" + String(repeating: "x", count: 10_000)
+                long.userAgent = "agent\u{0}\u{1B}"
+                shipper.enqueue(long)
+                try await waitUntil { collector.received == 1 }
+            }
+            let received = try #require(collector.batches.withLock { $0.first?.first })
+            #expect(received["path"]?.unicodeScalars.count == 2048)
+            #expect(received["user_agent"] == "agent\u{FFFD}\u{FFFD}")
         }
     }
 

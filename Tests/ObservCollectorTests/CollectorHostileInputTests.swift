@@ -1,0 +1,122 @@
+import Foundation
+import HummingbirdTesting
+import ServiceKit
+import ServiceTestSupport
+import Testing
+
+@testable import ObservCollector
+
+/// What a hostile or careless sender does to the collector, and how it holds (the hardening issue's
+/// findings 3, 5 and 6, and the per-tenant ingest quota).
+@Suite struct CollectorHostileInputTests {
+    /// Finding 5: `duration_ms: 1e17` was committed and then trapped the process in the metrics.
+    @Test func aDurationBeyondADayIsRefusedAndADayIsCounted() async throws {
+        let harness = CollectorTestHarness()
+        try await harness.test { client in
+            let refused = try await client.ingest([requestEvent(tenant: harness.acme, durationMs: 1e17)])
+            #expect(refused.status == .badRequest)
+            #expect(refused.error?.details?.map(\.field) == ["events[0].duration_ms"])
+            let accepted = try await client.ingest([requestEvent(tenant: harness.acme, durationMs: 86_400_000)])
+            #expect(accepted.status == .accepted)
+            let metrics = try await client.send(.get, "/metrics").text
+            let acme = harness.acme.lowercasedString
+            #expect(prometheusValue(#"tenant_request_duration_seconds_sum{tenant="\#(acme)",service="blog-service",route="/v1/posts",status_class="2xx"}"#, in: metrics) == 86_400)
+        }
+    }
+
+    /// Finding 3: a refusal names every invalid event (not only the first), so that a sender sets
+    /// those aside and delivers the rest in one more try.
+    @Test func aRefusalNamesEveryInvalidEvent() async throws {
+        let harness = CollectorTestHarness()
+        try await harness.test { client in
+            let response = try await client.ingest([
+                requestEvent(tenant: harness.acme),
+                requestEvent(tenant: harness.acme, path: "/v1/posts\u{0}"),
+                requestEvent(tenant: harness.acme),
+                requestEvent(tenant: harness.acme, path: String(repeating: "a", count: 2049)),
+            ])
+            #expect(response.status == .badRequest)
+            #expect(response.error?.details?.map(\.field) == ["events[1].path", "events[3].path"])
+            #expect(try await harness.openStore().count() == 0, "nothing of the batch is stored")
+        }
+    }
+
+    /// Finding 3: what the sender clamps, the collector accepts: one definition, counted the same way
+    /// (Unicode scalars, not characters or bytes).
+    @Test func aClampedEventIsAlwaysAccepted() {
+        var event = ObservedEvent(type: .request, at: Date(), service: "blog-service")
+        event.method = "GET"
+        event.path = "/" + String(repeating: "é", count: 5000)  // two bytes each
+        event.userAgent = String(repeating: "e\u{301}", count: 400) + "\u{0}\u{7}"  // 800 scalars, 400 characters
+        event.requestID = String(repeating: "r", count: 500)
+        event.message = ""
+        event.status = 200
+        event.durationMs = 1e17
+        let receivedAt = Date()
+        guard case .failure = event.validated(index: 0, keyService: "blog-service", receivedAt: receivedAt) else {
+            Issue.record("the raw event is refused")
+            return
+        }
+        let clamped = event.clamped()
+        #expect(clamped.path?.unicodeScalars.count == 2048)
+        #expect(clamped.userAgent?.unicodeScalars.count == 512)
+        #expect(clamped.durationMs == 86_400_000)
+        guard case .success = clamped.validated(index: 0, keyService: "blog-service", receivedAt: receivedAt) else {
+            Issue.record("the clamped event is accepted")
+            return
+        }
+    }
+
+    /// Finding 6: one request with thousands of invented routes and tenants adds a bounded number of
+    /// series; routes that are not paths are `unknown`.
+    @Test func learnedSeriesAreBounded() async throws {
+        let harness = CollectorTestHarness.with {
+            $0.metricsMaxTenants = 2
+            $0.metricsMaxRoutes = 3
+        }
+        try await harness.test { client in
+            var events: [[String: Any]] = []
+            for index in 0..<2_000 {
+                events.append(requestEvent(tenant: UUID(), path: "/r/\(index)", route: "/r/\(index)"))
+            }
+            events.append(requestEvent(tenant: nil, route: #"not a path"} 1 fake_metric 1"#))
+            #expect(try await client.ingest(events).status == .accepted)
+            let metrics = try await client.send(.get, "/metrics").text
+            let series = metrics.split(separator: "\n").filter { $0.hasPrefix("tenant_requests_total{") }
+            #expect(series.count <= 2 * 3 + 3 + 1, "\(series.count) series")
+            #expect(series.contains { $0.contains(#"tenant="other""#) && $0.contains(#"route="other""#) })
+            #expect(series.contains { $0.contains(#"tenant="none""#) && $0.contains(#"route="unknown""#) })
+            #expect(!metrics.contains("fake_metric"))
+        }
+    }
+
+    /// One tenant's traffic cannot fill the collector: beyond its quota its events are dropped at
+    /// ingest, counted and reported, and the batch still succeeds; other tenants are untouched.
+    @Test func eventsOverATenantsQuotaAreDroppedAndCounted() async throws {
+        let harness = CollectorTestHarness.with {
+            $0.tenantEventRate = 1
+            $0.tenantEventBurst = 5
+        }
+        try await harness.test { client in
+            let events = (0..<8).map { _ in requestEvent(tenant: harness.acme) } + (0..<2).map { _ in requestEvent(tenant: harness.globex) }
+            let response = try await client.ingest(events)
+            #expect(response.status == .accepted)
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Int]
+            #expect(body == ["accepted": 7, "dropped": 3])
+            #expect(try await harness.openStore().count() == 7)
+            let metrics = try await client.send(.get, "/metrics").text
+            let acme = harness.acme.lowercasedString
+            #expect(prometheusValue(#"collector_events_dropped_total{tenant="\#(acme)",reason="tenant_quota"}"#, in: metrics) == 3)
+        }
+    }
+
+    /// The default quota lets one tenant's full batch of 10,000 through at once.
+    @Test func theDefaultQuotaTakesAFullBatch() async throws {
+        let harness = CollectorTestHarness()
+        try await harness.test { client in
+            let response = try await client.ingest((0..<10_000).map { _ in requestEvent(tenant: harness.acme) })
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Int]
+            #expect(body == ["accepted": 10_000, "dropped": 0])
+        }
+    }
+}
