@@ -18,6 +18,8 @@ public struct ServiceConfiguration: Sendable {
     /// `DATABASE_STATEMENT_TIMEOUT`: how long one statement may run before it is stopped and the request
     /// answered 503 (default 5 s).
     public var statementTimeout: Duration = .seconds(5)
+    /// How long a request head may take and a connection stay idle (30 s and 60 s).
+    public var connectionLimits = ConnectionLimits()
 
     public init(
         host: String = "127.0.0.1",

@@ -163,6 +163,21 @@ import TokenVerification
         #expect(limiter.attempt(["victim"]) != nil, "still limited")
     }
 
+    /// Finding 7: the service closes a connection whose request head never ends (slowloris).
+    @Test func theServiceClosesAHeadThatNeverEnds() async throws {
+        let harness = AuthTestHarness { $0.service.connectionLimits = ConnectionLimits(requestHeadTimeout: .milliseconds(200)) }
+        try await harness.testLive { _, base in
+            let connection = try RawConnection(port: base.port!)
+            try connection.send("POST /v1/auth/login HTTP/1.1\r\nHost: auth\r\n")
+            var closed = false
+            for _ in 0..<200 where !closed {
+                try await Task.sleep(for: .milliseconds(50))
+                closed = (try? connection.send("X")) == nil
+            }
+            #expect(closed)
+        }
+    }
+
     /// Finding 4: the user list's `q` is bounded in length.
     @Test func theUserSearchTermIsBounded() async throws {
         let harness = AuthTestHarness()

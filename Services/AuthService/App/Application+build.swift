@@ -73,6 +73,7 @@ public func buildApplication(
     logger.info("Signing access tokens", metadata: ["kid": "\(keyRing.signer.key.keyID)", "published_keys": "\(keyRing.publicKeys.keys.count)"])
     return Application(
         router: router,
+        server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
         services: [revocationCache, housekeeping] + events.services,

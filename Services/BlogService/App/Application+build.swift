@@ -30,6 +30,7 @@ public func buildApplication(
 
     return Application(
         router: router,
+        server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: BlogServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
         services: tokens.services + events.services,

@@ -51,6 +51,7 @@ func buildApplication(
 
     return Application(
         router: router,
+        server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: ObservCollectorConfiguration.serviceName),
         // The server stops first (Hummingbird runs it after these), then the writer commits what is queued.
         services: [writer, retention] + tokens.services,
