@@ -30,11 +30,13 @@ final class FakeCollector: Sendable {
         router.add(middleware: ErrorResponseMiddleware())
         router.post("/v1/events") { request, context -> Response in
             self.authorizations.withLock { $0.append(request.headers[.authorization] ?? "") }
+            // The body is read before any answer: a server that answers before reading may close the
+            // connection under a client still sending, which the shipper rightly counts as a failure.
+            let body = try await request.body.collect(upTo: 10 << 20)
             let next = self.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             if let next {
                 return Response(status: next, headers: [.retryAfter: "1"])
             }
-            let body = try await request.body.collect(upTo: 10 << 20)
             let batch = try JSONDecoder().decode(ReceivedBatch.self, from: body)
             let refused = batch.events.indices.filter { self.refusedRequestIDs.contains(batch.events[$0]["request_id"]?.text ?? "") }
             if !refused.isEmpty {
@@ -131,7 +133,7 @@ struct AnyScalar: Decodable {
                 for index in 0..<5 { shipper.enqueue(event(index)) }
                 try await waitUntil { collector.received == 5 }
             }
-            #expect(collector.authorizations.withLock { $0.count } == 3, "two refusals, then the delivery")
+            #expect(collector.authorizations.withLock { $0.count } == 3, "two refusals, then the delivery: \(collector.batches.withLock { $0.map(\.count) })")
             #expect(ContinuousClock.now - start >= .seconds(2), "each Retry-After: 1 was waited out")
             #expect(metrics.render().contains("event_shipper_send_failures_total 2"))
         }
