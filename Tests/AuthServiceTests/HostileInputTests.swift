@@ -192,3 +192,45 @@ import TokenVerification
         }
     }
 }
+
+/// Finding 10: a login checks the password against the user as read before Argon2 runs; a cut-off made
+/// meanwhile must leave it with nothing that outlives the cut-off.
+@Suite struct CutOffRaceTests {
+    /// Argon2id slow enough (hundreds of milliseconds here) for a cut-off to land while it runs.
+    static let slowHashing = Argon2Parameters(memoryKiB: 64 * 1024, iterations: 4, parallelism: 1)
+
+    @Test(arguments: ["deactivate", "role", "logout-all", "password"])
+    func aCutOffDuringALoginLeavesItNothing(_ cutOff: String) async throws {
+        let harness = AuthTestHarness { $0.passwordHashing = Self.slowHashing }
+        try await harness.test { client in
+            let (_, _, admin) = try await client.adminSession("race")
+            let (member, memberTokens) = try await client.member("race", adminToken: admin.accessToken, email: "m@race.test")
+            async let racingLogin = client.send(
+                .post, "/v1/auth/login", body: json(["tenant": "race", "email": "m@race.test", "password": "member-password"]))
+            try await Task.sleep(for: .milliseconds(30))  // the login is hashing now
+            let cut: TestResponse
+            switch cutOff {
+            case "deactivate": cut = try await client.send(.delete, "/v1/users/\(member.id)", token: admin.accessToken)
+            case "role": cut = try await client.send(.patch, "/v1/users/\(member.id)", token: admin.accessToken, body: json(["role": "moderator"]))
+            case "password":
+                cut = try await client.send(.patch, "/v1/users/\(member.id)", token: memberTokens.accessToken, body: json([
+                    "password": "a-new-password", "current_password": "member-password",
+                ]))
+            default: cut = try await client.send(.post, "/v1/auth/logout-all", token: memberTokens.accessToken)
+            }
+            #expect(cut.status.code < 300, "\(cut.text)")
+            let login = try await racingLogin
+            if login.status == .ok {
+                // Only a login that finished before the cut-off may have succeeded, and then the cut-off
+                // revoked what it got.
+                let tokens = try login.decode(TokenResponse.self)
+                #expect(try await client.send(.get, "/v1/auth/me", token: tokens.accessToken).status == .unauthorized,
+                        "the racing login's access token outlived the cut-off")
+                let refresh = try await client.send(.post, "/v1/auth/refresh", body: json(["refresh_token": tokens.refreshToken]))
+                #expect(refresh.status == .unauthorized, "the racing login's refresh token outlived the cut-off")
+            } else {
+                #expect(login.status == .unauthorized)
+            }
+        }
+    }
+}

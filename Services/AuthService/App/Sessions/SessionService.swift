@@ -45,11 +45,13 @@ struct SessionService: Sendable {
             logger.info("Login refused", metadata: ["tenant": "\(slug)", "reason": "\(reason)"])
             throw Self.loginRefused
         }
-        if passwords.needsRehash(user.passwordHash) {
-            await rehash(user, password: password, logger: logger)
+        var verified = user
+        if passwords.needsRehash(user.passwordHash), let rehashed = await rehash(user, password: password, logger: logger) {
+            verified.passwordHash = rehashed
         }
+        let tokens = try await startSession(for: verified, in: tenant, logger: logger)
         logger.info("Logged in", metadata: ["user_id": "\(user.id.lowercasedString)", "tenant_id": "\(tenant.id.lowercasedString)"])
-        return try await startSession(for: user, in: tenant)
+        return tokens
     }
 
     /// Exchanges a refresh token for a new pair. A token that was already exchanged revokes its whole
@@ -59,6 +61,14 @@ struct SessionService: Sendable {
         guard let record = try await refreshTokens.find(tokenHash: RefreshTokenSecret.hash(secret)),
             record.revokedAt == nil, record.expiresAt > now
         else { throw Self.refreshRefused }
+        // The user as they are before the rotation: a cut-off made after this read either revokes the
+        // token before it rotates, or is seen by `confirmNoCutOff` before the pair is handed out.
+        guard let user = try await users.find(id: record.userID, tenantID: record.tenantID), user.isActive,
+            let tenant = try await tenants.find(id: record.tenantID)
+        else {
+            try await refreshTokens.revokeFamily(record.familyID, at: now)
+            throw Self.refreshRefused
+        }
 
         let replacementSecret = RefreshTokenSecret.generate()
         let replacement = newRecord(secret: replacementSecret, family: record.familyID, owner: record, at: now)
@@ -74,7 +84,7 @@ struct SessionService: Sendable {
                 ])
                 throw Self.refreshRefused
             }
-            return try await pair(for: record, refreshSecret: replacementSecret)
+            return try await pair(for: user, in: tenant, family: record.familyID, refreshSecret: replacementSecret, logger: logger)
         }
         guard try await refreshTokens.rotate(id: record.id, at: now, replacement: replacement) else {
             // Another request exchanged it first: this is a reuse.
@@ -82,7 +92,7 @@ struct SessionService: Sendable {
             logger.warning("Refresh token reused concurrently; its family is revoked", metadata: ["family_id": "\(record.familyID.lowercasedString)"])
             throw Self.refreshRefused
         }
-        return try await pair(for: record, refreshSecret: replacementSecret)
+        return try await pair(for: user, in: tenant, family: record.familyID, refreshSecret: replacementSecret, logger: logger)
     }
 
     /// Ends the session of a refresh token: its whole family is revoked. Unknown tokens are accepted
@@ -100,28 +110,33 @@ struct SessionService: Sendable {
 
     // MARK: Parts
 
-    private func startSession(for user: User, in tenant: Tenant) async throws -> TokenResponse {
+    /// A new family for `user` as read before their password was checked.
+    private func startSession(for user: User, in tenant: Tenant, logger: Logger) async throws -> TokenResponse {
         let secret = RefreshTokenSecret.generate()
         let record = RefreshTokenRecord(
             id: UUID(), familyID: UUID(), userID: user.id, tenantID: user.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
             createdAt: now(), expiresAt: now().addingTimeInterval(refreshTokenTTL.seconds), rotatedAt: nil, graceUsed: false, revokedAt: nil)
         try await refreshTokens.insert(record)
-        return TokenResponse(
-            accessToken: try await accessTokens.issue(for: user, in: tenant, at: now()),
-            refreshToken: secret, expiresIn: accessTokens.lifetimeSeconds)
+        return try await pair(for: user, in: tenant, family: record.familyID, refreshSecret: secret, refusal: Self.loginRefused, logger: logger)
     }
 
-    /// The new pair of a rotation of `record`, whose user must still be active.
-    private func pair(for record: RefreshTokenRecord, refreshSecret: String) async throws -> TokenResponse {
-        guard let user = try await users.find(id: record.userID, tenantID: record.tenantID), user.isActive,
-            let tenant = try await tenants.find(id: record.tenantID)
+    /// The pair of a session whose refresh token is stored: the access token is signed, then the user is
+    /// read again. A cut-off that committed since `user` was read shows in that second read, and nothing
+    /// is handed out; one that commits after it revokes the stored refresh token and carries a
+    /// `not_before` later than the access token's `iat`. Either way no token outlives a cut-off made
+    /// before it was issued (the hardening issue's finding 10).
+    private func pair(
+        for user: User, in tenant: Tenant, family: UUID, refreshSecret: String, refusal: AppError = refreshRefused, logger: Logger
+    ) async throws -> TokenResponse {
+        let accessToken = try await accessTokens.issue(for: user, in: tenant, at: now())
+        guard let current = try await users.find(id: user.id, tenantID: user.tenantID), current.isActive,
+            current.role == user.role, current.passwordHash == user.passwordHash, current.sessionsCutOff == user.sessionsCutOff
         else {
-            try await refreshTokens.revokeFamily(record.familyID, at: now())
-            throw Self.refreshRefused
+            try await refreshTokens.revokeFamily(family, at: now())
+            logger.notice("Sessions were cut off while tokens were issued; none handed out", metadata: ["user_id": "\(user.id.lowercasedString)"])
+            throw refusal
         }
-        return TokenResponse(
-            accessToken: try await accessTokens.issue(for: user, in: tenant, at: now()),
-            refreshToken: refreshSecret, expiresIn: accessTokens.lifetimeSeconds)
+        return TokenResponse(accessToken: accessToken, refreshToken: refreshSecret, expiresIn: accessTokens.lifetimeSeconds)
     }
 
     /// The successor of `owner` in its family.
@@ -132,13 +147,16 @@ struct SessionService: Sendable {
             rotatedAt: nil, graceUsed: false, revokedAt: nil)
     }
 
-    /// Stores the password again with the current parameters; a failure only delays that to the next login.
-    private func rehash(_ user: User, password: String, logger: Logger) async {
+    /// Stores the password again with the current parameters and returns the new hash; a failure only
+    /// delays that to the next login (nil).
+    private func rehash(_ user: User, password: String, logger: Logger) async -> String? {
         do {
             let hash = try await passwords.hash(password)
             _ = try await users.update(id: user.id, tenantID: user.tenantID, changes: UserChanges(passwordHash: hash), at: now(), cutOffSessionsAt: nil)
+            return hash
         } catch {
             logger.warning("Cannot rehash a password", metadata: ["user_id": "\(user.id.lowercasedString)", "error": "\(error)"])
+            return nil
         }
     }
 }

@@ -49,6 +49,11 @@ enum AuthSchema {
                 CREATE INDEX revocations_by_time ON revocations (not_before);
                 """)
         }
+        migrator.registerMigration("2: users.sessions_cut_off") { db in
+            // A version of the user's session cut-offs, so that a login or refresh can tell that one was
+            // made while it ran (see SessionService).
+            try db.execute(sql: "ALTER TABLE users ADD COLUMN sessions_cut_off INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -30,6 +30,9 @@ struct SQLiteRevocationRepository: RevocationRepository {
 
     static func cutOffSessions(userID: String, notBefore: Int, at date: Date, in db: Database) throws {
         try db.execute(
+            sql: "UPDATE users SET sessions_cut_off = max(sessions_cut_off + 1, ?) WHERE id = ?",
+            arguments: [date.millisecondsSince1970, userID])
+        try db.execute(
             sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
             arguments: [date.millisecondsSince1970, userID])
         try db.execute(

@@ -98,6 +98,6 @@ struct SQLiteUserRepository: UserRepository {
         User(
             id: row.uuid("id"), tenantID: row.uuid("tenant_id"), email: row["email"], name: row["name"],
             role: Role(rawValue: row["role"]) ?? .user, isActive: row["is_active"], passwordHash: row["password_hash"],
-            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
+            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"), sessionsCutOff: row["sessions_cut_off"])
     }
 }

@@ -14,6 +14,9 @@ public struct User: Sendable, Equatable {
     public var passwordHash: String
     public var createdAt: Date
     public var updatedAt: Date
+    /// Changes with every cut-off of the user's sessions (deactivation, role or password change, logout
+    /// everywhere): a login or a refresh that sees it change while it runs issues nothing.
+    public var sessionsCutOff: Int64 = 0
 }
 
 /// What an update changes; nil leaves a field as it is.
