@@ -27,7 +27,9 @@ public func buildApplication(
     let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
     try await revocationCache.reload()
     let cutOffs = SessionCutOffs(repository: revocations, cache: revocationCache, now: now)
-    let passwords = PasswordHasher(parameters: configuration.passwordHashing, queueLimit: configuration.passwordHashQueueLimit)
+    let passwords = PasswordHasher(
+        parameters: configuration.passwordHashing, queueLimit: configuration.passwordHashQueueLimit,
+        threadPool: configuration.passwordHashingPool, metrics: metrics)
     let attempts = RateLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now)
     let accessTokens = AccessTokenIssuer(
         signer: keyRing.signer, issuer: configuration.issuer, audience: configuration.audience,

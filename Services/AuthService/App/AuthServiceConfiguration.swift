@@ -1,3 +1,4 @@
+import NIOPosix
 import ServiceKit
 
 /// Everything the auth-service reads at start (see the README for each variable and its default).
@@ -27,6 +28,8 @@ public struct AuthServiceConfiguration: Sendable {
     public var passwordHashing: Argon2Parameters = .recommended
     /// Password hashes waiting or running at most; past that, hashing routes answer 503 with `Retry-After`.
     public var passwordHashQueueLimit: Int = PasswordHasher.defaultQueueLimit
+    /// Where password hashes run (NIO's blocking pool; tests hold it to order a race).
+    var passwordHashingPool: NIOThreadPool = .singleton
     /// Rate-limit buckets kept at most (client addresses, accounts, tenants, users together).
     public var rateLimitCapacity: Int = 100_000
     /// `COLLECTOR_URL` and `COLLECTOR_INGEST_KEY`: where every request is reported; nil when not.

@@ -1,5 +1,6 @@
 import CArgon2
 import NIOPosix
+import Prometheus
 import ServiceKit
 import Synchronization
 
@@ -20,10 +21,18 @@ public struct PasswordHasher: Sendable {
     /// Hashes waiting or running at most: about a second of work on two cores at OWASP's cost.
     public static let defaultQueueLimit = 32
 
-    public init(parameters: Argon2Parameters = .recommended, queueLimit: Int = defaultQueueLimit, threadPool: NIOThreadPool = .singleton) {
+    /// `metrics` gets `auth_password_hashes_pending` (hashes waiting or running) and
+    /// `auth_password_hashes_refused_total` (refused because the queue was full).
+    public init(
+        parameters: Argon2Parameters = .recommended, queueLimit: Int = defaultQueueLimit, threadPool: NIOThreadPool = .singleton,
+        metrics: ServiceMetrics? = nil
+    ) {
         self.parameters = parameters
         self.threadPool = threadPool
-        self.admission = Admission(limit: queueLimit)
+        self.admission = Admission(
+            limit: queueLimit,
+            pending: metrics?.registry.makeGauge(name: "auth_password_hashes_pending", labels: []),
+            refused: metrics?.registry.makeCounter(name: "auth_password_hashes_refused_total", labels: []))
     }
 
     static let saturated = AppError.unavailable(retryAfterSeconds: 1, message: "Too many password checks at once; try again shortly")
@@ -52,18 +61,32 @@ public struct PasswordHasher: Sendable {
     private final class Admission: Sendable {
         let limit: Int
         private let current = Atomic<Int>(0)
+        private let pending: Gauge?
+        private let refused: Counter?
 
-        init(limit: Int) { self.limit = limit }
+        init(limit: Int, pending: Gauge?, refused: Counter?) {
+            self.limit = limit
+            self.pending = pending
+            self.refused = refused
+        }
 
         var count: Int { current.load(ordering: .relaxed) }
 
         func enter() -> Bool {
-            if current.add(1, ordering: .relaxed).newValue <= limit { return true }
+            let entered = current.add(1, ordering: .relaxed).newValue
+            if entered <= limit {
+                pending?.set(Double(entered))
+                return true
+            }
             current.subtract(1, ordering: .relaxed)
+            refused?.increment()
             return false
         }
 
-        func leave() { current.subtract(1, ordering: .relaxed) }
+        func leave() {
+            let left = current.subtract(1, ordering: .relaxed).newValue
+            pending?.set(Double(left))
+        }
     }
 
     /// Whether `encoded` was made with other parameters than the current ones.
