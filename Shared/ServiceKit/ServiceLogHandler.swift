@@ -44,21 +44,60 @@ public struct ServiceLogHandler: LogHandler {
         sink.write(line)
     }
 
+    /// A logged message or value longer than this many Unicode scalars is cut (a megabyte slug must not
+    /// flood the log).
+    static let maximumLength = 1_024
+
+    /// `… info auth-service: Login refused reason="wrong password" tenant=acme`: one line whatever the
+    /// values hold. Control characters are escaped (`\n`, `\u{1b}`), so that no value can start a line
+    /// of its own, and a value with a space, a quote or `=` is quoted, so that none can forge a field.
     private func textLine(_ event: LogEvent, _ metadata: Logger.Metadata) -> String {
-        var line = "\(Timestamp.format(Date())) \(event.level) \(label): \(event.message)"
+        var line = "\(Timestamp.format(Date())) \(event.level) \(label): " + Self.escaped(Self.truncated("\(event.message)"))
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(value)"
+            line += " " + Self.escaped(key) + "=" + Self.textValue(Self.truncated("\(value)"))
         }
         return line + "\n"
     }
 
     private func jsonLine(_ event: LogEvent, _ metadata: Logger.Metadata) -> String {
         var line = "{\"ts\":\"\(Timestamp.format(Date()))\",\"level\":\"\(event.level)\",\"logger\":"
-        line += Self.jsonString(label) + ",\"msg\":" + Self.jsonString("\(event.message)")
+        line += Self.jsonString(label) + ",\"msg\":" + Self.jsonString(Self.truncated("\(event.message)"))
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-            line += "," + Self.jsonString(key) + ":" + Self.jsonString("\(value)")
+            line += "," + Self.jsonString(key) + ":" + Self.jsonString(Self.truncated("\(value)"))
         }
         return line + "}\n"
+    }
+
+    /// `text`, or its first `maximumLength` scalars and how many more there were.
+    static func truncated(_ text: String) -> String {
+        guard text.utf8.count > maximumLength else { return text }
+        let count = text.unicodeScalars.count
+        guard count > maximumLength else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.prefix(maximumLength))) + "…(\(count - maximumLength) more)"
+    }
+
+    /// `text` with its control characters and backslashes escaped.
+    static func escaped(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0x5C }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where TextRules.isControl(scalar): out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A metadata value of a text line: escaped, and quoted when it holds a space, a quote or `=`.
+    static func textValue(_ text: String) -> String {
+        let escaped = escaped(text)
+        guard escaped.isEmpty || escaped.utf8.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D }) else { return escaped }
+        return "\"" + escaped.replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// A JSON string literal for `text`, escaped per RFC 8259.

@@ -180,6 +180,25 @@ import TokenVerification
         }
     }
 
+    /// Finding 11: the signing-key file is created private, and a file others can read stops the start.
+    @Test func aSigningKeyFileOthersCanReadStopsTheStart() async throws {
+        let harness = AuthTestHarness()
+        try await harness.test { _ in }
+        let path = harness.configuration.signingKeyFile
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        #expect(chmod(path, 0o644) == 0)
+        await #expect(throws: ConfigurationError.self) { try await harness.makeApplication() }
+        do {
+            _ = try await harness.makeApplication()
+        } catch let error as ConfigurationError {
+            #expect(error.variable == "JWT_SIGNING_KEY_FILE")
+            #expect("\(error)".contains("chmod 600"))
+        }
+        #expect(chmod(path, 0o600) == 0)
+        _ = try await harness.makeApplication()
+    }
+
     /// Finding 4: the user list's `q` is bounded in length.
     @Test func theUserSearchTermIsBounded() async throws {
         let harness = AuthTestHarness()

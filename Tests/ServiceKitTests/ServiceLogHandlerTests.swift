@@ -34,6 +34,28 @@ import Testing
     @Test func controlCharactersAreEscaped() {
         #expect(ServiceLogHandler.jsonString("a\u{1}b") == #""a\u0001b""#)
     }
+
+    /// Finding 11 of the hardening issue: a value with a newline forged a log line of its own.
+    @Test func aTextLineCannotBeForgedOrFlooded() {
+        let sink = LogSink.capturing()
+        let logger = Logger.service("auth-service", level: .info, format: .text, sink: sink)
+        let forged = "acme\n2026-11-23T00:00:00.000Z info auth-service: Logged in user_id=admin"
+        logger.info("Login refused\r\nfake", metadata: ["tenant": "\(forged)", "quote": "a\" b=c", "flood": "\(String(repeating: "x", count: 1_000_000))"])
+        let line = sink.lines.first ?? ""
+        #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"), "one line")
+        #expect(line.contains(#"Login refused\r\nfake"#))
+        #expect(line.contains(#"tenant="acme\n2026-11-23T00:00:00.000Z info auth-service: Logged in user_id=admin""#))
+        #expect(line.contains(#"quote="a\" b=c""#))
+        #expect(line.count < 1_400, "a megabyte value is cut")
+        #expect(line.contains("…(998976 more)"))
+    }
+
+    @Test func jsonValuesAreCutToo() {
+        let sink = LogSink.capturing()
+        Logger.service("blog-service", level: .info, format: .json, sink: sink)
+            .info("Hello", metadata: ["flood": "\(String(repeating: "y", count: 100_000))"])
+        #expect((sink.lines.first?.count ?? 0) < 1_300)
+    }
 }
 
 @Suite struct TimestampTests {

@@ -8,7 +8,8 @@ import TokenVerification
 ///
 /// A retired key carries `retired_at` (seconds since the epoch), an extra JWK member that only this
 /// service reads (RFC 7517 §4: members a reader does not understand are ignored). The file is created
-/// with mode 0600 and always replaced atomically.
+/// with mode 0600 and always replaced atomically; the service refuses to start with a file that other
+/// users can read.
 public struct SigningKeyFile: Sendable {
     public let path: String
 
@@ -54,8 +55,10 @@ public struct SigningKeyFile: Sendable {
             try write(Document(keys: [Entry(key: key.privateJWK)]))
             logger.notice("Generated a new signing key", metadata: ["kid": "\(key.keyID)", "file": "\(path)"])
         }
-        if let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-            logger.warning("The signing-key file can be read by other users; make it mode 0600", metadata: ["file": "\(path)"])
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw invalid("cannot be read") }
+        guard status.st_mode & 0o077 == 0 else {
+            throw invalid("can be read by other users (mode \(String(status.st_mode & 0o777, radix: 8))); make it mode 0600 (chmod 600)")
         }
         let entries = try read().keys
         guard entries.first?.retiredAt == nil else { throw invalid("starts with a retired key; rotate to add a new one") }
@@ -101,19 +104,28 @@ public struct SigningKeyFile: Sendable {
         return document
     }
 
-    /// Writes to a temporary file of mode 0600 beside the real one, then renames it over.
+    /// Writes to a temporary file beside the real one, created with mode 0600 from its first byte (never
+    /// readable by others, not even for a moment), flushed to disk, then renamed over.
     func write(_ document: Document) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let bytes = Array(try encoder.encode(document))
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().lowercasedString)")
-        guard FileManager.default.createFile(
-            atPath: temporary.path, contents: try encoder.encode(document), attributes: [.posixPermissions: 0o600])
-        else { throw invalid("cannot be written") }
-        guard rename(temporary.path, url.path) == 0 else {
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw invalid("cannot be written (\(String(cString: strerror(errno))))") }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            written += count
+        }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == bytes.count, synced, rename(temporary.path, url.path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
-            throw invalid("cannot be replaced")
+            throw invalid("cannot be written")
         }
     }
 
