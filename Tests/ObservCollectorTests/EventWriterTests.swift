@@ -49,7 +49,7 @@ final class RecordingStore: EventStore {
     var stored: Int { transactions.withLock { $0.reduce(0, +) } }
 
     func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent] { [] }
-    func requestSamples(tenantID: UUID, since: Date) async throws -> [RequestSample] { [] }
+    func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] { [] }
     func deleteReceived(before date: Date, limit: Int) async throws -> Int { 0 }
     func count() async throws -> Int { stored }
 }

@@ -127,11 +127,20 @@ import TokenVerification
         }
     }
 
-    @Test func percentilesFollowTheNearestRank() {
-        #expect(EventQueryService.percentile(50, of: [10]) == 10)
-        #expect(EventQueryService.percentile(99, of: [1, 2]) == 2)
-        #expect(EventQueryService.percentile(50, of: [1, 2]) == 1)
-        #expect(EventQueryService.percentile(95, of: (1...20).map(Double.init)) == 19)
-        #expect(EventQueryService.percentile(50, of: []) == 0)
+    @Test func percentilesFollowTheNearestRank() async throws {
+        let admin = try await harness.adminToken()
+        try await harness.test { client in
+            let sets: [(String, [Double])] = [("/one", [10]), ("/two", [2, 1]), ("/twenty", (1...20).map(Double.init).shuffled())]
+            for (route, durations) in sets {
+                try await client.ingest(durations.map { requestEvent(tenant: harness.acme, durationMs: $0, route: route) })
+            }
+            let stats = try await client.send(.get, "/v1/stats?window=15m", token: admin).decode(StatsResponse.self)
+            let byRoute = Dictionary(uniqueKeysWithValues: stats.items.map { ($0.route, $0) })
+            #expect(byRoute["/one"].map { [$0.p50Ms, $0.p95Ms, $0.p99Ms] } == [10, 10, 10])
+            #expect(byRoute["/two"].map { [$0.p50Ms, $0.p95Ms, $0.p99Ms] } == [1, 2, 2])
+            #expect(byRoute["/twenty"].map { [$0.p50Ms, $0.p95Ms, $0.p99Ms] } == [10, 19, 20])
+            let empty = try await client.send(.get, "/v1/stats?window=15m", token: try await harness.adminToken(harness.globex))
+            #expect(try empty.decode(StatsResponse.self).items.isEmpty)
+        }
     }
 }

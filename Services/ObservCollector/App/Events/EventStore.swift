@@ -7,8 +7,9 @@ public protocol EventStore: Sendable {
     func insert(_ events: [StoredEvent]) async throws
     /// Up to `page.limit + 1` events of the query's tenant and type, newest first, after the page's cursor.
     func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent]
-    /// The `request` events of a tenant since `since`: what statistics are computed from.
-    func requestSamples(tenantID: UUID, since: Date) async throws -> [RequestSample]
+    /// Statistics of a tenant's `request` events since `since`, per service and route (the path when
+    /// there is no route): the `limit` most requested, computed by the store without handing over its rows.
+    func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics]
     /// Deletes up to `limit` events received before `date`; returns how many (0 when none are left).
     func deleteReceived(before date: Date, limit: Int) async throws -> Int
     /// How many events there are (for tests and the closing checks of a shutdown).
@@ -40,11 +41,16 @@ public struct EventQuery: Sendable, Equatable {
     }
 }
 
-/// What statistics need of one request event.
-public struct RequestSample: Sendable, Equatable {
+/// The statistics of one service and route over a window.
+public struct RouteStatistics: Sendable, Equatable {
     public var service: String
     /// The route template, or the path when the sender gave none.
     public var route: String
-    public var status: Int
-    public var durationMs: Double
+    public var count: Int
+    /// Requests answered with a 5xx.
+    public var errorCount: Int
+    /// Nearest-rank percentiles of the durations: the smallest with at least p % of them at or below it.
+    public var p50Ms: Double
+    public var p95Ms: Double
+    public var p99Ms: Double
 }

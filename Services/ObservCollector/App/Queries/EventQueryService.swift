@@ -26,33 +26,17 @@ struct EventQueryService: Sendable {
         }
         let to = now()
         let from = to.addingTimeInterval(-seconds)
-        let samples = try await store.requestSamples(tenantID: caller.tenantID, since: from)
-        return StatsResponse(window: window, from: from, to: to, items: Self.summarize(samples))
+        let routes = try await store.routeStatistics(tenantID: caller.tenantID, since: from, limit: Self.maximumRoutes)
+        let items = routes.map {
+            StatsResponse.RouteStats(
+                service: $0.service, route: $0.route, count: $0.count, errorCount: $0.errorCount, p50Ms: $0.p50Ms, p95Ms: $0.p95Ms, p99Ms: $0.p99Ms)
+        }.sorted { ($0.service, $0.route) < ($1.service, $1.route) }
+        return StatsResponse(window: window, from: from, to: to, items: items)
     }
 
-    /// One line per service and route, sorted by them.
-    static func summarize(_ samples: [RequestSample]) -> [StatsResponse.RouteStats] {
-        struct Key: Hashable, Comparable {
-            let service, route: String
-            static func < (a: Key, b: Key) -> Bool { (a.service, a.route) < (b.service, b.route) }
-        }
-        let groups = Dictionary(grouping: samples) { Key(service: $0.service, route: $0.route) }
-        return groups.keys.sorted().map { key in
-            let group = groups[key]!
-            let durations = group.map(\.durationMs).sorted()
-            return StatsResponse.RouteStats(
-                service: key.service, route: key.route, count: group.count, errorCount: group.count { $0.status >= 500 },
-                p50Ms: percentile(50, of: durations), p95Ms: percentile(95, of: durations), p99Ms: percentile(99, of: durations))
-        }
-    }
-
-    /// The nearest-rank percentile of sorted values: the smallest value with at least `p` % of the
-    /// values at or below it (1…100 ms give p50 = 50, p99 = 99).
-    static func percentile(_ p: Double, of sorted: [Double]) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-        return sorted[min(max(rank, 1), sorted.count) - 1]
-    }
+    /// Routes in a statistics answer at most: the most requested (a tenant whose events carry raw paths
+    /// instead of route templates would otherwise get one line per path).
+    static let maximumRoutes = 1_000
 
     private func requireAdmin(_ caller: AuthenticatedUser) throws {
         guard caller.role == .admin else { throw AppError.forbidden("Only an admin of the tenant can read its logs and statistics") }

@@ -113,16 +113,30 @@ struct SQLiteEventStore: EventStore {
         return (sql, arguments)
     }
 
-    func requestSamples(tenantID: UUID, since: Date) async throws -> [RequestSample] {
+    /// One statement ranks each route's durations (a window function, sorted by SQLite, which spills
+    /// to disk rather than memory) and keeps the percentile rows: the service never holds the window's
+    /// events. Nearest rank p of n is the first position with 100 × position ≥ p × n.
+    static let routeStatisticsSQL = """
+        WITH ranked AS (
+            SELECT service, COALESCE(route, path) AS route, status, duration_ms,
+                   ROW_NUMBER() OVER (PARTITION BY service, COALESCE(route, path) ORDER BY duration_ms) AS position,
+                   COUNT(*) OVER (PARTITION BY service, COALESCE(route, path)) AS total
+            FROM events WHERE tenant_id = ? AND type = 'request' AND ts >= ?
+        )
+        SELECT service, route, MAX(total) AS count, SUM(status >= 500) AS errors,
+               MIN(CASE WHEN position * 100 >= total * 50 THEN duration_ms END) AS p50,
+               MIN(CASE WHEN position * 100 >= total * 95 THEN duration_ms END) AS p95,
+               MIN(CASE WHEN position * 100 >= total * 99 THEN duration_ms END) AS p99
+        FROM ranked GROUP BY service, route ORDER BY count DESC, service, route LIMIT ?
+        """
+
+    func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
         try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT service, COALESCE(route, path) AS route, status, duration_ms FROM events
-                    WHERE tenant_id = ? AND type = 'request' AND ts >= ?
-                    """,
-                arguments: [tenantID.lowercasedString, since.millisecondsSince1970]
-            ).map { RequestSample(service: $0["service"], route: $0["route"], status: $0["status"], durationMs: $0["duration_ms"]) }
+            try Row.fetchAll(db, sql: Self.routeStatisticsSQL, arguments: [tenantID.lowercasedString, since.millisecondsSince1970, limit]).map {
+                RouteStatistics(
+                    service: $0["service"], route: $0["route"], count: $0["count"], errorCount: $0["errors"],
+                    p50Ms: $0["p50"], p95Ms: $0["p95"], p99Ms: $0["p99"])
+            }
         }
     }
 
