@@ -4,21 +4,31 @@ import Hummingbird
 /// Says whether a service can do its work (its database answers); throws when it cannot.
 public typealias ReadinessCheck = @Sendable () async throws -> Void
 
+/// What a ready service should still tell its operators (a stale revocation list): shown in `/readyz`
+/// as `warnings`, without making the service unready.
+public typealias ReadinessWarnings = @Sendable () -> [String]
+
 /// A service's health, readiness, metrics and API description routes: `GET /healthz`, `GET /readyz`,
 /// `GET /metrics` and, when the service has one, `GET /openapi.json`.
 public struct OperationalRoutes<Context: ServiceRequestContext>: Sendable {
     let metrics: ServiceMetrics
     let readiness: ReadinessCheck
+    let warnings: ReadinessWarnings
     let openAPIDocument: Data?
 
-    public init(metrics: ServiceMetrics, readiness: @escaping ReadinessCheck, openAPIDocument: Data? = nil) {
+    public init(
+        metrics: ServiceMetrics, readiness: @escaping ReadinessCheck, warnings: @escaping ReadinessWarnings = { [] },
+        openAPIDocument: Data? = nil
+    ) {
         self.metrics = metrics
         self.readiness = readiness
+        self.warnings = warnings
         self.openAPIDocument = openAPIDocument
     }
 
     struct Status: Encodable {
         let status: String
+        var warnings: [String]? = nil
     }
 
     public func add(to router: Router<Context>) {
@@ -32,7 +42,8 @@ public struct OperationalRoutes<Context: ServiceRequestContext>: Sendable {
                 context.logger.warning("Not ready", metadata: ["error": "\(error)"])
                 throw AppError(.unavailable, "Not ready: the database does not answer", headers: [.retryAfter: "5"])
             }
-            return try Response.json(Status(status: "ready"))
+            let warnings = warnings()
+            return try Response.json(Status(status: "ready", warnings: warnings.isEmpty ? nil : warnings))
         }
         router.get("/metrics") { _, _ in
             let text = metrics.render()

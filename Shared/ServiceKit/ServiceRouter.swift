@@ -14,6 +14,7 @@ public enum ServiceRouter {
         context: Context.Type = Context.self,
         metrics: ServiceMetrics,
         readiness: @escaping ReadinessCheck,
+        readinessWarnings: @escaping ReadinessWarnings = { [] },
         openAPIDocument: Data? = nil,
         events: RequestEventMiddleware<Context>? = nil
     ) -> Router<Context> {
@@ -22,7 +23,8 @@ public enum ServiceRouter {
         if let events { router.add(middleware: events) }
         router.add(middleware: RequestMetricsMiddleware<Context>(metrics: metrics))
         router.add(middleware: ErrorResponseMiddleware<Context>())
-        OperationalRoutes<Context>(metrics: metrics, readiness: readiness, openAPIDocument: openAPIDocument).add(to: router)
+        OperationalRoutes<Context>(metrics: metrics, readiness: readiness, warnings: readinessWarnings, openAPIDocument: openAPIDocument)
+            .add(to: router)
         return router
     }
 }

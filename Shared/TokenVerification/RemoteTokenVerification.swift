@@ -15,6 +15,8 @@ public struct RemoteTokenSettings: Sendable {
     public var verifier: TokenVerifierSettings
     /// Least time between two JWKS fetches caused by unknown `kid`s (5 s; tests shorten it).
     public var minimumRefetchInterval: Duration = .seconds(5)
+    /// How often the revocation list is polled (5 s; tests shorten it).
+    public var revocationPollInterval: Duration = .seconds(5)
 
     public init(jwksURL: URL, revocationsURL: URL? = nil, verifier: TokenVerifierSettings) {
         self.jwksURL = jwksURL
@@ -44,13 +46,21 @@ public struct RemoteTokenVerification: Sendable {
     public let keys: JWKSKeySource
     public let revocations: RevocationPoller
 
-    public init(settings: RemoteTokenSettings, httpClient: HTTPClient = .shared, logger: Logger) {
+    public init(settings: RemoteTokenSettings, httpClient: HTTPClient = .shared, metrics: ServiceMetrics? = nil, logger: Logger) {
         keys = JWKSKeySource(
             settings: .init(url: settings.jwksURL, minimumRefetchInterval: settings.minimumRefetchInterval), httpClient: httpClient, logger: logger)
-        revocations = RevocationPoller(settings: .init(url: settings.revocationsURL), httpClient: httpClient, logger: logger)
+        revocations = RevocationPoller(
+            settings: .init(url: settings.revocationsURL, interval: settings.revocationPollInterval), httpClient: httpClient, metrics: metrics,
+            logger: logger)
         verifier = AccessTokenVerifier(settings: settings.verifier, keys: keys, revocations: revocations)
     }
 
     /// The background services to add to the application: the JWKS refresh and the revocation poll.
     public var services: [any Service] { [keys, revocations] }
+
+    /// What `/readyz` should say of token verification: a stale revocation list.
+    public var readinessWarnings: @Sendable () -> [String] {
+        let revocations = revocations
+        return { revocations.stalenessWarning.map { [$0] } ?? [] }
+    }
 }

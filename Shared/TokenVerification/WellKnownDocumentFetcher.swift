@@ -15,8 +15,8 @@ struct WellKnownDocumentFetcher: Sendable {
         var description: String { "unexpected HTTP status \(status)" }
     }
 
-    func fetch() async throws -> Data {
-        var request = HTTPClientRequest(url: url.absoluteString)
+    func fetch(_ url: URL? = nil) async throws -> Data {
+        var request = HTTPClientRequest(url: (url ?? self.url).absoluteString)
         request.headers.add(name: "Accept", value: "application/json")
         let response = try await httpClient.execute(request, timeout: TimeAmount(timeout))
         let body = try await response.body.collect(upTo: Self.maximumSize)

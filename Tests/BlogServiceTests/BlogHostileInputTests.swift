@@ -46,6 +46,26 @@ import TokenVerification
         }
     }
 
+    /// Finding 9: a revocation list the service cannot refresh shows in `/readyz` (still ready: tokens
+    /// are verified with the last list) and in the metrics.
+    @Test func aStaleRevocationListShowsInReadiness() async throws {
+        var setup = BlogTestHarness()
+        setup.revocationsURL = URL(string: "http://127.0.0.1:\(freeLoopbackPort())/.well-known/revocations")!
+        setup.revocationPollInterval = .milliseconds(50)
+        let harness = setup
+        try await harness.test { client, _ in
+            var warnings: [String] = []
+            for _ in 0..<200 where warnings.isEmpty {
+                try await Task.sleep(for: .milliseconds(20))
+                let ready = try await client.send(.get, "/readyz")
+                #expect(ready.status == .ok)
+                warnings = ((try? JSONSerialization.jsonObject(with: Data(buffer: ready.body))) as? [String: Any])?["warnings"] as? [String] ?? []
+            }
+            #expect(warnings.first?.contains("revocation list") == true)
+            #expect(try await client.send(.get, "/metrics").text.contains("token_revocations_age_seconds"))
+        }
+    }
+
     /// Finding 1: stored texts refuse NUL and, in a title, any control character; content keeps its lines.
     @Test func postTextsRefuseControlCharacters() async throws {
         let harness = BlogTestHarness()

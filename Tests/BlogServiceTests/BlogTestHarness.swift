@@ -19,6 +19,9 @@ struct BlogTestHarness {
     let logs = LogSink.capturing()
     let databasePath = NSTemporaryDirectory() + "blog-tests-\(UUID().lowercasedString).sqlite"
     var statementTimeout: Duration = .seconds(5)
+    /// Where the revocation list is polled, and how often (the fake auth server's, every 5 s, unless set).
+    var revocationsURL: URL?
+    var revocationPollInterval: Duration = .seconds(5)
 
     func identity(_ role: Role = .user, tenant: UUID? = nil) -> TestIdentity {
         TestIdentity(tenantID: tenant ?? acme, role: role)
@@ -34,8 +37,9 @@ struct BlogTestHarness {
     ) async throws -> Value {
         let server = authServer ?? FakeAuthServer(keys: [minter.key])
         return try await server.whileRunning { base in
-            var tokens = RemoteTokenSettings(jwksURL: base.jwks, verifier: TestTokenMinter.settings)
+            var tokens = RemoteTokenSettings(jwksURL: base.jwks, revocationsURL: revocationsURL, verifier: TestTokenMinter.settings)
             tokens.minimumRefetchInterval = .zero
+            tokens.revocationPollInterval = revocationPollInterval
             var configuration = BlogServiceConfiguration(
                 service: ServiceConfiguration(port: 0, database: .sqlite(path: databasePath)), tokens: tokens)
             configuration.service.statementTimeout = statementTimeout

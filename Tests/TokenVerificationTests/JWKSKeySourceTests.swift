@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 import Testing
 import ServiceTestSupport
 
@@ -126,6 +127,18 @@ import ServiceTestSupport
                 group.cancelAll()
             }
         }
+    }
+
+    /// Finding 9 of the hardening issue: a list that cannot be refreshed says so, in a warning and a gauge.
+    @Test func aStaleListSaysSo() async throws {
+        let metrics = ServiceMetrics()
+        let url = URL(string: "http://127.0.0.1:\(freeLoopbackPort())/.well-known/revocations")!  // nothing listens
+        let poller = RevocationPoller(settings: .init(url: url, interval: .milliseconds(50)), metrics: metrics, logger: quietLogger)
+        #expect(poller.stalenessWarning == nil, "fresh at start")
+        try await Task.sleep(for: .milliseconds(200))
+        await poller.poll()
+        #expect(poller.stalenessWarning?.contains("revocation list not refreshed") == true)
+        #expect(prometheusValue("token_revocations_age_seconds", in: metrics.render()) != nil)
     }
 
     @Test func theLastListIsKeptWhileTheAuthServiceIsDown() async throws {

@@ -15,14 +15,14 @@ public func buildApplication(
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
     let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
-    let tokens = RemoteTokenVerification(settings: configuration.tokens, logger: logger)
+    let tokens = RemoteTokenVerification(settings: configuration.tokens, metrics: metrics, logger: logger)
 
     let events = EventShipping<TenantRequestContext>(
         settings: configuration.events, serviceName: BlogServiceConfiguration.serviceName,
         trustedProxies: configuration.service.trustedProxies, metrics: metrics, logger: logger)
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
-        readiness: { try await SQLiteDatabase.ping(database) },
+        readiness: { try await SQLiteDatabase.ping(database) }, readinessWarnings: tokens.readinessWarnings,
         openAPIDocument: OpenAPIDocument.assemble(BlogOpenAPIDocument.json), events: events.middleware)
     PostController(service: PostService(posts: SQLitePostRepository(database: database), now: now))
         .addRoutes(to: router.group("/v1/posts").add(middleware: BearerAuthenticator(verifier: tokens.verifier)))

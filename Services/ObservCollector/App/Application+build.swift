@@ -34,13 +34,13 @@ func buildApplication(
     }
     let collectorMetrics = CollectorMetrics(metrics, maxTenants: configuration.metricsMaxTenants, maxRoutes: configuration.metricsMaxRoutes)
     let writer = EventWriter(store: store, capacity: configuration.queueCapacity, metrics: collectorMetrics, logger: logger)
-    let tokens = RemoteTokenVerification(settings: configuration.tokens, logger: logger)
+    let tokens = RemoteTokenVerification(settings: configuration.tokens, metrics: metrics, logger: logger)
     let retention = EventRetention(
         store: store, days: configuration.retentionDays, interval: configuration.retentionInterval, chunkSize: 5_000,
         pause: .milliseconds(20), now: now, logger: logger)
 
     let router = ServiceRouter.make(
-        context: CollectorRequestContext.self, metrics: metrics, readiness: readiness,
+        context: CollectorRequestContext.self, metrics: metrics, readiness: readiness, readinessWarnings: tokens.readinessWarnings,
         openAPIDocument: OpenAPIDocument.assemble(CollectorOpenAPIDocument.json))
     let quota = TenantIngestQuota(rate: configuration.tenantEventRate, burst: configuration.tenantEventBurst)
     IngestController(writer: writer, quota: quota, metrics: collectorMetrics, now: now)

@@ -17,11 +17,41 @@ struct WellKnownController: Sendable {
             // Short caching saves requests without hiding a rotation from a verifier behind a cache for long.
             try Response.json(jwks, headers: [.cacheControl: "public, max-age=60"])
         }
-        router.get("/.well-known/revocations") { _, _ in
-            let since = Int(now().timeIntervalSince1970) - horizonSeconds
-            let entries = try await revocations.list(since: since)
-            let document = RevocationDocument(revoked: entries.map { .init(sub: $0.userID.lowercasedString, notBefore: $0.notBefore) })
-            return try Response.json(document, headers: [.cacheControl: "no-cache"])
+        router.get("/.well-known/revocations") { request, _ in
+            try Response.json(try await revocationPage(request.uri.queryParameters), headers: [.cacheControl: "no-cache"])
         }
+    }
+
+    /// Entries a page holds at most (about 80 KB).
+    static let pageLimit = 1_000
+
+    /// A page of the list (see `RevocationDocument`): `since` a cursor this service gave out, `limit` 1–1,000.
+    func revocationPage(_ query: Parameters) async throws -> RevocationDocument {
+        var validator = FieldValidator()
+        var after: Int64?
+        if let text = query["since"] {
+            after = Int64(text).flatMap { $0 >= 0 ? $0 : nil }
+            validator.check(after != nil, "since", "is not a cursor this service gave out")
+        }
+        var limit = Self.pageLimit
+        if let text = query["limit"] {
+            limit = Int(text).flatMap { (1...Self.pageLimit).contains($0) ? $0 : nil } ?? 0
+            validator.check(limit > 0, "limit", "must be a whole number from 1 to \(Self.pageLimit)")
+        }
+        try validator.finish()
+        let horizonStart = Int(now().timeIntervalSince1970) - horizonSeconds
+        var full = after == nil
+        var changes = try await revocations.changes(after: after ?? 0, since: horizonStart, limit: limit + 1)
+        if let after, after > changes.latest {
+            // A cursor from before the database was replaced: start again from the beginning.
+            full = true
+            changes = try await revocations.changes(after: 0, since: horizonStart, limit: limit + 1)
+        }
+        let hasMore = changes.entries.count > limit
+        let entries = changes.entries.prefix(limit)
+        let cursor = hasMore ? entries.last!.sequence : changes.latest
+        return RevocationDocument(
+            revoked: entries.map { .init(sub: $0.userID.lowercasedString, notBefore: $0.notBefore) },
+            cursor: String(cursor), hasMore: hasMore, full: full, horizonSeconds: horizonSeconds)
     }
 }

@@ -54,6 +54,17 @@ enum AuthSchema {
             // made while it ran (see SessionService).
             try db.execute(sql: "ALTER TABLE users ADD COLUMN sessions_cut_off INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("3: revocations.seq") { db in
+            // Every cut-off takes the next number of a counter that never goes back (not even when old
+            // cut-offs are deleted), so that verifiers fetch only what is new since their last poll.
+            try db.execute(sql: """
+                ALTER TABLE revocations ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+                UPDATE revocations SET seq = rowid;
+                CREATE INDEX revocations_by_seq ON revocations (seq);
+                CREATE TABLE revocation_sequence (value INTEGER NOT NULL);
+                INSERT INTO revocation_sequence (value) SELECT COALESCE(MAX(seq), 0) FROM revocations;
+                """)
+        }
         return migrator
     }
 }

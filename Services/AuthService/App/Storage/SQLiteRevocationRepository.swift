@@ -21,6 +21,17 @@ struct SQLiteRevocationRepository: RevocationRepository {
         }
     }
 
+    func changes(after: Int64, since: Int, limit: Int) async throws -> RevocationChanges {
+        try await database.read { db in
+            let entries = try Row.fetchAll(
+                db, sql: "SELECT user_id, not_before, seq FROM revocations WHERE seq > ? AND not_before >= ? ORDER BY seq LIMIT ?",
+                arguments: [after, since, limit]
+            ).map { RevocationChanges.Entry(userID: $0.uuid("user_id"), notBefore: $0["not_before"], sequence: $0["seq"]) }
+            let latest = try Int64.fetchOne(db, sql: "SELECT value FROM revocation_sequence") ?? 0
+            return RevocationChanges(entries: entries, latest: latest)
+        }
+    }
+
     func deleteOlder(than before: Int) async throws -> Int {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM revocations WHERE not_before < ?", arguments: [before])
@@ -35,11 +46,12 @@ struct SQLiteRevocationRepository: RevocationRepository {
         try db.execute(
             sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
             arguments: [date.millisecondsSince1970, userID])
+        let sequence = try Int64.fetchOne(db, sql: "UPDATE revocation_sequence SET value = value + 1 RETURNING value") ?? 0
         try db.execute(
             sql: """
-                INSERT INTO revocations (user_id, not_before) VALUES (?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before)
+                INSERT INTO revocations (user_id, not_before, seq) VALUES (?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before), seq = excluded.seq
                 """,
-            arguments: [userID, notBefore])
+            arguments: [userID, notBefore, sequence])
     }
 }
