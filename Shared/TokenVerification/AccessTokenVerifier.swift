@@ -69,7 +69,7 @@ public final class AccessTokenVerifier: Sendable {
             throw .malformed
         }
         let user = try check(claims, now: now)
-        cache.insert(user, for: token, validUntil: claims.expiresAt + settings.leewaySeconds)
+        cache.insert(user, for: token, validUntil: claims.expiresAt > Int.max - settings.leewaySeconds ? Int.max : claims.expiresAt + settings.leewaySeconds)
         return user
     }
 
@@ -79,7 +79,8 @@ public final class AccessTokenVerifier: Sendable {
         guard claims.type == AccessTokenClaims.accessType else { throw .wrongType }
         guard claims.issuer == settings.issuer else { throw .wrongIssuer }
         guard claims.audience.contains(settings.audience) else { throw .wrongAudience }
-        guard now <= claims.expiresAt + leeway else { throw .expired }
+        // Times come from the token: compared without arithmetic on them, so that no value can overflow.
+        guard now - leeway <= claims.expiresAt else { throw .expired }
         guard now + leeway >= claims.notBefore else { throw .notYetValid }
         guard now + leeway >= claims.issuedAt else { throw .issuedInFuture }
         guard let userID = UUID(parsing: claims.subject) else { throw .invalidClaim("sub") }
