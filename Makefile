@@ -1,5 +1,5 @@
 # The commands the README shows. Each installs what it needs (scripts/install-deps.sh).
-.PHONY: run test bench build deps clean
+.PHONY: run test api-check bench build deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,6 +15,10 @@ run: deps
 test: deps
 	swift build --build-tests
 	swift test
+
+## schemathesis against each service's /openapi.json (installs it from PyPI): no server error, no response the document does not describe.
+api-check: deps
+	@scripts/api-check.sh
 
 ## Microbenchmarks and HTTP load scenarios against release builds; prints one table (see the README).
 bench: deps

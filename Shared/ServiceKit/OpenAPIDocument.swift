@@ -3,8 +3,8 @@ import Foundation
 /// Completes a service's OpenAPI 3.1 document with what every service has in common: the operational
 /// routes (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`), the contract's error body (`Error`),
 /// and the error responses that any JSON route may give (`BadRequest`, `PayloadTooLarge`,
-/// `UnsupportedMediaType`, `Unauthorized`). A service's own document refers to them by `$ref` and
-/// defines only its routes and schemas.
+/// `UnsupportedMediaType`, `Unauthorized`, and `Unavailable`, which every operation gets). A service's own
+/// document refers to them by `$ref` and defines only its routes and schemas.
 public enum OpenAPIDocument {
     /// The service's document with the common parts added (the service's own win on a name clash).
     public static func assemble(_ serviceDocument: String) -> Data {
@@ -12,6 +12,20 @@ public enum OpenAPIDocument {
             preconditionFailure("a service's OpenAPI document is not a JSON object")
         }
         var paths = document["paths"] as? [String: Any] ?? [:]
+        // Any route that reaches the database or the password hasher may answer 503 when it is over its
+        // limits (a statement over DATABASE_STATEMENT_TIMEOUT, a full hashing queue).
+        for (path, item) in paths {
+            guard var operations = item as? [String: Any] else { continue }
+            for (method, value) in operations {
+                guard var operation = value as? [String: Any], var responses = operation["responses"] as? [String: Any],
+                    responses["503"] == nil
+                else { continue }
+                responses["503"] = ["$ref": "#/components/responses/Unavailable"]
+                operation["responses"] = responses
+                operations[method] = operation
+            }
+            paths[path] = operations
+        }
         paths.merge(operationalPaths) { own, _ in own }
         document["paths"] = paths
         var components = document["components"] as? [String: Any] ?? [:]
@@ -81,6 +95,11 @@ public enum OpenAPIDocument {
                 "BadRequest": errorResponse("Malformed body, wrong type, unknown field or a rule broken (`details` names the fields)"),
                 "PayloadTooLarge": errorResponse("The body is over the limit"),
                 "UnsupportedMediaType": errorResponse("The body is not JSON"),
+                "Unavailable": [
+                    "description": "Over a limit for now (a query over its time limit, password hashing saturated, the service stopping): retry after `Retry-After` seconds",
+                    "headers": ["Retry-After": ["schema": ["type": "integer"]]],
+                    "content": ["application/json": ["schema": schema("Error")]],
+                ],
                 "Unauthorized": errorResponse(
                     "No access token (`WWW-Authenticate: Bearer`) or a refused one (`WWW-Authenticate: Bearer error=\"invalid_token\"`)"),
             ],

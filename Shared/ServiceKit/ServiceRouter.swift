@@ -32,6 +32,9 @@ public enum ServiceRouter {
 extension Router where Context: ServiceRequestContext {
     /// The methods a REST route may have; any of them sent to a path that does not take it answers 405.
     static var restMethods: [HTTPRequest.Method] { [.get, .post, .put, .patch, .delete] }
+    /// Methods no route takes, answered 405 on every known path too (not 404: the path exists):
+    /// `OPTIONS`, `TRACE` and the `QUERY` of the IETF draft.
+    static var otherMethods: [HTTPRequest.Method] { [.options, .trace, HTTPRequest.Method("QUERY")!] }
 
     /// Makes every known path answer 405 `method_not_allowed`, with `Allow`, for the methods it does
     /// not take (Hummingbird answers 404 for them). Call once, after the last route is added.
@@ -41,7 +44,7 @@ extension Router where Context: ServiceRequestContext {
             let path = routes[0].path
             let allowed = Set(routes.map(\.method))
             let allowHeader = Self.restMethods.filter(allowed.contains).map(\.rawValue).joined(separator: ", ")
-            for method in Self.restMethods where !allowed.contains(method) {
+            for method in Self.restMethods + Self.otherMethods where !allowed.contains(method) {
                 on(path, method: method) { _, _ -> Response in
                     throw AppError(.methodNotAllowed, "Method not allowed", headers: [.allow: allowHeader])
                 }

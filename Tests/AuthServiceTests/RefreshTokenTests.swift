@@ -100,7 +100,12 @@ import Testing
     @Test func unknownAndMalformedTokensAreRefused() async throws {
         try await AuthTestHarness().test { client in
             #expect(try await refresh(client, RefreshTokenSecret.generate()).status == .unauthorized)
-            #expect(try await refresh(client, "").status == .unauthorized)
+            // A token of the wrong shape is refused before any lookup, naming the field.
+            for malformed in ["", "abc\u{0}def", String(repeating: "a", count: 513), "not base64!"] {
+                let response = try await refresh(client, malformed)
+                #expect(response.status == .badRequest)
+                #expect(response.error?.details?.first?.field == "refresh_token")
+            }
             let missing = try await client.send(.post, "/v1/auth/refresh", body: json([:]))
             #expect(missing.status == .badRequest)
             #expect(missing.error?.details?.first?.field == "refresh_token")

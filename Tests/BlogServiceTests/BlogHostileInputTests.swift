@@ -79,6 +79,23 @@ import TokenVerification
         }
     }
 
+    /// An `If-Match` that is not entity tags is a 400 naming it, before anything is compared.
+    @Test func aMalformedIfMatchIsRefused() async throws {
+        let harness = BlogTestHarness()
+        try await harness.test { client, _ in
+            let token = try await harness.token(harness.identity())
+            let post = try await client.createPost(token: token)
+            for method in [HTTPRequest.Method.patch, .delete] {
+                let response = try await client.send(
+                    method, "/v1/posts/\(post.id)", token: token, body: method == .patch ? json(["title": "T"]) : nil,
+                    headers: [.ifMatch: "\"1\"\u{84}"])
+                #expect(response.status == .badRequest, "\(method)")
+                #expect(response.error?.details?.map(\.field) == ["If-Match"])
+            }
+            #expect(try await client.send(.delete, "/v1/posts/\(post.id)", token: token, headers: [.ifMatch: "\"1\""]).status == .noContent)
+        }
+    }
+
     /// Finding 11: a delete removes only the version it checked; a post changed in between stays.
     @Test func aDeleteRemovesOnlyTheVersionItChecked() async throws {
         let harness = BlogTestHarness()

@@ -70,7 +70,22 @@ enum AuthOpenAPIDocument {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
           "429": {
-            "$ref": "#/components/responses/RateLimited"
+            "description": "Too many attempts: from this client address, for this account, tenant or user (`Retry-After`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds to wait"
+              }
+            }
           }
         },
         "security": [],
@@ -162,6 +177,24 @@ enum AuthOpenAPIDocument {
           },
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "429": {
+            "description": "Too many attempts: from this client address, for this account, tenant or user (`Retry-After`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds to wait"
+              }
+            }
           }
         },
         "security": [],
@@ -212,7 +245,22 @@ enum AuthOpenAPIDocument {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
           "429": {
-            "$ref": "#/components/responses/RateLimited"
+            "description": "Too many attempts: from this client address, for this account, tenant or user (`Retry-After`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds to wait"
+              }
+            }
           }
         },
         "security": [],
@@ -397,7 +445,8 @@ enum AuthOpenAPIDocument {
             "name": "cursor",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
             },
             "description": "`next_cursor` of the previous page"
           },
@@ -412,9 +461,11 @@ enum AuthOpenAPIDocument {
             "name": "q",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+              "maxLength": 200
             },
-            "description": "Part of the name or email, case-insensitive"
+            "description": "Part of the name or email, case-insensitive; at most 200 characters, no control characters"
           }
         ]
       },
@@ -565,6 +616,24 @@ enum AuthOpenAPIDocument {
           },
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "429": {
+            "description": "Too many attempts: from this client address, for this account, tenant or user (`Retry-After`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds to wait"
+              }
+            }
           }
         },
         "security": [
@@ -592,7 +661,8 @@ enum AuthOpenAPIDocument {
               "format": "uuid"
             }
           }
-        ]
+        ],
+        "description": "A wrong `current_password` is a 400 naming it; password changes are rate limited per user, wrong or right."
       },
       "delete": {
         "summary": "Deactivate a user (admin); their sessions are cut off",
@@ -672,9 +742,33 @@ enum AuthOpenAPIDocument {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
           }
         },
-        "security": []
+        "security": [],
+        "parameters": [
+          {
+            "name": "since",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]{1,18}$"
+            },
+            "description": "The `cursor` of the previous answer: only the cut-offs recorded after it. Without it, the list from its beginning (`full`)."
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 1000
+            }
+          }
+        ]
       }
     }
   },
@@ -827,7 +921,8 @@ enum AuthOpenAPIDocument {
       "Password": {
         "type": "string",
         "minLength": 8,
-        "maxLength": 128
+        "maxLength": 128,
+        "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
       },
       "SignUpRequest": {
         "type": "object",
@@ -845,7 +940,8 @@ enum AuthOpenAPIDocument {
           "name": {
             "type": "string",
             "minLength": 1,
-            "maxLength": 200
+            "maxLength": 200,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "admin": {
             "type": "object",
@@ -857,7 +953,10 @@ enum AuthOpenAPIDocument {
             "properties": {
               "email": {
                 "type": "string",
-                "format": "email"
+                "pattern": "^[^@\\s\\u0000-\\u001F\\u007F-\\u009F]+@[^@\\s.\\u0000-\\u001F\\u007F-\\u009F][^@\\s\\u0000-\\u001F\\u007F-\\u009F]*\\.[^@\\s\\u0000-\\u001F\\u007F-\\u009F]*[^@\\s.\\u0000-\\u001F\\u007F-\\u009F]$",
+                "minLength": 3,
+                "maxLength": 254,
+                "description": "local@domain.tld: one `@`, a dot in the domain, no spaces or control characters"
               },
               "password": {
                 "$ref": "#/components/schemas/Password"
@@ -865,7 +964,8 @@ enum AuthOpenAPIDocument {
               "name": {
                 "type": "string",
                 "minLength": 1,
-                "maxLength": 200
+                "maxLength": 200,
+                "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
               }
             }
           }
@@ -883,11 +983,17 @@ enum AuthOpenAPIDocument {
         "properties": {
           "tenant": {
             "type": "string",
-            "description": "The tenant's slug"
+            "description": "The tenant's slug",
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            "minLength": 1,
+            "maxLength": 63
           },
           "email": {
             "type": "string",
-            "format": "email"
+            "pattern": "^[^@\\s\\u0000-\\u001F\\u007F-\\u009F]+@[^@\\s.\\u0000-\\u001F\\u007F-\\u009F][^@\\s\\u0000-\\u001F\\u007F-\\u009F]*\\.[^@\\s\\u0000-\\u001F\\u007F-\\u009F]*[^@\\s.\\u0000-\\u001F\\u007F-\\u009F]$",
+            "minLength": 3,
+            "maxLength": 254,
+            "description": "local@domain.tld: one `@`, a dot in the domain, no spaces or control characters"
           },
           "password": {
             "$ref": "#/components/schemas/Password"
@@ -895,7 +1001,8 @@ enum AuthOpenAPIDocument {
           "name": {
             "type": "string",
             "minLength": 1,
-            "maxLength": 200
+            "maxLength": 200,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           }
         }
       },
@@ -910,13 +1017,22 @@ enum AuthOpenAPIDocument {
         "properties": {
           "tenant": {
             "type": "string",
-            "description": "The tenant's slug"
+            "description": "The tenant's slug",
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            "minLength": 1,
+            "maxLength": 63
           },
           "email": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            "minLength": 1,
+            "maxLength": 254
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+            "minLength": 1,
+            "maxLength": 128
           }
         }
       },
@@ -928,7 +1044,10 @@ enum AuthOpenAPIDocument {
         ],
         "properties": {
           "refresh_token": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]+$",
+            "minLength": 1,
+            "maxLength": 512
           }
         }
       },
@@ -943,7 +1062,10 @@ enum AuthOpenAPIDocument {
         "properties": {
           "email": {
             "type": "string",
-            "format": "email"
+            "pattern": "^[^@\\s\\u0000-\\u001F\\u007F-\\u009F]+@[^@\\s.\\u0000-\\u001F\\u007F-\\u009F][^@\\s\\u0000-\\u001F\\u007F-\\u009F]*\\.[^@\\s\\u0000-\\u001F\\u007F-\\u009F]*[^@\\s.\\u0000-\\u001F\\u007F-\\u009F]$",
+            "minLength": 3,
+            "maxLength": 254,
+            "description": "local@domain.tld: one `@`, a dot in the domain, no spaces or control characters"
           },
           "password": {
             "$ref": "#/components/schemas/Password"
@@ -951,10 +1073,19 @@ enum AuthOpenAPIDocument {
           "name": {
             "type": "string",
             "minLength": 1,
-            "maxLength": 200
+            "maxLength": 200,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "role": {
-            "$ref": "#/components/schemas/Role"
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Role"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "`user` when absent or null"
           }
         }
       },
@@ -963,21 +1094,65 @@ enum AuthOpenAPIDocument {
         "additionalProperties": false,
         "properties": {
           "name": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200
+            "anyOf": [
+              {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "unchanged when absent or null"
           },
           "role": {
-            "$ref": "#/components/schemas/Role"
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Role"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "unchanged when absent or null"
           },
           "is_active": {
-            "type": "boolean"
+            "anyOf": [
+              {
+                "type": "boolean"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "unchanged when absent or null"
           },
           "password": {
-            "$ref": "#/components/schemas/Password"
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Password"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "unchanged when absent or null"
           },
           "current_password": {
-            "type": "string"
+            "anyOf": [
+              {
+                "type": "string",
+                "pattern": "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+                "minLength": 1,
+                "maxLength": 128
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "absent or null unless `password` is given"
           }
         }
       },
@@ -1056,7 +1231,11 @@ enum AuthOpenAPIDocument {
       "Revocations": {
         "type": "object",
         "required": [
-          "revoked"
+          "revoked",
+          "cursor",
+          "has_more",
+          "full",
+          "horizon_seconds"
         ],
         "properties": {
           "revoked": {
@@ -1078,6 +1257,22 @@ enum AuthOpenAPIDocument {
                 }
               }
             }
+          },
+          "cursor": {
+            "type": "string",
+            "description": "Pass it as `since` for what comes next"
+          },
+          "has_more": {
+            "type": "boolean",
+            "description": "More entries wait: ask again at once with `since=cursor`"
+          },
+          "full": {
+            "type": "boolean",
+            "description": "This page starts the list from its beginning"
+          },
+          "horizon_seconds": {
+            "type": "integer",
+            "description": "An entry matters until this long after its `not_before`"
           }
         }
       }

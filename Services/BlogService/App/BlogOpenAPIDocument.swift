@@ -57,7 +57,8 @@ enum BlogOpenAPIDocument {
             "name": "cursor",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
             },
             "description": "`next_cursor` of the previous page"
           },
@@ -80,9 +81,11 @@ enum BlogOpenAPIDocument {
             "name": "q",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+              "maxLength": 200
             },
-            "description": "Part of the title or content (ASCII letters case-insensitive)"
+            "description": "Part of the title or content (ASCII letters case-insensitive); at most 200 characters, no control characters"
           }
         ]
       },
@@ -274,7 +277,9 @@ enum BlogOpenAPIDocument {
             "in": "header",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[\\u0020-\\u007E]*$",
+              "maxLength": 1024
             },
             "description": "The ETag of the version the change is based on (or `*`)"
           }
@@ -298,6 +303,9 @@ enum BlogOpenAPIDocument {
           },
           "412": {
             "$ref": "#/components/responses/PreconditionFailed"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
           }
         },
         "security": [
@@ -320,7 +328,9 @@ enum BlogOpenAPIDocument {
             "in": "header",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[\\u0020-\\u007E]*$",
+              "maxLength": 1024
             },
             "description": "The ETag of the version the change is based on (or `*`)"
           }
@@ -453,15 +463,25 @@ enum BlogOpenAPIDocument {
             "type": "string",
             "minLength": 1,
             "maxLength": 255,
-            "description": "1\u2013255 Unicode scalar values"
+            "description": "1\u2013255 Unicode scalar values",
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "content": {
             "type": "string",
             "maxLength": 100000,
-            "description": "Up to 100,000 Unicode scalar values; may be empty"
+            "description": "Up to 100,000 Unicode scalar values; may be empty",
+            "pattern": "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
           },
           "status": {
-            "$ref": "#/components/schemas/PostStatus"
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/PostStatus"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "`published` when absent or null"
           }
         }
       },
@@ -470,18 +490,42 @@ enum BlogOpenAPIDocument {
         "additionalProperties": false,
         "properties": {
           "title": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255,
-            "description": "1\u2013255 Unicode scalar values"
+            "anyOf": [
+              {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 255,
+                "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "1\u2013255 Unicode scalar values; unchanged when absent or null"
           },
           "content": {
-            "type": "string",
-            "maxLength": 100000,
-            "description": "Up to 100,000 Unicode scalar values; may be empty"
+            "anyOf": [
+              {
+                "type": "string",
+                "maxLength": 100000,
+                "pattern": "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "Up to 100,000 Unicode scalar values; may be empty; unchanged when absent or null"
           },
           "status": {
-            "$ref": "#/components/schemas/PostStatus"
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/PostStatus"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "unchanged when absent or null"
           }
         }
       }

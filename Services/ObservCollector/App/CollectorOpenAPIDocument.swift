@@ -17,7 +17,7 @@ enum CollectorOpenAPIDocument {
   "paths": {
     "/v1/events": {
       "post": {
-        "summary": "Ingest events. Answered 202 only once they are committed; one invalid event rejects the whole request (its index in `details`) and stores nothing",
+        "summary": "Ingest events. Answered 202 only once they are committed; an invalid event rejects the whole request (every invalid event named in `details`, up to 100) and stores nothing; events over their tenant's quota are dropped and counted in `dropped`",
         "operationId": "ingest",
         "responses": {
           "202": {
@@ -27,11 +27,16 @@ enum CollectorOpenAPIDocument {
                 "schema": {
                   "type": "object",
                   "required": [
-                    "accepted"
+                    "accepted",
+                    "dropped"
                   ],
                   "properties": {
                     "accepted": {
                       "type": "integer"
+                    },
+                    "dropped": {
+                      "type": "integer",
+                      "description": "Events over their tenant's ingest quota (`TENANT_EVENT_RATE`), not stored"
                     }
                   }
                 }
@@ -321,7 +326,8 @@ enum CollectorOpenAPIDocument {
         "name": "cursor",
         "in": "query",
         "schema": {
-          "type": "string"
+          "type": "string",
+          "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
         },
         "description": "`next_cursor` of the previous page"
       },
@@ -347,7 +353,8 @@ enum CollectorOpenAPIDocument {
         "name": "status",
         "in": "query",
         "schema": {
-          "type": "string"
+          "type": "string",
+          "pattern": "^([1-5][0-9][0-9]|[1-5][xX][xX])$"
         },
         "description": "A status (`404`) or a class (`5xx`)"
       },
@@ -355,14 +362,18 @@ enum CollectorOpenAPIDocument {
         "name": "method",
         "in": "query",
         "schema": {
-          "type": "string"
+          "type": "string",
+          "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+          "maxLength": 16
         }
       },
       "path": {
         "name": "path",
         "in": "query",
         "schema": {
-          "type": "string"
+          "type": "string",
+          "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+          "maxLength": 2048
         },
         "description": "The exact raw path"
       },
@@ -378,14 +389,18 @@ enum CollectorOpenAPIDocument {
         "name": "service",
         "in": "query",
         "schema": {
-          "type": "string"
+          "type": "string",
+          "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+          "maxLength": 64
         }
       },
       "request_id": {
         "name": "request_id",
         "in": "query",
         "schema": {
-          "type": "string"
+          "type": "string",
+          "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+          "maxLength": 128
         }
       }
     },
@@ -419,7 +434,8 @@ enum CollectorOpenAPIDocument {
           },
           "service": {
             "type": "string",
-            "description": "Must be the ingest key's service"
+            "description": "Must be the ingest key's service",
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "tenant_id": {
             "type": "string",
@@ -431,20 +447,26 @@ enum CollectorOpenAPIDocument {
           },
           "request_id": {
             "type": "string",
-            "maxLength": 128
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "method": {
             "type": "string",
-            "maxLength": 16
+            "maxLength": 16,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            "minLength": 1
           },
           "path": {
             "type": "string",
-            "maxLength": 2048
+            "maxLength": 2048,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            "minLength": 1
           },
           "route": {
             "type": "string",
             "maxLength": 256,
-            "description": "The route template (`/v1/posts/{id}`), the label of the per-tenant metrics"
+            "description": "The route template (`/v1/posts/{id}`), the label of the per-tenant metrics",
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "status": {
             "type": "integer",
@@ -453,27 +475,35 @@ enum CollectorOpenAPIDocument {
           },
           "duration_ms": {
             "type": "number",
-            "minimum": 0
+            "minimum": 0,
+            "maximum": 86400000,
+            "description": "0 to 86,400,000 (a day)"
           },
           "client_ip": {
             "type": "string",
-            "maxLength": 64
+            "maxLength": 64,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "user_agent": {
             "type": "string",
-            "maxLength": 512
+            "maxLength": 512,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "level": {
             "type": "string",
-            "maxLength": 16
+            "maxLength": 16,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           },
           "message": {
             "type": "string",
-            "maxLength": 4096
+            "maxLength": 4096,
+            "pattern": "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+            "minLength": 1
           },
           "error_type": {
             "type": "string",
-            "maxLength": 256
+            "maxLength": 256,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
           }
         }
       },

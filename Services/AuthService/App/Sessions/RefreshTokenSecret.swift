@@ -10,6 +10,17 @@ enum RefreshTokenSecret {
         return Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
+    /// Checks a presented refresh token for its shape (base64url, at most 512 characters) before it is
+    /// hashed and looked up: a 400 for anything else.
+    static func check(_ secret: String, field: String = "refresh_token") throws(AppError) {
+        let isBase64URL = secret.utf8.allSatisfy { byte in
+            (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2D || byte == 0x5F
+        }
+        guard !secret.isEmpty, secret.utf8.count <= 512, isBase64URL else {
+            throw AppError.validationFailed([FieldError(field: field, message: "is not a refresh token")])
+        }
+    }
+
     static func hash(_ secret: String) -> Data {
         Data(SHA256.hash(data: Data(secret.utf8)))
     }

@@ -38,10 +38,12 @@ struct SessionController: Sendable {
         }
         group.post("refresh") { request, context in
             let body = try await request.decode(as: RefreshRequest.self, context: context)
+            try RefreshTokenSecret.check(body.refreshToken)
             return try Self.noStore(try await sessions.refresh(body.refreshToken, logger: context.logger))
         }
         group.post("logout") { request, context in
             let body = try await request.decode(as: RefreshRequest.self, context: context)
+            try RefreshTokenSecret.check(body.refreshToken)
             try await sessions.logout(body.refreshToken)
             return Response(status: .noContent)
         }

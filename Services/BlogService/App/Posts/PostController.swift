@@ -38,11 +38,13 @@ struct PostController: Sendable {
         }
         group.patch("{id}") { request, context in
             let body = try await request.decode(as: UpdatePostRequest.self, context: context)
+            try EntityTag.check(ifMatch: request.headers[.ifMatch])
             let post = try await service.update(
                 try Self.postID(context), with: body, ifMatch: request.headers[.ifMatch], by: try context.requireIdentity())
             return try Self.response(post)
         }
         group.delete("{id}") { request, context in
+            try EntityTag.check(ifMatch: request.headers[.ifMatch])
             try await service.delete(try Self.postID(context), ifMatch: request.headers[.ifMatch], by: try context.requireIdentity())
             return Response(status: .noContent)
         }

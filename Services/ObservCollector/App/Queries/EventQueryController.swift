@@ -10,7 +10,7 @@ struct EventQueryController: Sendable {
             group.get(RouterPath(path)) { request, context in
                 let query = request.uri.queryParameters
                 let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
-                let filters = try EventFilters { name in query[name[...]].flatMap { $0.isEmpty ? nil : String($0) } }
+                let filters = try EventFilters { name in query[name[...]].map(String.init) }
                 return try Response.json(try await service.events(type, filters: filters, page: page, by: try context.requireIdentity()))
             }
         }

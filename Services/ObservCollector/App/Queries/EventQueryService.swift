@@ -74,14 +74,21 @@ struct EventFilters: Sendable, Equatable {
                 validator.check(false, "status", "must be a status such as 404 or a class such as 5xx")
             }
         }
-        method = value("method")?.uppercased()
-        path = value("path")
+        // Text filters are compared with stored texts: held to the same limits as the events' fields
+        // (an empty one is no filter).
+        func text(_ name: String, _ length: ClosedRange<Int>) -> String? {
+            guard let text = value(name), !text.isEmpty else { return nil }
+            validator.checkText(text, name, length)
+            return text
+        }
+        method = text("method", 1...16)?.uppercased()
+        path = text("path", 1...2048)
         if let text = value("user_id") {
             userID = UUID(parsing: text)
             validator.check(userID != nil, "user_id", "must be a UUID")
         }
-        service = value("service")
-        requestID = value("request_id")
+        service = text("service", 1...64)
+        requestID = text("request_id", 1...128)
         try validator.finish()
     }
 
