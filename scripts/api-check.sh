@@ -52,12 +52,17 @@ token() {
 }
 
 status=0
+passed=0
+failed=0
 run() { # name port header [filters...]
     local name=$1 port=$2 header=$3
     shift 3
     echo "== $name"
     st --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/openapi.json" --checks all --max-examples "$examples" --workers 1 \
-        --header "$header" --generation-deterministic --no-color "$@" || status=1
+        --header "$header" --generation-deterministic --no-color "$@" | tee "$work/st.out" || status=1
+    # "N generated, N passed" or "N generated, N found N unique failures"
+    passed=$((passed + $(grep -oE '[0-9]+ passed' "$work/st.out" | tail -1 | grep -oE '[0-9]+' || echo 0)))
+    failed=$((failed + $(grep -oE '[0-9]+ unique failures?' "$work/st.out" | tail -1 | grep -oE '^[0-9]+' || echo 0)))
 }
 run blog-service "$blog_port" "Authorization: Bearer $(token)"
 run observ-collector "$collector_port" "Authorization: Bearer $(token)" --exclude-path /v1/events
@@ -70,4 +75,5 @@ if grep -q "Unhandled error" "$work"/*.log; then
     grep -h "Unhandled error" "$work"/*.log | head -20 >&2
     status=1
 fi
+echo "api-check: $passed passed, $failed failed"
 exit $status
