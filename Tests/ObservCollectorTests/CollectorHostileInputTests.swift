@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HummingbirdTesting
 import ServiceKit
 import ServiceTestSupport
@@ -118,5 +119,43 @@ import Testing
             let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Int]
             #expect(body == ["accepted": 10_000, "dropped": 0])
         }
+    }
+}
+
+/// The learned tenant series keep the busiest tenants (CONTRACT.md: `METRICS_MAX_TENANTS`, the busiest
+/// are kept): a busier newcomer takes the place of the quietest, whose series go.
+@Suite struct LearnedLabelsTests {
+    final class Clock: Sendable {
+        let now = Mutex(Date())
+        func advance(_ seconds: TimeInterval) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    }
+
+    func events(_ tenant: UUID, _ count: Int) -> [StoredEvent] {
+        (0..<count).map { _ in
+            StoredEvent(
+                type: .request, ts: Date(), receivedAt: Date(), service: "blog-service", tenantID: tenant, userID: nil, requestID: nil,
+                method: "GET", path: "/v1/posts", route: "/v1/posts", status: 200, durationMs: 1, clientIP: nil, userAgent: nil,
+                level: nil, message: nil, errorType: nil)
+        }
+    }
+
+    @Test func theBusiestTenantsKeepTheirSeries() {
+        let clock = Clock()
+        let metrics = ServiceMetrics()
+        let collector = CollectorMetrics(metrics, maxTenants: 2, maxRoutes: 10, now: { clock.now.withLock { $0 } })
+        let (quiet, steady, busy) = (UUID(), UUID(), UUID())
+        func series(_ tenant: UUID) -> Double? {
+            prometheusValue(
+                #"tenant_requests_total{tenant="\#(tenant.lowercasedString)",service="blog-service",route="/v1/posts",status_class="2xx"}"#,
+                in: metrics.render())
+        }
+        collector.learn(from: events(quiet, 1) + events(steady, 5) + events(busy, 10))
+        #expect(series(quiet) == 1 && series(steady) == 5, "the first two get places")
+        #expect(series(busy) == nil, "the third counts as other")
+        clock.advance(61)
+        collector.learn(from: events(busy, 1))
+        #expect(series(busy) == 1, "the busiest takes a place at the next ranking")
+        #expect(series(steady) == 5)
+        #expect(series(quiet) == nil, "the quietest's series are gone")
     }
 }

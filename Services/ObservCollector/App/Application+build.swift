@@ -32,7 +32,8 @@ func buildApplication(
     if configuration.ingestKeys.isEmpty {
         logger.warning("INGEST_KEYS is empty: every ingest request will be refused")
     }
-    let collectorMetrics = CollectorMetrics(metrics, maxTenants: configuration.metricsMaxTenants, maxRoutes: configuration.metricsMaxRoutes)
+    let collectorMetrics = CollectorMetrics(
+        metrics, maxTenants: configuration.metricsMaxTenants, maxRoutes: configuration.metricsMaxRoutes, now: now)
     let writer = EventWriter(store: store, capacity: configuration.queueCapacity, metrics: collectorMetrics, logger: logger)
     let tokens = RemoteTokenVerification(settings: configuration.tokens, metrics: metrics, logger: logger)
     let retention = EventRetention(

@@ -7,11 +7,11 @@ import Synchronization
 /// queue depth) and what it learns from request events (count and duration by tenant, service, route
 /// and status class).
 ///
-/// The learned series are bounded whatever events say: at most `maxTenants` tenants get series of
-/// their own (the first seen; later ones count as `tenant="other"`), and at most `maxRoutes` routes a
-/// service (the rest `route="other"`). A route label is a template such as `/v1/posts/{id}`: anything
-/// that is not a path counts as `unknown`. Tenant labels are UUIDs the collector parsed, and service
-/// labels come from the ingest keys.
+/// The learned series are bounded whatever events say (`LearnedLabels`): at most `maxTenants` tenants
+/// get series of their own, the busiest (every minute the ranking is made again, and the series of a
+/// tenant that drops out are removed), the rest `tenant="other"`; at most `maxRoutes` routes a service,
+/// the rest `route="other"`. Tenant labels are UUIDs the collector parsed, and service labels come from
+/// the ingest keys.
 final class CollectorMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     let queueDepth: Gauge
@@ -19,6 +19,7 @@ final class CollectorMetrics: Sendable {
     private let requestsPerCommit: ValueHistogram
     private let commitDuration: DurationHistogram
     private let labels: Mutex<LearnedLabels>
+    private let now: @Sendable () -> Date
 
     static let batchSizeBuckets: [Double] = [1, 10, 100, 1_000, 5_000, 10_000, 25_000, 50_000]
     static let commitBuckets: [Duration] = [
@@ -26,9 +27,10 @@ final class CollectorMetrics: Sendable {
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
     ]
 
-    init(_ metrics: ServiceMetrics, maxTenants: Int = 1_000, maxRoutes: Int = 200) {
+    init(_ metrics: ServiceMetrics, maxTenants: Int = 1_000, maxRoutes: Int = 200, now: @escaping @Sendable () -> Date = { Date() }) {
         registry = metrics.registry
-        labels = Mutex(LearnedLabels(maxTenants: maxTenants, maxRoutes: maxRoutes))
+        labels = Mutex(LearnedLabels(maxTenants: maxTenants, maxRoutes: maxRoutes, now: now()))
+        self.now = now
         queueDepth = registry.makeGauge(name: "collector_queue_depth_events", help: "Events accepted and waiting for their commit")
         batchSize = registry.makeValueHistogram(
             name: "collector_commit_events", buckets: Self.batchSizeBuckets, help: "Events written by one transaction")
@@ -58,9 +60,10 @@ final class CollectorMetrics: Sendable {
     /// Events over their tenant's ingest quota, dropped at ingest.
     func droppedOverQuota(_ count: Int, tenant: UUID?) {
         let label = labels.withLock { $0.tenant(tenant?.lowercasedString ?? "none") }
-        registry.makeCounter(name: "collector_events_dropped_total", labels: [("tenant", label), ("reason", "tenant_quota")])
-            .increment(by: Int64(count))
+        registry.makeCounter(name: "collector_events_dropped_total", labels: Self.quotaLabels(label)).increment(by: Int64(count))
     }
+
+    static func quotaLabels(_ tenant: String) -> [(String, String)] { [("tenant", tenant), ("reason", "tenant_quota")] }
 
     /// What committed request events say about the tenants' traffic.
     func learn(from events: [StoredEvent]) {
@@ -68,14 +71,29 @@ final class CollectorMetrics: Sendable {
             let tenant, service, route, statusClass: String
         }
         var durations: [Series: [Double]] = [:]
-        labels.withLock { labels in
+        let evicted = labels.withLock { labels -> (tenants: Set<String>, series: [LearnedLabels.SeriesLabels]) in
+            let evicted = labels.rerankIfDue(at: now())
             for event in events where event.type == .request {
                 guard let status = event.status, let duration = event.durationMs else { continue }
+                let tenant = labels.tenant(event.tenantID?.lowercasedString ?? "none")
                 let series = Series(
-                    tenant: labels.tenant(event.tenantID?.lowercasedString ?? "none"), service: event.service,
-                    route: labels.route(event.route, service: event.service), statusClass: "\(status / 100)xx")
+                    tenant: tenant, service: event.service, route: labels.route(event.route, service: event.service),
+                    statusClass: "\(status / 100)xx")
+                if durations[series] == nil {
+                    labels.record(LearnedLabels.SeriesLabels(tenant: series.tenant, service: series.service, route: series.route, statusClass: series.statusClass))
+                }
                 durations[series, default: []].append(duration)
             }
+            return evicted
+        }
+        for tenant in evicted.tenants {
+            registry.unregisterCounter(registry.makeCounter(name: "collector_events_dropped_total", labels: Self.quotaLabels(tenant)))
+        }
+        for series in evicted.series {
+            // A tenant no longer among the busiest: its own series go (its traffic counts as `other` now).
+            registry.unregisterCounter(registry.makeCounter(name: "tenant_requests_total", labels: series.pairs))
+            registry.unregisterDurationHistogram(registry.makeDurationHistogram(
+                name: "tenant_request_duration_seconds", labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets))
         }
         for (series, values) in durations {
             let labels = [("tenant", series.tenant), ("service", series.service), ("route", series.route), ("status_class", series.statusClass)]
@@ -90,38 +108,5 @@ final class CollectorMetrics: Sendable {
     static func duration(milliseconds: Double) -> Duration {
         let bounded = milliseconds.isFinite ? min(max(milliseconds, 0), ObservedEvent.durationRange.upperBound) : 0
         return .microseconds(Int64(bounded * 1000))
-    }
-}
-
-/// Which tenants and routes have learned series of their own (see `CollectorMetrics`).
-struct LearnedLabels {
-    let maxTenants: Int
-    let maxRoutes: Int
-    private var tenants: Set<String> = []
-    private var routes: [String: Set<String>] = [:]
-
-    init(maxTenants: Int, maxRoutes: Int) {
-        self.maxTenants = maxTenants
-        self.maxRoutes = maxRoutes
-    }
-
-    mutating func tenant(_ tenant: String) -> String {
-        if tenant == "none" || tenants.contains(tenant) { return tenant }
-        guard tenants.count < maxTenants else { return "other" }
-        tenants.insert(tenant)
-        return tenant
-    }
-
-    mutating func route(_ route: String?, service: String) -> String {
-        guard let route, Self.isTemplate(route) else { return "unknown" }
-        if routes[service]?.contains(route) == true { return route }
-        guard routes[service, default: []].count < maxRoutes else { return "other" }
-        routes[service, default: []].insert(route)
-        return route
-    }
-
-    /// A path template: `/` then printable ASCII without quotes, backslashes or spaces.
-    static func isTemplate(_ route: String) -> Bool {
-        route.utf8.first == UInt8(ascii: "/") && route.utf8.allSatisfy { (0x21...0x7E).contains($0) && $0 != 0x22 && $0 != 0x5C }
     }
 }
