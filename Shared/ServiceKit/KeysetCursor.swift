@@ -22,7 +22,10 @@ public struct KeysetCursor: Sendable, Equatable {
             let text = String(data: data, encoding: .utf8)
         else { return nil }
         let parts = text.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "1", let timestamp = Int64(parts[1]), !parts[2].isEmpty else { return nil }
+        // The id is a UUID or a row number: letters, digits and dashes only, never text to compare blindly.
+        guard parts.count == 3, parts[0] == "1", let timestamp = Int64(parts[1]), !parts[2].isEmpty, parts[2].utf8.count <= 64,
+            parts[2].utf8.allSatisfy({ $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+        else { return nil }
         self.init(timestamp: timestamp, id: String(parts[2]))
     }
 
