@@ -144,7 +144,10 @@ let package = Package(
 
         .executableTarget(
             name: "micro-benchmarks",
-            dependencies: ["AuthService", "ObservCollector", "ServiceKit", "TokenVerification"],
+            dependencies: [
+                "AuthService", "ObservCollector", "ServiceKit", "TokenVerification", "DatabaseKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Benchmarks/Micro",
             swiftSettings: swiftSettings
         ),

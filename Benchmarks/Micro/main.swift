@@ -1,5 +1,7 @@
 import AuthService
+import DatabaseKit
 import Foundation
+import GRDB
 import ObservCollector
 import ServiceKit
 import TokenVerification
@@ -17,6 +19,21 @@ func measure(_ name: String, iterations: Int, warmUp: Int = 3, _ body: () async 
     let perCall = seconds / Double(iterations)
     let (value, unit) = perCall < 1e-3 ? (perCall * 1e6, "µs") : (perCall * 1e3, "ms")
     print("micro|\(name)|\(String(format: "%.2f", value)) \(unit)|\(String(format: "%.0f", 1 / perCall))/s|\(iterations)")
+}
+
+var observed = ObservedEvent(type: .request, at: Date(), service: "blog-service")
+observed.requestID = "5c89a438-3b4a-417e-ab98-0bbd3b33a52a"
+observed.method = "GET"
+observed.path = "/v1/posts/59c515e2-f966-4be8-900a-b40817cca2b1"
+observed.route = "/v1/posts/{id}"
+observed.status = 200
+observed.durationMs = 3.25
+observed.clientIP = "203.0.113.7"
+observed.userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+let toClamp = observed
+if CommandLine.arguments.contains("--clamp-only") {  // for a profiler
+    for _ in 0..<200_000 { _ = toClamp.clamped() }
+    exit(0)
 }
 
 let key = SigningKey.generate()
@@ -57,3 +74,32 @@ let batch = Data(("{\"events\":[" + Array(repeating: event, count: 100).joined(s
 try await measure("ingest batch of 100 events, JSON decoding and validation", iterations: 2_000) {
     _ = try CollectorBenchmarkProbes.decodeAndValidate(batch, service: "blog-service")
 }
+
+try await measure("100 events clamped to the collector's limits (the shipper's cost)", iterations: 10_000) {
+    for _ in 0..<100 { _ = toClamp.clamped() }
+}
+
+// The statement time limit's cost: the same point read on a pool with it (SQLiteDatabase.open) and on
+// a plain GRDB pool without it.
+var readMigrator = DatabaseMigrator()
+readMigrator.registerMigration("t") { db in
+    try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    for id in 0..<1_000 { try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, "value \(id)"]) }
+}
+let readFolder = NSTemporaryDirectory() + "micro-read-\(UUID().uuidString)"
+let limited = try SQLiteDatabase.open(path: readFolder + "/limited.sqlite", migrator: readMigrator)
+var plainConfiguration = Configuration()
+plainConfiguration.maximumReaderCount = 4
+let plain = try DatabasePool(path: readFolder + "/limited.sqlite", configuration: plainConfiguration)
+var row = 0
+try await measure("SQLite point read, with the statement time limit", iterations: 20_000) {
+    row = (row + 7) % 1_000
+    let id = row
+    _ = try await limited.read { db in try String.fetchOne(db, sql: "SELECT v FROM t WHERE id = ?", arguments: [id]) }
+}
+try await measure("SQLite point read, without it", iterations: 20_000) {
+    row = (row + 7) % 1_000
+    let id = row
+    _ = try await plain.read { db in try String.fetchOne(db, sql: "SELECT v FROM t WHERE id = ?", arguments: [id]) }
+}
+try? FileManager.default.removeItem(atPath: readFolder)

@@ -10,7 +10,8 @@ import ServiceKit
 /// progress handler every `checkInterval` virtual-machine steps; once the running statement is older
 /// than the limit, the handler interrupts it and the statement fails with `SQLITE_INTERRUPT`, which
 /// answers 503 (see `DatabaseError.appError`). Both callbacks run on the connection's own thread.
-/// Measured here: the two callbacks cost well under a microsecond a statement.
+/// Measured (`make bench`, "SQLite point read" with and without): no difference beyond the noise of
+/// a 170 µs read through GRDB's async API on 2 cores.
 public final class StatementTimeLimit: @unchecked Sendable {
     /// Virtual-machine steps between two looks at the clock.
     static let checkInterval: Int32 = 100

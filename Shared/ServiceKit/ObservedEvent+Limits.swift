@@ -12,16 +12,18 @@ extension ObservedEvent {
         public let kind: TextKind
     }
 
+    static let requestIDLimit = TextLimit(name: "request_id", keyPath: \.requestID, length: 0...128, kind: .singleLine)
+    static let methodLimit = TextLimit(name: "method", keyPath: \.method, length: 1...16, kind: .singleLine)
+    static let pathLimit = TextLimit(name: "path", keyPath: \.path, length: 1...2048, kind: .singleLine)
+    static let routeLimit = TextLimit(name: "route", keyPath: \.route, length: 0...256, kind: .singleLine)
+    static let clientIPLimit = TextLimit(name: "client_ip", keyPath: \.clientIP, length: 0...64, kind: .singleLine)
+    static let userAgentLimit = TextLimit(name: "user_agent", keyPath: \.userAgent, length: 0...512, kind: .singleLine)
+    static let levelLimit = TextLimit(name: "level", keyPath: \.level, length: 0...16, kind: .singleLine)
+    static let messageLimit = TextLimit(name: "message", keyPath: \.message, length: 1...4096, kind: .multiline)
+    static let errorTypeLimit = TextLimit(name: "error_type", keyPath: \.errorType, length: 0...256, kind: .singleLine)
+
     public static let textLimits: [TextLimit] = [
-        TextLimit(name: "request_id", keyPath: \.requestID, length: 0...128, kind: .singleLine),
-        TextLimit(name: "method", keyPath: \.method, length: 1...16, kind: .singleLine),
-        TextLimit(name: "path", keyPath: \.path, length: 1...2048, kind: .singleLine),
-        TextLimit(name: "route", keyPath: \.route, length: 0...256, kind: .singleLine),
-        TextLimit(name: "client_ip", keyPath: \.clientIP, length: 0...64, kind: .singleLine),
-        TextLimit(name: "user_agent", keyPath: \.userAgent, length: 0...512, kind: .singleLine),
-        TextLimit(name: "level", keyPath: \.level, length: 0...16, kind: .singleLine),
-        TextLimit(name: "message", keyPath: \.message, length: 1...4096, kind: .multiline),
-        TextLimit(name: "error_type", keyPath: \.errorType, length: 0...256, kind: .singleLine),
+        requestIDLimit, methodLimit, pathLimit, routeLimit, clientIPLimit, userAgentLimit, levelLimit, messageLimit, errorTypeLimit,
     ]
 
     /// `duration_ms`: from 0 to a day.
@@ -34,15 +36,30 @@ extension ObservedEvent {
     /// duration is held within a day and a status outside 100–599 is dropped.
     public func clamped() -> ObservedEvent {
         var event = self
-        for limit in Self.textLimits {
-            guard let text = event[keyPath: limit.keyPath] else { continue }
-            event[keyPath: limit.keyPath] = Self.clamp(text, limit)
-        }
-        if let duration = event.durationMs {
+        // Field by field rather than through `textLimits`' key paths: writes through an existential key
+        // path cost more than the checks (the shipper clamps every event it buffers).
+        Self.clamp(&event.requestID, Self.requestIDLimit)
+        Self.clamp(&event.method, Self.methodLimit)
+        Self.clamp(&event.path, Self.pathLimit)
+        Self.clamp(&event.route, Self.routeLimit)
+        Self.clamp(&event.clientIP, Self.clientIPLimit)
+        Self.clamp(&event.userAgent, Self.userAgentLimit)
+        Self.clamp(&event.level, Self.levelLimit)
+        Self.clamp(&event.message, Self.messageLimit)
+        Self.clamp(&event.errorType, Self.errorTypeLimit)
+        if let duration = event.durationMs, !Self.durationRange.contains(duration) {
             event.durationMs = duration.isFinite ? min(max(duration, Self.durationRange.lowerBound), Self.durationRange.upperBound) : 0
         }
         if let status = event.status, !Self.statusRange.contains(status) { event.status = nil }
         return event
+    }
+
+    /// Replaces `text` only when it breaks its limit (most texts do not, and are left untouched).
+    static func clamp(_ text: inout String?, _ limit: TextLimit) {
+        guard let value = text else { return }
+        let fits = value.utf8.count <= limit.length.upperBound && (limit.length.lowerBound == 0 || !value.isEmpty)
+        if fits, TextRules.problem(of: value, limit.kind) == nil { return }
+        text = clamp(value, limit)
     }
 
     static func clamp(_ text: String, _ limit: TextLimit) -> String {
