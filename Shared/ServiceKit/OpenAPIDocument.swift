@@ -69,7 +69,16 @@ public enum OpenAPIDocument {
     static var commonComponents: [String: [String: Any]] {
         [
             "schemas": [
-                "Status": ["type": "object", "required": ["status"], "properties": ["status": ["type": "string"]]],
+                "Status": [
+                    "type": "object", "required": ["status"],
+                    "properties": [
+                        "status": ["type": "string"],
+                        "warnings": [
+                            "type": "array", "items": ["type": "string"],
+                            "description": "`/readyz`: what a ready service still tells its operators (a stale revocation list)",
+                        ],
+                    ],
+                ],
                 "Error": [
                     "type": "object", "required": ["error"],
                     "properties": [
