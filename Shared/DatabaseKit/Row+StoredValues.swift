@@ -1,19 +1,64 @@
 import Foundation
 import GRDB
 
-/// Reading the values the services store: UUIDs as text, times as milliseconds since the epoch.
+/// A stored value that cannot be read as what it must be (a NULL where a value must be, an unknown
+/// role, an id that is not a UUID): a damaged or foreign row. It is an error, answered 500 and
+/// logged with the column, never replaced by a silent default.
+public struct UnreadableRow: Error, CustomStringConvertible {
+    public let column: String
+    public let problem: String
+
+    public var description: String { "the stored value of '\(column)' \(problem)" }
+}
+
+/// Reading the values the services store: UUIDs as text, times as milliseconds since the epoch,
+/// enumerations as their raw text. Each throws `UnreadableRow` for a value it cannot read.
 extension Row {
+    /// A value that must be there, of the type asked for.
+    public func required<Value: DatabaseValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
+        do {
+            return try decode(Value.self, forColumn: column)
+        } catch {
+            throw UnreadableRow(column: column, problem: "is not a \(Value.self)")
+        }
+    }
+
+    /// A value that may be NULL.
+    public func optional<Value: DatabaseValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws -> Value? {
+        do {
+            return try decode(Value?.self, forColumn: column)
+        } catch {
+            throw UnreadableRow(column: column, problem: "is not a \(Value.self)")
+        }
+    }
+
     /// A UUID stored as text.
-    public func uuid(_ column: String) -> UUID {
-        UUID(parsing: self[column] as String)!
+    public func uuid(_ column: String) throws -> UUID {
+        guard let id = UUID(parsing: try required(column, as: String.self)) else { throw UnreadableRow(column: column, problem: "is not a UUID") }
+        return id
+    }
+
+    /// A UUID stored as text, or NULL.
+    public func optionalUUID(_ column: String) throws -> UUID? {
+        guard let text = try optional(column, as: String.self) else { return nil }
+        guard let id = UUID(parsing: text) else { throw UnreadableRow(column: column, problem: "is not a UUID") }
+        return id
     }
 
     /// A time stored as milliseconds.
-    public func date(_ column: String) -> Date {
-        Date(millisecondsSince1970: self[column] as Int64)
+    public func date(_ column: String) throws -> Date {
+        Date(millisecondsSince1970: try required(column, as: Int64.self))
     }
 
-    public func optionalDate(_ column: String) -> Date? {
-        (self[column] as Int64?).map(Date.init(millisecondsSince1970:))
+    public func optionalDate(_ column: String) throws -> Date? {
+        try optional(column, as: Int64.self).map(Date.init(millisecondsSince1970:))
+    }
+
+    /// A case of an enumeration stored as its raw text.
+    public func enumeration<Value: RawRepresentable>(_ column: String, as type: Value.Type = Value.self) throws -> Value
+    where Value.RawValue == String {
+        let text = try required(column, as: String.self)
+        guard let value = Value(rawValue: text) else { throw UnreadableRow(column: column, problem: "is not a known \(Value.self)") }
+        return value
     }
 }

@@ -96,6 +96,26 @@ import TokenVerification
         }
     }
 
+    /// A stored row that cannot be read (an unknown status, an author id that is not a UUID) is an
+    /// error, answered 500 and logged, never read as a default.
+    @Test func anUnreadableRowIsAnErrorNotADefault() async throws {
+        let harness = BlogTestHarness()
+        let token = try await harness.token(harness.identity(.admin))
+        let post = try await harness.test { client, _ in try await client.createPost(token: token) }
+        let database = try openDatabase(.sqlite(path: harness.databasePath))
+        for damage in ["UPDATE posts SET status = 'archived'", "UPDATE posts SET status = 'published', author_id = 'not-a-uuid'"] {
+            // A row as a damaged file or another version could leave it (the CHECK constraint set aside).
+            try await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA ignore_check_constraints = ON; " + damage) }
+            try await harness.test { client, _ in
+                let read = try await client.send(.get, "/v1/posts/\(post.id)", token: token)
+                #expect(read.status == .internalServerError, "\(damage): \(read.text)")
+                #expect(read.error?.code == .internal)
+                #expect(try await client.send(.get, "/v1/posts", token: token).status == .internalServerError)
+            }
+        }
+        #expect(harness.logs.lines.contains { $0.contains("Unhandled error") && $0.contains("stored value of") })
+    }
+
     /// Finding 11: a delete removes only the version it checked; a post changed in between stays.
     @Test func aDeleteRemovesOnlyTheVersionItChecked() async throws {
         let harness = BlogTestHarness()

@@ -76,10 +76,10 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
             ])
     }
 
-    static func record(_ row: Row) -> RefreshTokenRecord {
-        RefreshTokenRecord(
-            id: row.uuid("id"), familyID: row.uuid("family_id"), userID: row.uuid("user_id"), tenantID: row.uuid("tenant_id"), tokenHash: row["token_hash"],
+    static func record(_ row: Row) throws -> RefreshTokenRecord {
+        try RefreshTokenRecord(
+            id: row.uuid("id"), familyID: row.uuid("family_id"), userID: row.uuid("user_id"), tenantID: row.uuid("tenant_id"), tokenHash: row.required("token_hash"),
             createdAt: row.date("created_at"), expiresAt: row.date("expires_at"), rotatedAt: row.optionalDate("rotated_at"),
-            graceUsed: row["grace_used"], revokedAt: row.optionalDate("revoked_at"))
+            graceUsed: row.required("grace_used"), revokedAt: row.optionalDate("revoked_at"))
     }
 }

@@ -17,7 +17,7 @@ struct SQLiteRevocationRepository: RevocationRepository {
         try await database.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT user_id, not_before FROM revocations WHERE not_before >= ? ORDER BY not_before", arguments: [since]
-            ).map { (userID: $0.uuid("user_id"), notBefore: $0["not_before"]) }
+            ).map { try (userID: $0.uuid("user_id"), notBefore: $0.required("not_before")) }
         }
     }
 
@@ -26,7 +26,7 @@ struct SQLiteRevocationRepository: RevocationRepository {
             let entries = try Row.fetchAll(
                 db, sql: "SELECT user_id, not_before, seq FROM revocations WHERE seq > ? AND not_before >= ? ORDER BY seq LIMIT ?",
                 arguments: [after, since, limit]
-            ).map { RevocationChanges.Entry(userID: $0.uuid("user_id"), notBefore: $0["not_before"], sequence: $0["seq"]) }
+            ).map { try RevocationChanges.Entry(userID: $0.uuid("user_id"), notBefore: $0.required("not_before"), sequence: $0.required("seq")) }
             let latest = try Int64.fetchOne(db, sql: "SELECT value FROM revocation_sequence") ?? 0
             return RevocationChanges(entries: entries, latest: latest)
         }

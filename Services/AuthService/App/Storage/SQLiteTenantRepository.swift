@@ -32,7 +32,7 @@ struct SQLiteTenantRepository: TenantRepository {
         }
     }
 
-    static func tenant(_ row: Row) -> Tenant {
-        Tenant(id: row.uuid("id"), slug: row["slug"], name: row["name"], createdAt: row.date("created_at"))
+    static func tenant(_ row: Row) throws -> Tenant {
+        try Tenant(id: row.uuid("id"), slug: row.required("slug"), name: row.required("name"), createdAt: row.date("created_at"))
     }
 }

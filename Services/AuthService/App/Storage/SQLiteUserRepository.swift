@@ -94,10 +94,10 @@ struct SQLiteUserRepository: UserRepository {
             ])
     }
 
-    static func user(_ row: Row) -> User {
-        User(
-            id: row.uuid("id"), tenantID: row.uuid("tenant_id"), email: row["email"], name: row["name"],
-            role: Role(rawValue: row["role"]) ?? .user, isActive: row["is_active"], passwordHash: row["password_hash"],
-            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"), sessionsCutOff: row["sessions_cut_off"])
+    static func user(_ row: Row) throws -> User {
+        try User(
+            id: row.uuid("id"), tenantID: row.uuid("tenant_id"), email: row.required("email"), name: row.required("name"),
+            role: row.enumeration("role"), isActive: row.required("is_active"), passwordHash: row.required("password_hash"),
+            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"), sessionsCutOff: row.required("sessions_cut_off"))
     }
 }

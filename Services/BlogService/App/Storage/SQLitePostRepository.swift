@@ -91,10 +91,10 @@ struct SQLitePostRepository: PostRepository {
         }
     }
 
-    static func post(_ row: Row) -> Post {
-        Post(
-            id: row.uuid("id"), tenantID: row.uuid("tenant_id"), authorID: row.uuid("author_id"), title: row["title"],
-            content: row["content"], status: Post.Status(rawValue: row["status"]) ?? .draft, version: row["version"],
+    static func post(_ row: Row) throws -> Post {
+        try Post(
+            id: row.uuid("id"), tenantID: row.uuid("tenant_id"), authorID: row.uuid("author_id"), title: row.required("title"),
+            content: row.required("content"), status: row.enumeration("status"), version: row.required("version"),
             createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
     }
 }

@@ -133,9 +133,9 @@ struct SQLiteEventStore: EventStore {
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
         try await database.read { db in
             try Row.fetchAll(db, sql: Self.routeStatisticsSQL, arguments: [tenantID.lowercasedString, since.millisecondsSince1970, limit]).map {
-                RouteStatistics(
-                    service: $0["service"], route: $0["route"], count: $0["count"], errorCount: $0["errors"],
-                    p50Ms: $0["p50"], p95Ms: $0["p95"], p99Ms: $0["p99"])
+                try RouteStatistics(
+                    service: $0.required("service"), route: $0.required("route"), count: $0.required("count"), errorCount: $0.required("errors"),
+                    p50Ms: $0.required("p50"), p95Ms: $0.required("p95"), p99Ms: $0.required("p99"))
             }
         }
     }
@@ -156,13 +156,13 @@ struct SQLiteEventStore: EventStore {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
     }
 
-    static func event(_ row: Row) -> StoredEvent {
-        StoredEvent(
-            id: row["id"], type: StoredEvent.Kind(rawValue: row["type"]) ?? .request, ts: row.date("ts"),
-            receivedAt: row.date("received_at"), service: row["service"],
-            tenantID: (row["tenant_id"] as String?).flatMap { UUID(parsing: $0) },
-            userID: (row["user_id"] as String?).flatMap { UUID(parsing: $0) }, requestID: row["request_id"], method: row["method"],
-            path: row["path"], route: row["route"], status: row["status"], durationMs: row["duration_ms"], clientIP: row["client_ip"],
-            userAgent: row["user_agent"], level: row["level"], message: row["message"], errorType: row["error_type"])
+    static func event(_ row: Row) throws -> StoredEvent {
+        try StoredEvent(
+            id: row.required("id"), type: row.enumeration("type"), ts: row.date("ts"),
+            receivedAt: row.date("received_at"), service: row.required("service"),
+            tenantID: row.optionalUUID("tenant_id"),
+            userID: row.optionalUUID("user_id"), requestID: row.required("request_id"), method: row.required("method"),
+            path: row.required("path"), route: row.required("route"), status: row.required("status"), durationMs: row.required("duration_ms"), clientIP: row.required("client_ip"),
+            userAgent: row.required("user_agent"), level: row.required("level"), message: row.required("message"), errorType: row.required("error_type"))
     }
 }
