@@ -6,14 +6,6 @@ public protocol AuthenticatedRequestContext: ServiceRequestContext {
     var identity: AuthenticatedUser? { get set }
 }
 
-extension AuthenticatedRequestContext {
-    /// The caller, for routes behind `BearerAuthenticator`; a 401 if it did not run.
-    public func requireIdentity() throws -> AuthenticatedUser {
-        guard let identity else { throw BearerAuthenticator<Self>.missingCredentials }
-        return identity
-    }
-}
-
 /// Turns `Authorization: Bearer <access token>` into the request's `identity`, or answers 401:
 /// with `WWW-Authenticate: Bearer` when no bearer credentials came, and with
 /// `WWW-Authenticate: Bearer error="invalid_token"` when a token came and was refused (RFC 6750).

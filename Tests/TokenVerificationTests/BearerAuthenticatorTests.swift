@@ -19,12 +19,25 @@ import Testing
 
     func makeApp(verifier: AccessTokenVerifier) -> some ApplicationProtocol {
         let router = ServiceRouter.make(context: TenantRequestContext.self, metrics: ServiceMetrics(), readiness: {})
-        let protected = router.group("/v1").add(middleware: BearerAuthenticator(verifier: verifier))
+        let protected = router.authenticated("/v1", by: BearerAuthenticator(verifier: verifier))
         protected.get("/me") { _, context in
-            let user = try context.requireIdentity()
+            let user = context.caller
             return Caller(userId: user.userID.lowercasedString, tenantId: user.tenantID.lowercasedString, tenantSlug: user.tenantSlug, role: user.role)
         }
         return Application(router: router)
+    }
+
+    /// A `CallerContext` cannot be made without a caller: a group of them that forgot its
+    /// authenticator answers 401, never runs its handler.
+    @Test func aCallerContextWithoutAnAuthenticatorRefuses() async throws {
+        let router = ServiceRouter.make(context: TenantRequestContext.self, metrics: ServiceMetrics(), readiness: {})
+        router.group("/v1").group(context: CallerContext<TenantRequestContext>.self).get("/me") { _, context in
+            Caller(userId: context.caller.userID.lowercasedString, tenantId: "", tenantSlug: "", role: .user)
+        }
+        let response = try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(try await fixture.sign())"])
+        }
+        try expect401(response, wwwAuthenticate: "Bearer")
     }
 
     func call(_ authorization: String?, verifier: AccessTokenVerifier? = nil) async throws -> TestResponse {

@@ -61,11 +61,11 @@ public func buildApplication(
     let proxies = configuration.service.trustedProxies
     let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
     tenantController.addPublicRoutes(to: router.group("/v1/tenants"))
-    tenantController.addAuthenticatedRoutes(to: router.group("/v1/tenants").add(middleware: authenticator))
+    tenantController.addAuthenticatedRoutes(to: router.authenticated("/v1/tenants", by: authenticator))
     let sessionController = SessionController(sessions: sessions, users: userService, trustedProxies: proxies)
     sessionController.addPublicRoutes(to: router.group("/v1/auth"))
-    sessionController.addAuthenticatedRoutes(to: router.group("/v1/auth").add(middleware: authenticator))
-    UserController(service: userService).addRoutes(to: router.group("/v1/users").add(middleware: authenticator))
+    sessionController.addAuthenticatedRoutes(to: router.authenticated("/v1/auth", by: authenticator))
+    UserController(service: userService).addRoutes(to: router.authenticated("/v1/users", by: authenticator))
     WellKnownController(publicKeys: keyRing.publicKeys, revocations: revocations, horizonSeconds: horizon, now: now).addRoutes(to: router)
     router.addMethodNotAllowedRoutes()
 

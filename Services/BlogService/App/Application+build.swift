@@ -25,7 +25,7 @@ public func buildApplication(
         readiness: { try await SQLiteDatabase.ping(database) }, readinessWarnings: tokens.readinessWarnings,
         openAPIDocument: OpenAPIDocument.assemble(BlogOpenAPIDocument.json), events: events.middleware)
     PostController(service: PostService(posts: SQLitePostRepository(database: database), now: now))
-        .addRoutes(to: router.group("/v1/posts").add(middleware: BearerAuthenticator(verifier: tokens.verifier)))
+        .addRoutes(to: router.authenticated("/v1/posts", by: BearerAuthenticator(verifier: tokens.verifier)))
     router.addMethodNotAllowedRoutes()
 
     return Application(

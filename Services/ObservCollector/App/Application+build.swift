@@ -47,7 +47,7 @@ func buildApplication(
     IngestController(writer: writer, quota: quota, metrics: collectorMetrics, now: now)
         .addRoutes(to: router.group("/v1/events").add(middleware: IngestKeyAuthenticator(keys: configuration.ingestKeys)))
     EventQueryController(service: EventQueryService(store: store, now: now))
-        .addRoutes(to: router.group("/v1").add(middleware: BearerAuthenticator(verifier: tokens.verifier)))
+        .addRoutes(to: router.authenticated("/v1", by: BearerAuthenticator(verifier: tokens.verifier)))
     router.addMethodNotAllowedRoutes()
 
     return Application(

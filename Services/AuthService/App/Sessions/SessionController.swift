@@ -49,13 +49,13 @@ struct SessionController: Sendable {
         }
     }
 
-    func addAuthenticatedRoutes(to group: RouterGroup<TenantRequestContext>) {
+    func addAuthenticatedRoutes(to group: RouterGroup<CallerContext<TenantRequestContext>>) {
         group.post("logout-all") { _, context in
-            try await sessions.logoutEverywhere(try context.requireIdentity(), logger: context.logger)
+            try await sessions.logoutEverywhere(context.caller, logger: context.logger)
             return Response(status: .noContent)
         }
         group.get("me") { _, context in
-            let caller = try context.requireIdentity()
+            let caller = context.caller
             return UserResponse(try await users.get(caller.userID, by: caller))
         }
     }

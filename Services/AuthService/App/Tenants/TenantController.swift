@@ -22,9 +22,9 @@ struct TenantController: Sendable {
         }
     }
 
-    func addAuthenticatedRoutes(to group: RouterGroup<TenantRequestContext>) {
+    func addAuthenticatedRoutes(to group: RouterGroup<CallerContext<TenantRequestContext>>) {
         group.get("current") { _, context in
-            TenantResponse(try await service.current(for: try context.requireIdentity()))
+            TenantResponse(try await service.current(for: context.caller))
         }
     }
 }

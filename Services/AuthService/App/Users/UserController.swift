@@ -7,7 +7,7 @@ import TokenVerification
 struct UserController: Sendable {
     let service: UserService
 
-    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+    func addRoutes(to group: RouterGroup<CallerContext<TenantRequestContext>>) {
         group.get { request, context in
             let query = request.uri.queryParameters
             let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
@@ -19,28 +19,28 @@ struct UserController: Sendable {
                 filter.role = role
             }
             filter.text = try SearchTerm.parse(query["q"])
-            return try Response.json(try await service.list(by: try context.requireIdentity(), filter: filter, page: page))
+            return try Response.json(try await service.list(by: context.caller, filter: filter, page: page))
         }
         group.post { request, context in
             let body = try await request.decode(as: CreateUserRequest.self, context: context)
-            let user = try await service.create(body, by: try context.requireIdentity(), logger: context.logger)
+            let user = try await service.create(body, by: context.caller, logger: context.logger)
             return try Response.json(UserResponse(user), status: .created, headers: [.location: "/v1/users/\(user.id.lowercasedString)"])
         }
         group.get("{id}") { _, context in
-            UserResponse(try await service.get(try Self.userID(context), by: try context.requireIdentity()))
+            UserResponse(try await service.get(try Self.userID(context), by: context.caller))
         }
         group.patch("{id}") { request, context in
             let body = try await request.decode(as: UpdateUserRequest.self, context: context)
-            return UserResponse(try await service.update(try Self.userID(context), with: body, by: try context.requireIdentity(), logger: context.logger))
+            return UserResponse(try await service.update(try Self.userID(context), with: body, by: context.caller, logger: context.logger))
         }
         group.delete("{id}") { _, context in
-            try await service.deactivate(try Self.userID(context), by: try context.requireIdentity(), logger: context.logger)
+            try await service.deactivate(try Self.userID(context), by: context.caller, logger: context.logger)
             return Response(status: .noContent)
         }
     }
 
     /// The `{id}` of the path; one that is not a UUID names no user, so it is a 404 like any unknown id.
-    static func userID(_ context: TenantRequestContext) throws -> UUID {
+    static func userID(_ context: CallerContext<TenantRequestContext>) throws -> UUID {
         guard let id = context.pathUUID() else { throw UserService.userNotFound }
         return id
     }

@@ -7,7 +7,7 @@ import TokenVerification
 struct PostController: Sendable {
     let service: PostService
 
-    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+    func addRoutes(to group: RouterGroup<CallerContext<TenantRequestContext>>) {
         group.get { request, context in
             let query = request.uri.queryParameters
             let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
@@ -26,26 +26,26 @@ struct PostController: Sendable {
                 status = value
             }
             let text = try SearchTerm.parse(query["q"])
-            return try Response.json(try await service.list(by: try context.requireIdentity(), author: author, status: status, text: text, page: page))
+            return try Response.json(try await service.list(by: context.caller, author: author, status: status, text: text, page: page))
         }
         group.post { request, context in
             let body = try await request.decode(as: CreatePostRequest.self, context: context)
-            let post = try await service.create(body, by: try context.requireIdentity())
+            let post = try await service.create(body, by: context.caller)
             return try Self.response(post, status: .created, location: true)
         }
         group.get("{id}") { _, context in
-            try Self.response(try await service.get(try Self.postID(context), by: try context.requireIdentity()))
+            try Self.response(try await service.get(try Self.postID(context), by: context.caller))
         }
         group.patch("{id}") { request, context in
             let body = try await request.decode(as: UpdatePostRequest.self, context: context)
             try EntityTag.check(ifMatch: request.headers[.ifMatch])
             let post = try await service.update(
-                try Self.postID(context), with: body, ifMatch: request.headers[.ifMatch], by: try context.requireIdentity())
+                try Self.postID(context), with: body, ifMatch: request.headers[.ifMatch], by: context.caller)
             return try Self.response(post)
         }
         group.delete("{id}") { request, context in
             try EntityTag.check(ifMatch: request.headers[.ifMatch])
-            try await service.delete(try Self.postID(context), ifMatch: request.headers[.ifMatch], by: try context.requireIdentity())
+            try await service.delete(try Self.postID(context), ifMatch: request.headers[.ifMatch], by: context.caller)
             return Response(status: .noContent)
         }
     }
@@ -58,7 +58,7 @@ struct PostController: Sendable {
     }
 
     /// The `{id}` of the path; one that is not a UUID names no post: 404.
-    static func postID(_ context: TenantRequestContext) throws -> UUID {
+    static func postID(_ context: CallerContext<TenantRequestContext>) throws -> UUID {
         guard let id = context.pathUUID() else { throw PostService.notFound }
         return id
     }

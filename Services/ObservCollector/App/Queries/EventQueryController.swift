@@ -1,22 +1,23 @@
 import Hummingbird
 import ServiceKit
+import TokenVerification
 
 /// `GET /v1/logs/requests`, `GET /v1/logs/errors` and `GET /v1/stats`, for a tenant's admin.
 struct EventQueryController: Sendable {
     let service: EventQueryService
 
-    func addRoutes(to group: RouterGroup<CollectorRequestContext>) {
+    func addRoutes(to group: RouterGroup<CallerContext<CollectorRequestContext>>) {
         for (path, type) in [("logs/requests", StoredEvent.Kind.request), ("logs/errors", .error)] {
             group.get(RouterPath(path)) { request, context in
                 let query = request.uri.queryParameters
                 let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
                 let filters = try EventFilters { name in query[name[...]].map(String.init) }
-                return try Response.json(try await service.events(type, filters: filters, page: page, by: try context.requireIdentity()))
+                return try Response.json(try await service.events(type, filters: filters, page: page, by: context.caller))
             }
         }
         group.get("stats") { request, context in
             let window = request.uri.queryParameters["window"].map(String.init) ?? "1h"
-            return try Response.json(try await service.stats(window: window, by: try context.requireIdentity()))
+            return try Response.json(try await service.stats(window: window, by: context.caller))
         }
     }
 }
