@@ -216,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "BlogServiceTests",
             dependencies: [
-                "BlogService", "TokenVerification", "ServiceTestSupport", "ServiceKit",
+                "BlogService", "TokenVerification", "ServiceTestSupport", "ServiceKit", "DatabaseKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

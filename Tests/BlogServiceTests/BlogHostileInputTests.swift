@@ -14,7 +14,7 @@ import TokenVerification
     /// Finding 4: a search term is at most 200 characters and holds no control character.
     @Test func theSearchTermIsBounded() async throws {
         let harness = BlogTestHarness()
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let token = try await harness.token(harness.identity())
             let tooLong = try await client.send(.get, "/v1/posts?q=\(String(repeating: "a", count: 201))", token: token)
             #expect(tooLong.status == .badRequest)
@@ -32,7 +32,7 @@ import TokenVerification
         var setup = BlogTestHarness()
         setup.statementTimeout = .milliseconds(50)
         let harness = setup
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let token = try await harness.token(harness.identity())
             let long = String(repeating: "a", count: 100_000)
             for _ in 0..<60 { _ = try await client.createPost(token: token, title: "Long", content: long) }
@@ -53,7 +53,7 @@ import TokenVerification
         setup.revocationsURL = URL(string: "http://127.0.0.1:\(freeLoopbackPort())/.well-known/revocations")!
         setup.revocationPollInterval = .milliseconds(50)
         let harness = setup
-        try await harness.test { client, _ in
+        try await harness.testWithAuthServer { client, _ in
             var warnings: [String] = []
             for _ in 0..<200 where warnings.isEmpty {
                 try await Task.sleep(for: .milliseconds(20))
@@ -69,7 +69,7 @@ import TokenVerification
     /// Finding 1: stored texts refuse NUL and, in a title, any control character; content keeps its lines.
     @Test func postTextsRefuseControlCharacters() async throws {
         let harness = BlogTestHarness()
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let token = try await harness.token(harness.identity())
             let bad = try await client.send(.post, "/v1/posts", token: token, body: json(["title": "Hi\u{1B}[31m", "content": "a\u{0}b"]))
             #expect(bad.status == .badRequest)
@@ -82,7 +82,7 @@ import TokenVerification
     /// An `If-Match` that is not entity tags is a 400 naming it, before anything is compared.
     @Test func aMalformedIfMatchIsRefused() async throws {
         let harness = BlogTestHarness()
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let token = try await harness.token(harness.identity())
             let post = try await client.createPost(token: token)
             for method in [HTTPRequest.Method.patch, .delete] {
@@ -101,12 +101,12 @@ import TokenVerification
     @Test func anUnreadableRowIsAnErrorNotADefault() async throws {
         let harness = BlogTestHarness()
         let token = try await harness.token(harness.identity(.admin))
-        let post = try await harness.test { client, _ in try await client.createPost(token: token) }
+        let post = try await harness.test { client in try await client.createPost(token: token) }
         let database = try openDatabase(.sqlite(path: harness.databasePath))
         for damage in ["UPDATE posts SET status = 'archived'", "UPDATE posts SET status = 'published', author_id = 'not-a-uuid'"] {
             // A row as a damaged file or another version could leave it (the CHECK constraint set aside).
             try await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA ignore_check_constraints = ON; " + damage) }
-            try await harness.test { client, _ in
+            try await harness.test { client in
                 let read = try await client.send(.get, "/v1/posts/\(post.id)", token: token)
                 #expect(read.status == .internalServerError, "\(damage): \(read.text)")
                 #expect(read.error?.code == .internal)
@@ -119,7 +119,7 @@ import TokenVerification
     /// Finding 11: a delete removes only the version it checked; a post changed in between stays.
     @Test func aDeleteRemovesOnlyTheVersionItChecked() async throws {
         let harness = BlogTestHarness()
-        let post = try await harness.test { client, _ in
+        let post = try await harness.test { client in
             let token = try await harness.token(harness.identity())
             return try await client.createPost(token: token)
         }

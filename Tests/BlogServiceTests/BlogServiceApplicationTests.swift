@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct BlogServiceApplicationTests {
     @Test func theOperationalRoutesAnswer() async throws {
-        try await BlogTestHarness().test { client, _ in
+        try await BlogTestHarness().testWithAuthServer { client, _ in
             for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
                 #expect(try await client.send(.get, path).status == .ok, "\(path)")
             }

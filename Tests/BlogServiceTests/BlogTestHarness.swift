@@ -1,3 +1,4 @@
+import DatabaseKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -31,9 +32,23 @@ struct BlogTestHarness {
         try await minter.token(for: identity)
     }
 
-    /// Runs `body` against the router, with the fake auth server up for the whole test.
-    func test<Value: Sendable>(
-        authServer: FakeAuthServer? = nil, _ body: @Sendable (any TestClientProtocol, FakeAuthServer) async throws -> Value
+    /// Runs `body` against the blog's router with the minter's key in memory: no JWKS server.
+    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let verifier = AccessTokenVerifier(
+            settings: TestTokenMinter.settings,
+            keys: StaticKeySource(try await VerificationKeySet.make([minter.key.keyID: minter.key.privateKey.publicKey])))
+        let database = try openDatabase(.sqlite(path: databasePath), statementTimeout: statementTimeout)
+        let router = buildRouter(
+            posts: SQLitePostRepository(database: database), verifier: verifier, metrics: ServiceMetrics(),
+            readiness: { try await SQLiteDatabase.ping(database) })
+        let app = Application(router: router, logger: Logger.service("blog-service", level: .debug, format: .text, sink: logs))
+        return try await app.test(.router, body)
+    }
+
+    /// Runs `body` against the whole application, verifying tokens against a fake auth server's JWKS
+    /// over real HTTP, with the server up for the whole test.
+    func testWithAuthServer<Value: Sendable>(
+        _ authServer: FakeAuthServer? = nil, _ body: @Sendable (any TestClientProtocol, FakeAuthServer) async throws -> Value
     ) async throws -> Value {
         let server = authServer ?? FakeAuthServer(keys: [minter.key])
         return try await server.whileRunning { base in

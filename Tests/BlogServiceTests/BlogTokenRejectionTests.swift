@@ -13,7 +13,7 @@ import TokenVerification
     let harness = BlogTestHarness()
 
     @Test func withoutCredentialsEveryPostRouteAsksForABearerToken() async throws {
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let id = UUID().lowercasedString
             for (method, path) in [(HTTPRequest.Method.get, "/v1/posts"), (.post, "/v1/posts"), (.get, "/v1/posts/\(id)"), (.patch, "/v1/posts/\(id)"), (.delete, "/v1/posts/\(id)")] {
                 let response = try await client.send(method, path)
@@ -37,7 +37,7 @@ import TokenVerification
             ("wrong issuer", try await minter.token(for: identity, issuer: "http://evil.test")),
             ("garbage", "not.a.token"),
         ]
-        try await harness.test { client, _ in
+        try await harness.test { client in
             for (name, token) in tokens {
                 let response = try await client.send(.get, "/v1/posts", token: token)
                 #expect(response.status == .unauthorized, "\(name)")
@@ -52,7 +52,7 @@ import TokenVerification
         let identity = harness.identity()
         let newKey = SigningKey.generate(keyID: "rotated-in")
         let server = FakeAuthServer(keys: [harness.minter.key])
-        try await harness.test(authServer: server) { client, server in
+        try await harness.testWithAuthServer(server) { client, server in
             #expect(try await client.send(.get, "/v1/posts", token: try await harness.token(identity)).status == .ok)
             server.publish([newKey, harness.minter.key])
             let rotated = try await harness.minter.token(for: identity, signedWith: newKey)

@@ -12,7 +12,7 @@ import Testing
 
     @Test func aStaleIfMatchIs412AndChangesNothing() async throws {
         let token = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let post = try await client.createPost(token: token, title: "Original")
             let path = "/v1/posts/\(post.id)"
             let first = try await client.send(.patch, path, token: token, body: json(["title": "First edit"]), headers: [.ifMatch: "\"1\""])
@@ -37,7 +37,7 @@ import Testing
     /// Concurrent edits with the same If-Match: exactly one wins, the others are 412.
     @Test func concurrentEditsWithOneETagHaveOneWinner() async throws {
         let token = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let post = try await client.createPost(token: token)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for index in 0..<8 {
@@ -57,7 +57,7 @@ import Testing
     /// Without If-Match concurrent edits all land, one after another.
     @Test func concurrentEditsWithoutIfMatchAllApply() async throws {
         let token = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let post = try await client.createPost(token: token)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<4 {

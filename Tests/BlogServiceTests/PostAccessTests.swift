@@ -27,7 +27,7 @@ import TokenVerification
 
     @Test func theDraftPermissionMatrix() async throws {
         let tokens = try await tokens()
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let draft = try await client.createPost(token: tokens[.author]!, title: "Secret draft", status: .draft)
             let expected: [Caller: HTTPResponse.Status] = [.author: .ok, .otherUser: .notFound, .moderator: .ok, .admin: .ok]
             for caller in Caller.allCases {
@@ -44,7 +44,7 @@ import TokenVerification
 
     @Test func theUpdatePermissionMatrix() async throws {
         let tokens = try await tokens()
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let post = try await client.createPost(token: tokens[.author]!)
             let expected: [Caller: HTTPResponse.Status] = [.author: .ok, .otherUser: .forbidden, .moderator: .ok, .admin: .ok]
             for caller in Caller.allCases {
@@ -59,7 +59,7 @@ import TokenVerification
 
     @Test func theDeletePermissionMatrix() async throws {
         let tokens = try await tokens()
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let expected: [Caller: HTTPResponse.Status] = [.author: .noContent, .otherUser: .forbidden, .moderator: .noContent, .admin: .noContent]
             for caller in Caller.allCases {
                 let post = try await client.createPost(token: tokens[.author]!)
@@ -76,7 +76,7 @@ import TokenVerification
     @Test func anotherTenantsPostIsNotFoundOnEveryRoute() async throws {
         let acmeAuthor = try await harness.token(harness.identity())
         let globexAdmin = try await harness.token(harness.identity(.admin, tenant: harness.globex))
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let post = try await client.createPost(token: acmeAuthor, title: "Acme only")
             let draft = try await client.createPost(token: acmeAuthor, title: "Acme draft", status: .draft)
             for id in [post.id, draft.id] {
@@ -106,7 +106,7 @@ import TokenVerification
     @Test func theBodyCannotMoveAPostToAnotherTenantOrAuthor() async throws {
         let author = harness.identity()
         let token = try await harness.token(author)
-        try await harness.test { client, _ in
+        try await harness.test { client in
             for field in ["tenant_id", "author_id", "id"] {
                 let response = try await client.send(.post, "/v1/posts", token: token, body: json(["title": "t", "content": "c", field: UUID().uuidString]))
                 #expect(response.status == .badRequest, "\(field)")

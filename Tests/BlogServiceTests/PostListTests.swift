@@ -17,7 +17,7 @@ import TokenVerification
     @Test func walkingPagesWhileOthersPostMissesNothingAndRepeatsNothing() async throws {
         let token = try await harness.token(harness.identity())
         let other = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             var created: [String] = []
             for index in 0..<45 {
                 created.append(try await client.createPost(token: token, title: "Post \(index)").id)
@@ -42,7 +42,7 @@ import TokenVerification
 
     @Test func theDefaultPageIs20AndTheLastPageSaysSo() async throws {
         let token = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             for index in 0..<21 { _ = try await client.createPost(token: token, title: "P\(index)") }
             let first = try await client.send(.get, "/v1/posts", token: token).decode(Page<PostResponse>.self)
             #expect(first.items.count == 20)
@@ -62,7 +62,7 @@ import TokenVerification
         let annToken = try await harness.token(ann)
         let bobToken = try await harness.token(bob)
         let moderator = try await harness.token(harness.identity(.moderator))
-        try await harness.test { client, _ in
+        try await harness.test { client in
             _ = try await client.createPost(token: annToken, title: "Swift on the server", content: "Hummingbird")
             _ = try await client.createPost(token: annToken, title: "Draft about SQLite", content: "WAL mode", status: .draft)
             _ = try await client.createPost(token: bobToken, title: "Gardening", content: "Tomatoes and swift growth")

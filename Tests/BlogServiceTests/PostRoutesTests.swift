@@ -15,7 +15,7 @@ import TokenVerification
     @Test func createReadUpdateAndDeleteAPost() async throws {
         let author = harness.identity()
         let token = try await harness.token(author)
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let created = try await client.send(.post, "/v1/posts", token: token, body: json(["title": "Hello", "content": "First post"]))
             #expect(created.status == .created)
             let post = try created.decode(PostResponse.self)
@@ -47,7 +47,7 @@ import TokenVerification
 
     @Test func everyInvalidBodyIsA4xxWithDetails() async throws {
         let token = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let cases: [(String, [String: Any], String)] = [
                 ("empty title", ["title": "", "content": "x"], "title"),
                 ("long title", ["title": String(repeating: "t", count: 256), "content": "x"], "title"),
@@ -88,7 +88,7 @@ import TokenVerification
 
     @Test func theLimitsCountUnicodeScalarsAndAreInclusive() async throws {
         let token = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let longest = try await client.createPost(
                 token: token, title: String(repeating: "é", count: 255), content: String(repeating: "🙂", count: 100_000))
             #expect(longest.title.unicodeScalars.count == 255)
@@ -100,7 +100,7 @@ import TokenVerification
 
     @Test func unicodeAndSQLLookingTextIsStoredVerbatim() async throws {
         let token = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let title = "Robert'); DROP TABLE posts;-- ñ 日本語 \u{1F600}"
             let content = "' OR '1'='1 -- %_\\ \"quoted\" \u{0301}e\u{200B} <script>alert(1)</script>\nline 2\tend"
             let post = try await client.createPost(token: token, title: title, content: content)
@@ -118,7 +118,7 @@ import TokenVerification
 
     @Test func anEmptyPatchChangesNothing() async throws {
         let token = try await harness.token(harness.identity())
-        try await harness.test { client, _ in
+        try await harness.test { client in
             let post = try await client.createPost(token: token)
             let response = try await client.send(.patch, "/v1/posts/\(post.id)", token: token, body: json([:]))
             #expect(response.status == .ok)

@@ -20,13 +20,10 @@ public func buildApplication(
     let events = EventShipping<TenantRequestContext>(
         settings: configuration.events, serviceName: BlogServiceConfiguration.serviceName,
         trustedProxies: configuration.service.trustedProxies, metrics: metrics, logger: logger)
-    let router = ServiceRouter.make(
-        context: TenantRequestContext.self, metrics: metrics,
+    let router = buildRouter(
+        posts: SQLitePostRepository(database: database), verifier: tokens.verifier, metrics: metrics,
         readiness: { try await SQLiteDatabase.ping(database) }, readinessWarnings: tokens.readinessWarnings,
-        openAPIDocument: OpenAPIDocument.assemble(BlogOpenAPIDocument.json), events: events.middleware)
-    PostController(service: PostService(posts: SQLitePostRepository(database: database), now: now))
-        .addRoutes(to: router.authenticated("/v1/posts", by: BearerAuthenticator(verifier: tokens.verifier)))
-    router.addMethodNotAllowedRoutes()
+        events: events.middleware, now: now)
 
     return Application(
         router: router,
@@ -36,6 +33,26 @@ public func buildApplication(
         services: tokens.services + events.services,
         logger: logger
     )
+}
+
+/// The blog's routes on a post store and a token verifier, behind ServiceKit's middlewares: what
+/// `buildApplication` serves, and what router tests call with in-memory keys (no JWKS server).
+func buildRouter(
+    posts: any PostRepository,
+    verifier: AccessTokenVerifier,
+    metrics: ServiceMetrics,
+    readiness: @escaping ReadinessCheck,
+    readinessWarnings: @escaping ReadinessWarnings = { [] },
+    events: RequestEventMiddleware<TenantRequestContext>? = nil,
+    now: @escaping @Sendable () -> Date = { Date() }
+) -> Router<TenantRequestContext> {
+    let router = ServiceRouter.make(
+        context: TenantRequestContext.self, metrics: metrics, readiness: readiness, readinessWarnings: readinessWarnings,
+        openAPIDocument: OpenAPIDocument.assemble(BlogOpenAPIDocument.json), events: events)
+    PostController(service: PostService(posts: posts, now: now))
+        .addRoutes(to: router.authenticated("/v1/posts", by: BearerAuthenticator(verifier: verifier)))
+    router.addMethodNotAllowedRoutes()
+    return router
 }
 
 /// The blog database of `DATABASE_URL`, migrated.
