@@ -53,9 +53,9 @@ struct LimitedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 /// Closes a connection whose request head is not complete within `timeout` of its first byte.
 ///
 /// It sits in front of the HTTP decoder and reads the raw bytes: a head starts with the first byte
-/// read while no request is under way, and ends at its blank line (`\r\n\r\n`). What follows (a body)
-/// is not timed here; the idle timeout covers a stalled body. Once a response is written, the next
-/// byte starts the next head.
+/// read while no request is under way, and ends at its blank line (`\r\n\r\n`) or when a response is
+/// written. What follows (a body) is not timed here; the idle timeout covers a stalled body. Once a
+/// response is written, the next byte starts the next head.
 final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -104,7 +104,10 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .inRequest = state { state = .idle }
+        // A response means the decoder had the whole head, whatever its line endings looked like.
+        deadline?.cancel()
+        deadline = nil
+        state = .idle
         context.write(data, promise: promise)
     }
 
