@@ -45,22 +45,20 @@ struct CollectorTestHarness {
         try await minter.token(for: TestIdentity(tenantID: tenant ?? acme, role: role))
     }
 
-    /// Runs `body` against the router, with the fake auth server up. `store` replaces SQLite.
+    /// Runs `body` against the collector's router, admin tokens verified with the minter's key in
+    /// memory (no JWKS server). `store` replaces SQLite.
     func test<Value: Sendable>(
         store: (any EventStore)? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
-        try await FakeAuthServer(keys: [minter.key]).whileRunning { base in
-            var configuration = configuration
-            configuration.tokens = RemoteTokenSettings(jwksURL: base.jwks, verifier: TestTokenMinter.settings)
-            configuration.tokens.minimumRefetchInterval = .zero
-            let logger = Logger(label: "collector") { _ in SwiftLogNoOpLogHandler() }
-            if let store {
-                let app = try await buildApplication(
-                    configuration: configuration, store: store, readiness: {}, logger: logger, metrics: ServiceMetrics(), now: { Date() })
-                return try await app.test(.router, body)
-            }
-            return try await buildApplication(configuration: configuration, logger: logger).test(.router, body)
-        }
+        let verifier = AccessTokenVerifier(
+            settings: TestTokenMinter.settings,
+            keys: StaticKeySource(try await VerificationKeySet.make([minter.key.keyID: minter.key.privateKey.publicKey])))
+        let logger = Logger(label: "collector") { _ in SwiftLogNoOpLogHandler() }
+        let store = try store ?? openStore()
+        let app = try await buildApplication(
+            configuration: configuration, store: store, tokens: .local(verifier), readiness: {}, logger: logger, metrics: ServiceMetrics(),
+            now: { Date() })
+        return try await app.test(.router, body)
     }
 
     /// The SQLite store of this harness's database, for looking behind the routes.

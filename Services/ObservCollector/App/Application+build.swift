@@ -17,13 +17,16 @@ public func buildApplication(
     let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
     return try await buildApplication(
         configuration: configuration, store: SQLiteEventStore(database: database),
+        tokens: .remote(configuration.tokens, metrics: metrics, logger: logger),
         readiness: { try await SQLiteDatabase.ping(database) }, logger: logger, metrics: metrics, now: now)
 }
 
-/// The collector on any event store (tests put a slow one in to fill the queue).
+/// The collector on any event store and token verification: tests put a slow store in to fill the
+/// queue, and verify admin tokens with keys in memory.
 func buildApplication(
     configuration: ObservCollectorConfiguration,
     store: any EventStore,
+    tokens: AccessTokenVerification,
     readiness: @escaping ReadinessCheck,
     logger: Logger,
     metrics: ServiceMetrics,
@@ -35,7 +38,6 @@ func buildApplication(
     let collectorMetrics = CollectorMetrics(
         metrics, maxTenants: configuration.metricsMaxTenants, maxRoutes: configuration.metricsMaxRoutes, now: now)
     let writer = EventWriter(store: store, capacity: configuration.queueCapacity, metrics: collectorMetrics, logger: logger)
-    let tokens = RemoteTokenVerification(settings: configuration.tokens, metrics: metrics, logger: logger)
     let retention = EventRetention(
         store: store, days: configuration.retentionDays, interval: configuration.retentionInterval, chunkSize: 5_000,
         pause: .milliseconds(20), now: now, logger: logger)
