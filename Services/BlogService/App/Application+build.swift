@@ -15,7 +15,7 @@ public func buildApplication(
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
     let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
-    let tokens = RemoteTokenVerification(settings: configuration.tokens, metrics: metrics, logger: logger)
+    let tokens = AccessTokenVerification.remote(configuration.tokens, metrics: metrics, logger: logger)
 
     let events = EventShipping<TenantRequestContext>(
         settings: configuration.events, serviceName: BlogServiceConfiguration.serviceName,
