@@ -26,6 +26,18 @@ import TokenVerification
         }
     }
 
+    /// Every bad query parameter is named in one 400 (`QueryReader`), not only the first.
+    @Test func oneRefusalNamesEveryBadParameter() async throws {
+        let harness = BlogTestHarness()
+        try await harness.test { client in
+            let token = try await harness.token(harness.identity())
+            let response = try await client.send(.get, "/v1/posts?limit=0&author=someone&status=archived&q=a%07", token: token)
+            #expect(response.status == .badRequest)
+            #expect(response.error?.details?.map(\.field) == ["limit", "author", "status", "q"])
+            #expect(response.error?.details?.first { $0.field == "status" }?.message == "must be draft or published")
+        }
+    }
+
     /// Finding 4: no single request holds the database for long; a statement past the time limit is
     /// stopped and answered 503, and the next request is served as usual.
     @Test func aSlowSearchIsStoppedAtTheStatementTimeLimit() async throws {

@@ -9,16 +9,10 @@ struct UserController: Sendable {
 
     func addRoutes(to group: RouterGroup<CallerContext<TenantRequestContext>>) {
         group.get { request, context in
-            let query = request.uri.queryParameters
-            let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
-            var filter = UserListFilter()
-            if let roleText = query["role"] {
-                guard let role = Role(rawValue: String(roleText)) else {
-                    throw AppError.validationFailed([FieldError(field: "role", message: "must be admin, moderator or user")])
-                }
-                filter.role = role
-            }
-            filter.text = try SearchTerm.parse(query["q"])
+            var query = QueryReader(request)
+            let page = query.page()
+            let filter = UserListFilter(role: query.choice("role", as: Role.self), text: query.searchTerm())
+            try query.finish()
             return try Response.json(try await service.list(by: context.caller, filter: filter, page: page))
         }
         group.post { request, context in

@@ -9,23 +9,12 @@ struct PostController: Sendable {
 
     func addRoutes(to group: RouterGroup<CallerContext<TenantRequestContext>>) {
         group.get { request, context in
-            let query = request.uri.queryParameters
-            let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
-            var author: UUID?
-            if let text = query["author"] {
-                guard let id = UUID(parsing: text) else {
-                    throw AppError.validationFailed([FieldError(field: "author", message: "must be a user id")])
-                }
-                author = id
-            }
-            var status: Post.Status?
-            if let text = query["status"] {
-                guard let value = Post.Status(rawValue: String(text)) else {
-                    throw AppError.validationFailed([FieldError(field: "status", message: "must be draft or published")])
-                }
-                status = value
-            }
-            let text = try SearchTerm.parse(query["q"])
+            var query = QueryReader(request)
+            let page = query.page()
+            let author = query.uuid("author", "must be a user id")
+            let status = query.choice("status", as: Post.Status.self)
+            let text = query.searchTerm()
+            try query.finish()
             return try Response.json(try await service.list(by: context.caller, author: author, status: status, text: text, page: page))
         }
         group.post { request, context in

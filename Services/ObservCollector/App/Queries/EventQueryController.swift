@@ -9,14 +9,15 @@ struct EventQueryController: Sendable {
     func addRoutes(to group: RouterGroup<CallerContext<CollectorRequestContext>>) {
         for (path, type) in [("logs/requests", StoredEvent.Kind.request), ("logs/errors", .error)] {
             group.get(RouterPath(path)) { request, context in
-                let query = request.uri.queryParameters
-                let page = try PageRequest(limit: query["limit"], cursor: query["cursor"])
-                let filters = try EventFilters { name in query[name[...]].map(String.init) }
+                var query = QueryReader(request)
+                let page = query.page()
+                let filters = EventFilters(&query)
+                try query.finish()
                 return try Response.json(try await service.events(type, filters: filters, page: page, by: context.caller))
             }
         }
         group.get("stats") { request, context in
-            let window = request.uri.queryParameters["window"].map(String.init) ?? "1h"
+            let window = QueryReader(request).raw("window") ?? "1h"
             return try Response.json(try await service.stats(window: window, by: context.caller))
         }
     }

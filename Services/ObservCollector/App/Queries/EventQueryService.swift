@@ -55,41 +55,23 @@ struct EventFilters: Sendable, Equatable {
     var service: String?
     var requestID: String?
 
-    init(_ value: (String) -> String?) throws {
-        var validator = FieldValidator()
-        if let text = value("from") {
-            from = Timestamp.parse(text)
-            validator.check(from != nil, "from", "must be an RFC 3339 timestamp")
-        }
-        if let text = value("to") {
-            to = Timestamp.parse(text)
-            validator.check(to != nil, "to", "must be an RFC 3339 timestamp")
-        }
-        if let text = value("status") {
-            if let code = Int(text), (100...599).contains(code) {
-                status = .exactly(code)
-            } else if text.count == 3, text.lowercased().hasSuffix("xx"), let hundreds = Int(text.prefix(1)), (1...5).contains(hundreds) {
-                status = .inClass(hundreds)
-            } else {
-                validator.check(false, "status", "must be a status such as 404 or a class such as 5xx")
+    /// Reads the filters from the query; their problems go to `query`'s 400.
+    init(_ query: inout QueryReader) {
+        from = query.timestamp("from")
+        to = query.timestamp("to")
+        status = query.value("status", "must be a status such as 404 or a class such as 5xx") { text in
+            if let code = Int(text), (100...599).contains(code) { return .exactly(code) }
+            if text.count == 3, text.lowercased().hasSuffix("xx"), let hundreds = Int(text.prefix(1)), (1...5).contains(hundreds) {
+                return .inClass(hundreds)
             }
+            return nil
         }
-        // Text filters are compared with stored texts: held to the same limits as the events' fields
-        // (an empty one is no filter).
-        func text(_ name: String, _ length: ClosedRange<Int>) -> String? {
-            guard let text = value(name), !text.isEmpty else { return nil }
-            validator.checkText(text, name, length)
-            return text
-        }
-        method = text("method", 1...16)?.uppercased()
-        path = text("path", 1...2048)
-        if let text = value("user_id") {
-            userID = UUID(parsing: text)
-            validator.check(userID != nil, "user_id", "must be a UUID")
-        }
-        service = text("service", 1...64)
-        requestID = text("request_id", 1...128)
-        try validator.finish()
+        // Text filters are compared with stored texts: held to the same limits as the events' fields.
+        method = query.text("method", 1...16)?.uppercased()
+        path = query.text("path", 1...2048)
+        userID = query.uuid("user_id")
+        service = query.text("service", 1...64)
+        requestID = query.text("request_id", 1...128)
     }
 
     func apply(to query: inout EventQuery) {
