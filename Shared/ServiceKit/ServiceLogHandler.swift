@@ -76,17 +76,23 @@ public struct ServiceLogHandler: LogHandler {
         return String(String.UnicodeScalarView(text.unicodeScalars.prefix(maximumLength))) + "…(\(count - maximumLength) more)"
     }
 
-    /// `text` with its control characters and backslashes escaped.
-    static func escaped(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0x5C }) else { return text }
+    /// `text` with RFC 8259's escapes (`\\`, `\n`, `\u001b`) for backslashes and control characters
+    /// (C1 and DEL included), and for quotes too when `quotes`: one escaping for both formats.
+    static func escaped(_ text: String, quotes: Bool = false) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0x5C || (quotes && $0 == 0x22) }) else {
+            return text
+        }
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\\": out += "\\\\"
+            case "\"" where quotes: out += "\\\""
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where TextRules.isControl(scalar): out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            case _ where TextRules.isControl(scalar):
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)
             }
         }
@@ -95,27 +101,13 @@ public struct ServiceLogHandler: LogHandler {
 
     /// A metadata value of a text line: escaped, and quoted when it holds a space, a quote or `=`.
     static func textValue(_ text: String) -> String {
-        let escaped = escaped(text)
-        guard escaped.isEmpty || escaped.utf8.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D }) else { return escaped }
-        return "\"" + escaped.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        guard text.isEmpty || text.utf8.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D }) else { return escaped(text) }
+        return "\"" + escaped(text, quotes: true) + "\""
     }
 
     /// A JSON string literal for `text`, escaped per RFC 8259.
     static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        "\"" + escaped(text, quotes: true) + "\""
     }
 }
 

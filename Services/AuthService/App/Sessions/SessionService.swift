@@ -31,9 +31,8 @@ struct SessionService: Sendable {
         validator.checkText(email, "email", 1...AccountRules.emailLength.upperBound)
         AccountRules.check(presentedPassword: password, field: "password", in: &validator)
         try validator.finish()
-        let accountKey = AccountRules.accountKey(tenantSlug: slug, email: email)
         let email = AccountRules.normalizedEmail(email)
-        if let wait = attempts.attempt(["login:address:\(clientAddress ?? "unknown")", "login:account:\(accountKey)"]) {
+        if let wait = attempts.attempt(["login:address:\(clientAddress ?? "unknown")", "login:account:\(slug.lowercased())/\(email)"]) {
             logger.notice("Login rate limited", metadata: ["tenant": "\(slug)"])
             throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many login attempts; try again later")
         }

@@ -58,9 +58,4 @@ enum AccountRules {
     static func check(tenantSlug slug: String, field: String = "tenant", in validator: inout FieldValidator) {
         validator.checkText(slug, field, 1...63)
     }
-
-    /// The rate-limit key of an account: the tenant and the email as the account is found by them.
-    static func accountKey(tenantSlug slug: String, email: String) -> String {
-        "\(slug.lowercased())/\(normalizedEmail(email))"
-    }
 }

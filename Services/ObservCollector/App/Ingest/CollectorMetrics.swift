@@ -59,48 +59,44 @@ final class CollectorMetrics: Sendable {
 
     /// Events over their tenant's ingest quota, dropped at ingest.
     func droppedOverQuota(_ count: Int, tenant: UUID?) {
-        let label = labels.withLock { $0.tenant(tenant?.lowercasedString ?? "none") }
-        registry.makeCounter(name: "collector_events_dropped_total", labels: Self.quotaLabels(label)).increment(by: Int64(count))
+        labels.withLock { labels in
+            let label = labels.tenant(tenant?.lowercasedString ?? "none")
+            registry.makeCounter(name: "collector_events_dropped_total", labels: Self.quotaLabels(label)).increment(by: Int64(count))
+        }
     }
 
     static func quotaLabels(_ tenant: String) -> [(String, String)] { [("tenant", tenant), ("reason", "tenant_quota")] }
 
     /// What committed request events say about the tenants' traffic.
     func learn(from events: [StoredEvent]) {
-        struct Series: Hashable {
-            let tenant, service, route, statusClass: String
-        }
-        var durations: [Series: [Double]] = [:]
-        let evicted = labels.withLock { labels -> (tenants: Set<String>, series: [LearnedLabels.SeriesLabels]) in
+        // Ranking, labelling and the registry's series change together under one lock: a series made by
+        // a request labelled before another one's ranking evicted its tenant would otherwise outlive it.
+        labels.withLock { labels in
             let evicted = labels.rerankIfDue(at: now())
+            for tenant in evicted.tenants {
+                registry.unregisterCounter(registry.makeCounter(name: "collector_events_dropped_total", labels: Self.quotaLabels(tenant)))
+            }
+            for series in evicted.series {
+                // A tenant no longer among the busiest: its own series go (its traffic counts as `other` now).
+                registry.unregisterCounter(registry.makeCounter(name: "tenant_requests_total", labels: series.pairs))
+                registry.unregisterDurationHistogram(registry.makeDurationHistogram(
+                    name: "tenant_request_duration_seconds", labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets))
+            }
+            var durations: [LearnedLabels.SeriesLabels: [Double]] = [:]
             for event in events where event.type == .request {
                 guard let status = event.status, let duration = event.durationMs else { continue }
-                let tenant = labels.tenant(event.tenantID?.lowercasedString ?? "none")
-                let series = Series(
-                    tenant: tenant, service: event.service, route: labels.route(event.route, service: event.service),
-                    statusClass: "\(status / 100)xx")
-                if durations[series] == nil {
-                    labels.record(LearnedLabels.SeriesLabels(tenant: series.tenant, service: series.service, route: series.route, statusClass: series.statusClass))
-                }
+                let series = LearnedLabels.SeriesLabels(
+                    tenant: labels.tenant(event.tenantID?.lowercasedString ?? "none"), service: event.service,
+                    route: labels.route(event.route, service: event.service), statusClass: "\(status / 100)xx")
                 durations[series, default: []].append(duration)
             }
-            return evicted
-        }
-        for tenant in evicted.tenants {
-            registry.unregisterCounter(registry.makeCounter(name: "collector_events_dropped_total", labels: Self.quotaLabels(tenant)))
-        }
-        for series in evicted.series {
-            // A tenant no longer among the busiest: its own series go (its traffic counts as `other` now).
-            registry.unregisterCounter(registry.makeCounter(name: "tenant_requests_total", labels: series.pairs))
-            registry.unregisterDurationHistogram(registry.makeDurationHistogram(
-                name: "tenant_request_duration_seconds", labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets))
-        }
-        for (series, values) in durations {
-            let labels = [("tenant", series.tenant), ("service", series.service), ("route", series.route), ("status_class", series.statusClass)]
-            registry.makeCounter(name: "tenant_requests_total", labels: labels).increment(by: Int64(values.count))
-            let histogram = registry.makeDurationHistogram(
-                name: "tenant_request_duration_seconds", labels: labels, buckets: ServiceMetrics.requestDurationBuckets)
-            for value in values { histogram.record(Self.duration(milliseconds: value)) }
+            for (series, values) in durations {
+                labels.record(series)
+                registry.makeCounter(name: "tenant_requests_total", labels: series.pairs).increment(by: Int64(values.count))
+                let histogram = registry.makeDurationHistogram(
+                    name: "tenant_request_duration_seconds", labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets)
+                for value in values { histogram.record(Self.duration(milliseconds: value)) }
+            }
         }
     }
 
