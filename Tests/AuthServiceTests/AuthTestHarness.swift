@@ -48,6 +48,15 @@ struct AuthTestHarness {
         self.configuration = configuration
     }
 
+    /// A service whose client addresses come from `X-Forwarded-For` (the loopback peer is a trusted
+    /// proxy), with `rateLimit` attempts a minute: for tests of limits per client address.
+    static func behindLoopbackProxy(rateLimit: Int) -> AuthTestHarness {
+        AuthTestHarness {
+            $0.loginRateLimit = rateLimit
+            $0.service.trustedProxies = try! TrustedProxies(parsing: "127.0.0.0/8")
+        }
+    }
+
     func makeApplication() async throws -> some ApplicationProtocol {
         try await buildApplication(
             configuration: configuration,

@@ -37,10 +37,7 @@ import TokenVerification
 
     /// Finding 1: the per-account bucket counts the account, however its email is spelt.
     @Test func thePerAccountBucketIsTheAccountWhateverTheSpelling() async throws {
-        let harness = AuthTestHarness {
-            $0.loginRateLimit = 2
-            $0.service.trustedProxies = try! TrustedProxies(parsing: "127.0.0.0/8")
-        }
+        let harness = AuthTestHarness.behindLoopbackProxy(rateLimit: 2)
         try await harness.testLive { client, _ in
             try await client.signUp("spelling")
             let spellings = ["admin@spelling.test", "ADMIN@spelling.test", "Admin@Spelling.Test"]
@@ -78,10 +75,7 @@ import TokenVerification
 
     /// Finding 2: registration costs a hash, so it is limited per client address and per tenant.
     @Test func registrationIsRateLimitedPerTenantAndPerAddress() async throws {
-        let harness = AuthTestHarness {
-            $0.loginRateLimit = 2
-            $0.service.trustedProxies = try! TrustedProxies(parsing: "127.0.0.0/8")
-        }
+        let harness = AuthTestHarness.behindLoopbackProxy(rateLimit: 2)
         try await harness.testLive { client, _ in
             try await client.signUp("reg-a")
             try await client.signUp("reg-b", adminEmail: "admin@reg-b.test")

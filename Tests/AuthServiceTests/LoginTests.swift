@@ -89,10 +89,7 @@ import TokenVerification
     }
 
     @Test func loginIsRateLimitedPerClientAddressBehindATrustedProxy() async throws {
-        let harness = AuthTestHarness {
-            $0.loginRateLimit = 2
-            $0.service.trustedProxies = try! TrustedProxies(parsing: "127.0.0.0/8")
-        }
+        let harness = AuthTestHarness.behindLoopbackProxy(rateLimit: 2)
         try await harness.testLive { client, _ in
             try await client.signUp("proxied")
             func attempt(_ email: String, from address: String) async throws -> TestResponse {

@@ -42,6 +42,24 @@ import Testing
         }
     }
 
+    /// Log filters are compared with stored texts: held to the events' rules (no NUL or control
+    /// character, the same lengths), and a typed filter that is empty does not parse.
+    @Test func logFiltersAreValidatedBeforeTheQuery() async throws {
+        let harness = CollectorTestHarness()
+        let admin = try await harness.adminToken()
+        try await harness.test { client in
+            for (query, field) in [
+                ("path=%2Fv1%00x", "path"), ("method=G%0AET", "method"), ("request_id=\(String(repeating: "r", count: 129))", "request_id"),
+                ("user_id=", "user_id"), ("status=", "status"), ("from=", "from"),
+            ] {
+                let response = try await client.send(.get, "/v1/logs/requests?\(query)", token: admin)
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(response.error?.details?.map(\.field) == [field], "\(query)")
+            }
+            #expect(try await client.send(.get, "/v1/logs/requests?path=&method=", token: admin).status == .ok, "an empty text filter is none")
+        }
+    }
+
     /// Finding 3: what the sender clamps, the collector accepts: one definition, counted the same way
     /// (Unicode scalars, not characters or bytes).
     @Test func aClampedEventIsAlwaysAccepted() {

@@ -70,6 +70,13 @@ import Testing
         #expect(throws: ConfigurationError.self) { try reader(["ACCESS_TOKEN_TTL": "-5"]).duration("ACCESS_TOKEN_TTL", default: .zero) }
     }
 
+    /// Finding 5 of the hardening issue: `1e300d` trapped while it was turned into milliseconds; a
+    /// duration is at most ten years, and a longer one is a configuration error naming the variable.
+    @Test(arguments: ["1e300d", "inf", "3700d", "9223372036854775807", "1e19ms"])
+    func aDurationBeyondTenYearsIsRefused(text: String) throws {
+        #expect(throws: ConfigurationError.self) { try reader(["ACCESS_TOKEN_TTL": text]).duration("ACCESS_TOKEN_TTL", default: .zero) }
+    }
+
     @Test func urlsMustBeHTTP() throws {
         #expect(try reader(["AUTH_JWKS_URL": "http://127.0.0.1:8081/.well-known/jwks.json"]).url("AUTH_JWKS_URL", default: "").port == 8081)
         #expect(throws: ConfigurationError.self) { try reader(["AUTH_JWKS_URL": "ftp://x"]).url("AUTH_JWKS_URL", default: "") }

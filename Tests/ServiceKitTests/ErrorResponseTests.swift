@@ -128,6 +128,21 @@ import Testing
         }
     }
 
+    /// Methods no route takes (`OPTIONS`, `TRACE`, the draft's `QUERY`) on a known path: 405 with
+    /// `Allow`, as for the REST ones; on an unknown path still 404.
+    @Test(arguments: ["OPTIONS", "TRACE", "QUERY"])
+    func anUndeclaredMethodOnAKnownPathIs405(method: String) async throws {
+        try await Self.makeApp().test(.router) { client in
+            try await client.execute(uri: "/items", method: HTTPRequest.Method(method)!) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+            }
+            try await client.execute(uri: "/nothing/here", method: HTTPRequest.Method(method)!) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
     @Test func anAppErrorKeepsItsMessage() async throws {
         let error = try await Self.expectError(.get, "/items/42", status: .notFound, code: .notFound)
         #expect(error.error.message == "Item 42 not found")
