@@ -94,6 +94,7 @@ public final class EventShipper: Service, Sendable {
 
     /// Buffers an event for sending; drops it (counted) when the buffer is full. Never waits.
     public func enqueue(_ event: ObservedEvent) {
+        let event = event.clamped()  // outside the lock, which every request takes
         let now = ContinuousClock.now
         let (accepted, warnDropped, count) = state.withLock { state -> (Bool, Int?, Int) in
             guard state.buffer.count < settings.capacity else {
@@ -105,7 +106,7 @@ public final class EventShipper: Service, Sendable {
                 }
                 return (false, nil, state.buffer.count)
             }
-            state.buffer.append(event.clamped())
+            state.buffer.append(event)
             return (true, nil, state.buffer.count)
         }
         buffered.set(Double(count))

@@ -33,9 +33,10 @@ public struct TokenBuckets<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Takes `count` tokens from `key`'s bucket (its tokens may go below zero no further than the caller
-    /// lets them; callers check `available` first) and prunes when over capacity.
+    /// lets them; callers check `available` first; a negative count gives tokens back, never beyond
+    /// `burst`) and prunes when over capacity.
     public mutating func take(_ count: Double, from key: Key, at now: Date) {
-        buckets[key] = Bucket(tokens: available(key, at: now) - count, updated: now)
+        buckets[key] = Bucket(tokens: min(burst, available(key, at: now) - count), updated: now)
         if buckets.count > capacity { prune(at: now) }
     }
 

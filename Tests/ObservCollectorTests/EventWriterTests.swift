@@ -156,6 +156,33 @@ final class RecordingStore: EventStore {
     }
 }
 
+/// A batch the collector refuses (a full queue) gives its tenant's quota back: the sender's retry
+/// must not find the quota spent by the refusal.
+@Suite struct QuotaRefundTests {
+    @Test func aRefusedBatchCostsNoQuota() async throws {
+        var configured = CollectorTestHarness.with {
+            $0.tenantEventRate = 1
+            $0.tenantEventBurst = 2
+        }
+        configured.queueCapacity = 1
+        let harness = configured
+        let store = RecordingStore(open: false)
+        try await harness.test(store: store) { client in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                group.addTask { try await client.ingest([requestEvent(tenant: harness.acme)]).status }  // held in the store
+                while store.begun.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                #expect(try await client.ingest([requestEvent(tenant: harness.acme)]).status == .serviceUnavailable)
+                store.release()
+                for try await status in group { #expect(status == .accepted) }
+            }
+            // One of the burst of two was used; the refused batch's is back.
+            let retry = try await client.ingest([requestEvent(tenant: harness.acme)])
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: retry.body)) as? [String: Int]
+            #expect(body == ["accepted": 1, "dropped": 0])
+        }
+    }
+}
+
 /// Reads the queue depth off `/metrics`.
 enum CollectorMetricsProbe {
     static func queued(_ client: any TestClientProtocol) async throws -> Int {

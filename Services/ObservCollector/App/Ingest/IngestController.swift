@@ -55,11 +55,13 @@ struct IngestController: Sendable {
             do {
                 try await writer.submit(stored)
             } catch let refusal as EventWriter.Refusal {
+                quota.refund(stored, at: receivedAt)
                 metrics.rejected(stored.count, from: service, reason: refusal == .queueFull ? "queue_full" : "shutting_down")
                 throw AppError.unavailable(
                     retryAfterSeconds: 1,
                     message: refusal == .queueFull ? "The ingest queue is full; retry shortly" : "The collector is shutting down")
             } catch {
+                quota.refund(stored, at: receivedAt)
                 metrics.rejected(stored.count, from: service, reason: "storage")
                 throw AppError.unavailable(retryAfterSeconds: 5, message: "The events could not be stored; retry")
             }

@@ -15,6 +15,16 @@ final class TenantIngestQuota: Sendable {
         buckets = Mutex(TokenBuckets(burst: Double(burst), refillPerSecond: Double(rate), capacity: Self.capacity))
     }
 
+    /// Gives back the quota that `events` took, when the collector could not take them after all (a full
+    /// queue): the sender will retry, and a refused batch must not cost its tenant twice.
+    func refund(_ events: [StoredEvent], at now: Date) {
+        var counts: [UUID?: Int] = [:]
+        for event in events { counts[event.tenantID, default: 0] += 1 }
+        buckets.withLock { buckets in
+            for (tenant, count) in counts { buckets.take(-Double(count), from: tenant, at: now) }
+        }
+    }
+
     /// The events within their tenants' quotas, in their order, and how many of each tenant's were dropped.
     func admit(_ events: [StoredEvent], at now: Date) -> (admitted: [StoredEvent], dropped: [UUID?: Int]) {
         var wanted: [UUID?: Int] = [:]
