@@ -24,6 +24,8 @@ public enum SQLiteDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.maximumReaderCount = readers
+        // Transactions that span awaited steps (`SQLiteTransactions`) open and close on separate accesses.
+        configuration.allowsUnsafeTransactions = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheMiB * 1024)")
             StatementTimeLimit.install(statementTimeLimit, on: db)

@@ -144,8 +144,9 @@ import Testing
             #expect(try await client.send(.post, "/v1/auth/logout-all", token: admin.accessToken).status == .noContent)
         }
         let database = try openDatabase(harness.configuration.service.database)
+        let store = SQLiteAuthStore(database).repositories
         let housekeeping = AuthHousekeeping(
-            refreshTokens: SQLiteRefreshTokenRepository(database: database), revocations: SQLiteRevocationRepository(database: database),
+            refreshTokens: store.refreshTokens, revocations: store.revocations,
             revocationHorizonSeconds: harness.configuration.accessTokenHorizonSeconds, interval: .seconds(600),
             now: { harness.clock.now.addingTimeInterval(8 * 24 * 3600) }, logger: .init(label: "test"))
         try await housekeeping.purge()

@@ -13,13 +13,11 @@ import TokenVerification
 @Suite struct RevocationPagingTests {
     /// Cuts off `count` made-up users straight in the database, as thousands of role flips would.
     func cutOff(_ count: Int, in harness: AuthTestHarness) async throws -> [UUID] {
-        let database = try openDatabase(harness.configuration.service.database)
+        let revocations = SQLiteAuthStore(try openDatabase(harness.configuration.service.database)).repositories.revocations
         let users = (0..<count).map { _ in UUID() }
         let notBefore = Int(harness.clock.now.timeIntervalSince1970) + 1
-        try await database.write { db in
-            for user in users {
-                try SQLiteRevocationRepository.cutOffSessions(userID: user.lowercasedString, notBefore: notBefore, at: harness.clock.now, in: db)
-            }
+        for user in users {
+            try await revocations.record(userID: user, notBefore: notBefore)
         }
         return users
     }

@@ -17,16 +17,14 @@ public func buildApplication(
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
     let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
-    let tenants = SQLiteTenantRepository(database: database)
-    let users = SQLiteUserRepository(database: database)
-    let refreshTokens = SQLiteRefreshTokenRepository(database: database)
-    let revocations = SQLiteRevocationRepository(database: database)
+    let store = SQLiteAuthStore(database)
+    let revocations = store.repositories.revocations
 
     let horizon = configuration.accessTokenHorizonSeconds
     let keyRing = try await SigningKeyFile(path: configuration.signingKeyFile).loadOrCreate(now: now(), retention: horizon, logger: logger)
     let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
     try await revocationCache.reload()
-    let cutOffs = SessionCutOffs(repository: revocations, cache: revocationCache, now: now)
+    let cutOffs = SessionCutOffs(store: store, cache: revocationCache, now: now)
     let passwords = PasswordHasher(
         parameters: configuration.passwordHashing, queueLimit: configuration.passwordHashQueueLimit,
         threadPool: configuration.passwordHashingPool, metrics: metrics)
@@ -36,12 +34,12 @@ public func buildApplication(
         lifetimeSeconds: configuration.accessTokenSeconds, revocations: revocationCache)
 
     let sessions = SessionService(
-        tenants: tenants, users: users, refreshTokens: refreshTokens, cutOffs: cutOffs, passwords: passwords,
+        store: store, cutOffs: cutOffs, passwords: passwords,
         accessTokens: accessTokens, attempts: attempts, refreshTokenTTL: configuration.refreshTokenTTL,
         reuseGrace: configuration.refreshReuseGrace, dummyPasswordHash: try PasswordHasher.hashNow(RefreshTokenSecret.generate(), parameters: configuration.passwordHashing),
         now: now)
-    let userService = UserService(tenants: tenants, users: users, passwords: passwords, cutOffs: cutOffs, attempts: attempts, now: now)
-    let tenantService = TenantService(tenants: tenants, passwords: passwords, attempts: attempts, now: now)
+    let userService = UserService(store: store, passwords: passwords, cutOffs: cutOffs, attempts: attempts, now: now)
+    let tenantService = TenantService(store: store, passwords: passwords, attempts: attempts, now: now)
 
     // The service checks its own tokens as every other service does, but with its keys at hand.
     let verifier = AccessTokenVerifier(
@@ -56,7 +54,7 @@ public func buildApplication(
         metrics: metrics, logger: logger)
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
-        readiness: { try await SQLiteDatabase.ping(database) },
+        readiness: { try await store.ping() },
         openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json), events: events.middleware)
     let proxies = configuration.service.trustedProxies
     let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
@@ -70,7 +68,7 @@ public func buildApplication(
     router.addMethodNotAllowedRoutes()
 
     let housekeeping = AuthHousekeeping(
-        refreshTokens: refreshTokens, revocations: revocations, revocationHorizonSeconds: horizon,
+        refreshTokens: store.repositories.refreshTokens, revocations: revocations, revocationHorizonSeconds: horizon,
         interval: .seconds(600), now: now, logger: logger)
     logger.info("Signing access tokens", metadata: ["kid": "\(keyRing.signer.key.keyID)", "published_keys": "\(keyRing.publicKeys.keys.count)"])
     return Application(

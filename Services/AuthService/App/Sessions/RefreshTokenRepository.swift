@@ -2,19 +2,21 @@ import Foundation
 
 /// Where refresh tokens are kept.
 public protocol RefreshTokenRepository: Sendable {
-    /// Stores the first token of a new family.
+    /// Stores a token.
     func insert(_ token: RefreshTokenRecord) async throws
     /// The token whose secret hashes to `tokenHash`, if any.
     func find(tokenHash: Data) async throws -> RefreshTokenRecord?
-    /// Marks `id` rotated and stores `replacement` as its successor, atomically; false (and nothing stored)
-    /// when `id` was rotated or revoked meanwhile.
-    func rotate(id: UUID, at: Date, replacement: RefreshTokenRecord) async throws -> Bool
-    /// Lets an already rotated `id` be exchanged once more (the reuse grace) and stores `replacement`;
-    /// false unless `id` was rotated at or after `rotatedSince`, has not used its grace, is not revoked,
-    /// and its successor is the family's newest token (not rotated itself).
-    func rotateWithinGrace(id: UUID, rotatedSince: Date, replacement: RefreshTokenRecord) async throws -> Bool
+    /// Marks `id` rotated at `date`, replaced by `successor`; false (and nothing written) when `id` was
+    /// rotated or revoked meanwhile. Two callers at once: exactly one gets true.
+    func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool
+    /// Spends the reuse grace of an already rotated `id`; false (and nothing written) unless `id` was
+    /// rotated at or after `rotatedSince`, has not spent its grace, is not revoked, and its successor is
+    /// the family's newest token (neither rotated nor revoked).
+    func spendGrace(id: UUID, rotatedSince: Date) async throws -> Bool
     /// Revokes every token of the family.
     func revokeFamily(_ familyID: UUID, at: Date) async throws
+    /// Revokes every token of the user.
+    func revokeAll(userID: UUID, at: Date) async throws
     /// Deletes tokens that expired before `date`; returns how many.
     func deleteExpired(before date: Date) async throws -> Int
 }

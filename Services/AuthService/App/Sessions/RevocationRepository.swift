@@ -2,9 +2,10 @@ import Foundation
 
 /// Where the cut-offs of users' sessions are kept (`GET /.well-known/revocations`).
 public protocol RevocationRepository: Sendable {
-    /// Revokes every refresh token of the user and lists them with `notBefore` (seconds since the epoch),
-    /// in one transaction.
-    func cutOffSessions(userID: UUID, notBefore: Int, at: Date) async throws
+    /// Lists the user with `notBefore` (seconds since the epoch; a later one of theirs is kept) under the
+    /// next sequence number. Cut-offs that commit at once are numbered in the order they commit, so that
+    /// a reader that has seen number n has seen every number below it.
+    func record(userID: UUID, notBefore: Int) async throws
     /// Every user cut off at or after `since` (seconds), with their latest `not_before`.
     func list(since: Int) async throws -> [(userID: UUID, notBefore: Int)]
     /// Up to `limit` cut-offs recorded after the sequence number `after`, with `not_before` at or after

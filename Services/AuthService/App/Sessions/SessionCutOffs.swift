@@ -4,7 +4,7 @@ import TokenVerification
 /// Cuts off a user's sessions: every refresh token revoked and earlier access tokens refused through the
 /// revocation list (`not_before`), for deactivation, a role or password change and "log out everywhere".
 struct SessionCutOffs: Sendable {
-    let repository: any RevocationRepository
+    let store: any AuthStore
     let cache: RevocationCache
     let now: @Sendable () -> Date
 
@@ -14,14 +14,24 @@ struct SessionCutOffs: Sendable {
         Int(now().timeIntervalSince1970.rounded(.down)) + 1
     }
 
-    /// Cuts off every session of the user now.
+    /// Cuts off every session of the user now, in a transaction of its own.
     func cutOff(userID: UUID) async throws {
         let notBefore = nextNotBefore()
-        try await repository.cutOffSessions(userID: userID, notBefore: notBefore, at: now())
-        cache.record(userID: userID, notBefore: notBefore)
+        try await store.transaction { [self] storage in try await write(userID: userID, notBefore: notBefore, in: storage) }
+        recorded(userID: userID, notBefore: notBefore)
     }
 
-    /// Tells the verifier of a cut-off the user repository made in the same transaction as an update.
+    /// The writes of a cut-off, as steps of the caller's transaction: the user's cut-off version moves
+    /// on (a login or refresh in flight sees it), their refresh tokens are revoked, and they are listed
+    /// for verifiers. Call `recorded` once the transaction has committed.
+    func write(userID: UUID, notBefore: Int, in storage: AuthRepositories) async throws {
+        let date = now()
+        try await storage.users.markSessionsCutOff(id: userID, at: date)
+        try await storage.refreshTokens.revokeAll(userID: userID, at: date)
+        try await storage.revocations.record(userID: userID, notBefore: notBefore)
+    }
+
+    /// Tells this service's verifier of a committed cut-off at once (the others poll).
     func recorded(userID: UUID, notBefore: Int) {
         cache.record(userID: userID, notBefore: notBefore)
     }

@@ -5,9 +5,7 @@ import TokenVerification
 
 /// Login, refresh-token rotation and logout. Methods log to the request's logger, which carries its request id.
 struct SessionService: Sendable {
-    let tenants: any TenantRepository
-    let users: any UserRepository
-    let refreshTokens: any RefreshTokenRepository
+    let store: any AuthStore
     let cutOffs: SessionCutOffs
     let passwords: PasswordHasher
     let accessTokens: AccessTokenIssuer
@@ -17,6 +15,10 @@ struct SessionService: Sendable {
     /// A hash of no one's password, verified when there is no user, so that every failed login costs one hash.
     let dummyPasswordHash: String
     let now: @Sendable () -> Date
+
+    private var tenants: any TenantRepository { store.repositories.tenants }
+    private var users: any UserRepository { store.repositories.users }
+    private var refreshTokens: any RefreshTokenRepository { store.repositories.refreshTokens }
 
     static let loginRefused = AppError(.authenticationFailed, "The tenant, email or password is not correct")
     static let refreshRefused = AppError(.authenticationFailed, "The refresh token is not valid")
@@ -75,7 +77,7 @@ struct SessionService: Sendable {
         if let rotatedAt = record.rotatedAt {
             let graceStart = now.addingTimeInterval(-reuseGrace.seconds)
             guard reuseGrace > .zero, rotatedAt >= graceStart,
-                try await refreshTokens.rotateWithinGrace(id: record.id, rotatedSince: graceStart, replacement: replacement)
+                try await exchange(record, by: .grace(rotatedSince: graceStart), for: replacement)
             else {
                 try await refreshTokens.revokeFamily(record.familyID, at: now)
                 logger.warning("Refresh token reused; its family is revoked", metadata: [
@@ -85,7 +87,7 @@ struct SessionService: Sendable {
             }
             return try await pair(for: user, in: tenant, family: record.familyID, refreshSecret: replacementSecret, logger: logger)
         }
-        guard try await refreshTokens.rotate(id: record.id, at: now, replacement: replacement) else {
+        guard try await exchange(record, by: .rotation(at: now), for: replacement) else {
             // Another request exchanged it first: this is a reuse.
             try await refreshTokens.revokeFamily(record.familyID, at: now)
             logger.warning("Refresh token reused concurrently; its family is revoked", metadata: ["family_id": "\(record.familyID.lowercasedString)"])
@@ -108,6 +110,28 @@ struct SessionService: Sendable {
     }
 
     // MARK: Parts
+
+    /// How a presented refresh token is claimed for an exchange.
+    private enum Claim: Sendable {
+        /// Its first exchange.
+        case rotation(at: Date)
+        /// Its one exchange more within the reuse grace.
+        case grace(rotatedSince: Date)
+    }
+
+    /// Claims `token` and stores `successor`, in one transaction; false, and nothing stored, when the
+    /// claim fails (another exchange claimed the token first, or the grace is spent).
+    private func exchange(_ token: RefreshTokenRecord, by claim: Claim, for successor: RefreshTokenRecord) async throws -> Bool {
+        try await store.transaction { storage in
+            let claimed = switch claim {
+            case .rotation(let date): try await storage.refreshTokens.markRotated(id: token.id, at: date, successor: successor.id)
+            case .grace(let since): try await storage.refreshTokens.spendGrace(id: token.id, rotatedSince: since)
+            }
+            guard claimed else { return false }
+            try await storage.refreshTokens.insert(successor)
+            return true
+        }
+    }
 
     /// A new family for `user` as read before their password was checked.
     private func startSession(for user: User, in tenant: Tenant, logger: Logger) async throws -> TokenResponse {
@@ -151,7 +175,7 @@ struct SessionService: Sendable {
     private func rehash(_ user: User, password: String, logger: Logger) async -> String? {
         do {
             let hash = try await passwords.hash(password)
-            _ = try await users.update(id: user.id, tenantID: user.tenantID, changes: UserChanges(passwordHash: hash), at: now(), cutOffSessionsAt: nil)
+            _ = try await users.update(id: user.id, tenantID: user.tenantID, changes: UserChanges(passwordHash: hash), at: now())
             return hash
         } catch {
             logger.warning("Cannot rehash a password", metadata: ["user_id": "\(user.id.lowercasedString)", "error": "\(error)"])

@@ -5,10 +5,21 @@ import ServiceKit
 
 /// Refresh tokens in SQLite.
 struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
-    let database: DatabasePool
+    let database: SQLiteAccess
 
     func insert(_ token: RefreshTokenRecord) async throws {
-        try await database.write { db in try Self.insert(token, in: db) }
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.id.lowercasedString, token.tokenHash, token.familyID.lowercasedString, token.userID.lowercasedString,
+                    token.tenantID.lowercasedString, token.createdAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
+                    token.rotatedAt?.millisecondsSince1970, token.graceUsed, token.revokedAt?.millisecondsSince1970,
+                ])
+        }
     }
 
     func find(tokenHash: Data) async throws -> RefreshTokenRecord? {
@@ -17,21 +28,19 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
         }
     }
 
-    func rotate(id: UUID, at date: Date, replacement: RefreshTokenRecord) async throws -> Bool {
+    func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool {
         try await database.write { db in
             try db.execute(
                 sql: """
                     UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ?
                     WHERE id = ? AND rotated_at IS NULL AND revoked_at IS NULL
                     """,
-                arguments: [date.millisecondsSince1970, replacement.id.lowercasedString, id.lowercasedString])
-            guard db.changesCount == 1 else { return false }
-            try Self.insert(replacement, in: db)
-            return true
+                arguments: [date.millisecondsSince1970, successor.lowercasedString, id.lowercasedString])
+            return db.changesCount == 1
         }
     }
 
-    func rotateWithinGrace(id: UUID, rotatedSince: Date, replacement: RefreshTokenRecord) async throws -> Bool {
+    func spendGrace(id: UUID, rotatedSince: Date) async throws -> Bool {
         try await database.write { db in
             try db.execute(
                 sql: """
@@ -42,9 +51,7 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
                                     AND successor.rotated_at IS NULL AND successor.revoked_at IS NULL)
                     """,
                 arguments: [id.lowercasedString, rotatedSince.millisecondsSince1970])
-            guard db.changesCount == 1 else { return false }
-            try Self.insert(replacement, in: db)
-            return true
+            return db.changesCount == 1
         }
     }
 
@@ -56,24 +63,19 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
         }
     }
 
+    func revokeAll(userID: UUID, at date: Date) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                arguments: [date.millisecondsSince1970, userID.lowercasedString])
+        }
+    }
+
     func deleteExpired(before date: Date) async throws -> Int {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM refresh_tokens WHERE expires_at < ?", arguments: [date.millisecondsSince1970])
             return db.changesCount
         }
-    }
-
-    static func insert(_ token: RefreshTokenRecord, in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                token.id.lowercasedString, token.tokenHash, token.familyID.lowercasedString, token.userID.lowercasedString, token.tenantID.lowercasedString,
-                token.createdAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
-                token.rotatedAt?.millisecondsSince1970, token.graceUsed, token.revokedAt?.millisecondsSince1970,
-            ])
     }
 
     static func record(_ row: Row) throws -> RefreshTokenRecord {

@@ -5,11 +5,18 @@ import ServiceKit
 
 /// Session cut-offs in SQLite: one row per user with their latest `not_before`.
 struct SQLiteRevocationRepository: RevocationRepository {
-    let database: DatabasePool
+    let database: SQLiteAccess
 
-    func cutOffSessions(userID: UUID, notBefore: Int, at date: Date) async throws {
+    func record(userID: UUID, notBefore: Int) async throws {
         try await database.write { db in
-            try Self.cutOffSessions(userID: userID.lowercasedString, notBefore: notBefore, at: date, in: db)
+            // One write at a time: numbers are taken in the order of the commits.
+            let sequence = try Int64.fetchOne(db, sql: "UPDATE revocation_sequence SET value = value + 1 RETURNING value") ?? 0
+            try db.execute(
+                sql: """
+                    INSERT INTO revocations (user_id, not_before, seq) VALUES (?, ?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before), seq = excluded.seq
+                    """,
+                arguments: [userID.lowercasedString, notBefore, sequence])
         }
     }
 
@@ -37,21 +44,5 @@ struct SQLiteRevocationRepository: RevocationRepository {
             try db.execute(sql: "DELETE FROM revocations WHERE not_before < ?", arguments: [before])
             return db.changesCount
         }
-    }
-
-    static func cutOffSessions(userID: String, notBefore: Int, at date: Date, in db: Database) throws {
-        try db.execute(
-            sql: "UPDATE users SET sessions_cut_off = max(sessions_cut_off + 1, ?) WHERE id = ?",
-            arguments: [date.millisecondsSince1970, userID])
-        try db.execute(
-            sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-            arguments: [date.millisecondsSince1970, userID])
-        let sequence = try Int64.fetchOne(db, sql: "UPDATE revocation_sequence SET value = value + 1 RETURNING value") ?? 0
-        try db.execute(
-            sql: """
-                INSERT INTO revocations (user_id, not_before, seq) VALUES (?, ?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before), seq = excluded.seq
-                """,
-            arguments: [userID, notBefore, sequence])
     }
 }

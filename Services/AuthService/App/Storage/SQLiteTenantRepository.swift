@@ -5,15 +5,14 @@ import ServiceKit
 
 /// Tenants in SQLite.
 struct SQLiteTenantRepository: TenantRepository {
-    let database: DatabasePool
+    let database: SQLiteAccess
 
-    func create(_ tenant: Tenant, firstAdmin: User) async throws {
+    func create(_ tenant: Tenant) async throws {
         do {
             try await database.write { db in
                 try db.execute(
                     sql: "INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)",
                     arguments: [tenant.id.lowercasedString, tenant.slug, tenant.name, tenant.createdAt.millisecondsSince1970])
-                try SQLiteUserRepository.insert(firstAdmin, in: db)
             }
         } catch let error as DatabaseError where error.isUniqueViolation(on: "tenants.slug") {
             throw StorageConflict.slugTaken
@@ -31,6 +30,9 @@ struct SQLiteTenantRepository: TenantRepository {
             try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE slug = ?", arguments: [slug]).map(Self.tenant)
         }
     }
+
+    /// Nothing to do: a SQLite transaction that writes holds the whole database (`BEGIN IMMEDIATE`).
+    func lockAdministration(of tenantID: UUID) async throws {}
 
     static func tenant(_ row: Row) throws -> Tenant {
         try Tenant(id: row.uuid("id"), slug: row.required("slug"), name: row.required("name"), createdAt: row.date("created_at"))

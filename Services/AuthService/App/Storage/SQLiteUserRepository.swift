@@ -6,11 +6,21 @@ import TokenVerification
 
 /// Users in SQLite.
 struct SQLiteUserRepository: UserRepository {
-    let database: DatabasePool
+    let database: SQLiteAccess
 
     func create(_ user: User) async throws {
         do {
-            try await database.write { db in try Self.insert(user, in: db) }
+            try await database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO users (id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        user.id.lowercasedString, user.tenantID.lowercasedString, user.email, user.name, user.role.rawValue,
+                        user.isActive, user.passwordHash, user.createdAt.millisecondsSince1970, user.updatedAt.millisecondsSince1970,
+                    ])
+            }
         } catch let error as DatabaseError where error.isUniqueViolation(on: "users.email") {
             throw StorageConflict.emailTaken
         }
@@ -57,41 +67,34 @@ struct SQLiteUserRepository: UserRepository {
         }
     }
 
-    func update(id: UUID, tenantID: UUID, changes: UserChanges, at date: Date, cutOffSessionsAt notBefore: Int?) async throws -> User? {
-        try await database.write { db in
-            let idText = id.lowercasedString
-            let tenantText = tenantID.lowercasedString
-            var assignments = ["updated_at = ?"]
-            var arguments: StatementArguments = [date.millisecondsSince1970]
-            if let name = changes.name { assignments.append("name = ?"); arguments += [name] }
-            if let role = changes.role { assignments.append("role = ?"); arguments += [role.rawValue] }
-            if let isActive = changes.isActive { assignments.append("is_active = ?"); arguments += [isActive] }
-            if let hash = changes.passwordHash { assignments.append("password_hash = ?"); arguments += [hash] }
-            arguments += [idText, tenantText]
-            try db.execute(sql: "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ?", arguments: arguments)
-            guard db.changesCount == 1 else { return nil }
-            let activeAdmins = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND role = 'admin' AND is_active = 1",
-                arguments: [tenantText]) ?? 0
-            // Throwing rolls the whole transaction back: the user is left as it was.
-            guard activeAdmins > 0 else { throw StorageConflict.noActiveAdminLeft }
-            if let notBefore {
-                try SQLiteRevocationRepository.cutOffSessions(userID: idText, notBefore: notBefore, at: date, in: db)
-            }
-            return try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [idText]).map(Self.user)
+    func update(id: UUID, tenantID: UUID, changes: UserChanges, at date: Date) async throws -> User? {
+        var assignments = ["updated_at = ?"]
+        var arguments: StatementArguments = [date.millisecondsSince1970]
+        if let name = changes.name { assignments.append("name = ?"); arguments += [name] }
+        if let role = changes.role { assignments.append("role = ?"); arguments += [role.rawValue] }
+        if let isActive = changes.isActive { assignments.append("is_active = ?"); arguments += [isActive] }
+        if let hash = changes.passwordHash { assignments.append("password_hash = ?"); arguments += [hash] }
+        arguments += [id.lowercasedString, tenantID.lowercasedString]
+        let sql = "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ? RETURNING *"
+        return try await database.write { [arguments] db in
+            try Row.fetchOne(db, sql: sql, arguments: arguments).map(Self.user)
         }
     }
 
-    static func insert(_ user: User, in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO users (id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                user.id.lowercasedString, user.tenantID.lowercasedString, user.email, user.name, user.role.rawValue,
-                user.isActive, user.passwordHash, user.createdAt.millisecondsSince1970, user.updatedAt.millisecondsSince1970,
-            ])
+    func countActiveAdmins(tenantID: UUID) async throws -> Int {
+        try await database.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND role = 'admin' AND is_active = 1",
+                arguments: [tenantID.lowercasedString]) ?? 0
+        }
+    }
+
+    func markSessionsCutOff(id: UUID, at date: Date) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE users SET sessions_cut_off = max(sessions_cut_off + 1, ?) WHERE id = ?",
+                arguments: [date.millisecondsSince1970, id.lowercasedString])
+        }
     }
 
     static func user(_ row: Row) throws -> User {

@@ -5,7 +5,7 @@ import TokenVerification
 
 /// Tenant sign-up and the caller's tenant.
 struct TenantService: Sendable {
-    let tenants: any TenantRepository
+    let store: any AuthStore
     let passwords: PasswordHasher
     let attempts: RateLimiter
     let now: @Sendable () -> Date
@@ -31,7 +31,10 @@ struct TenantService: Sendable {
             id: UUID(), tenantID: tenant.id, email: email, name: request.admin.name, role: .admin, isActive: true,
             passwordHash: try await passwords.hash(request.admin.password), createdAt: now, updatedAt: now)
         do {
-            try await tenants.create(tenant, firstAdmin: admin)
+            try await store.transaction { storage in
+                try await storage.tenants.create(tenant)
+                try await storage.users.create(admin)
+            }
         } catch StorageConflict.slugTaken {
             throw AppError.conflict("The slug '\(request.slug)' is taken")
         }
@@ -40,7 +43,7 @@ struct TenantService: Sendable {
     }
 
     func current(for caller: AuthenticatedUser) async throws -> Tenant {
-        guard let tenant = try await tenants.find(id: caller.tenantID) else { throw AppError.notFound("Tenant not found") }
+        guard let tenant = try await store.repositories.tenants.find(id: caller.tenantID) else { throw AppError.notFound("Tenant not found") }
         return tenant
     }
 }

@@ -12,9 +12,10 @@ public protocol UserRepository: Sendable {
     /// Up to `page.limit + 1` users of the tenant in creation order, after the page's cursor.
     func list(tenantID: UUID, filter: UserListFilter, page: PageRequest) async throws -> [User]
     /// Applies `changes` and returns the user as stored, or nil when there is no such user.
-    ///
-    /// In the same transaction: `StorageConflict.noActiveAdminLeft` (and nothing changed) when the tenant
-    /// would be left with no active admin; and, when `cutOffSessionsAt` is set, every refresh token of the
-    /// user is revoked and the user is listed in the revocations with that `not_before`.
-    func update(id: UUID, tenantID: UUID, changes: UserChanges, at: Date, cutOffSessionsAt: Int?) async throws -> User?
+    func update(id: UUID, tenantID: UUID, changes: UserChanges, at: Date) async throws -> User?
+    /// How many active admins the tenant has.
+    func countActiveAdmins(tenantID: UUID) async throws -> Int
+    /// Moves the user's `sessionsCutOff` on to a value it never had (at least `date` in milliseconds),
+    /// so that a login or refresh that reads the user before and after issuing tokens sees the cut-off.
+    func markSessionsCutOff(id: UUID, at date: Date) async throws
 }

@@ -6,8 +6,7 @@ import TokenVerification
 /// Users of a tenant: registration, admin management, self-service changes, and the rules that keep a
 /// tenant administrable (never without an active admin; an admin never deactivates themself).
 struct UserService: Sendable {
-    let tenants: any TenantRepository
-    let users: any UserRepository
+    let store: any AuthStore
     let passwords: PasswordHasher
     let cutOffs: SessionCutOffs
     /// Registrations per client address and per tenant; password changes per user.
@@ -29,7 +28,7 @@ struct UserService: Sendable {
             logger.notice("Registration rate limited", metadata: ["tenant": "\(request.tenant)"])
             throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many registrations; try again later")
         }
-        guard let tenant = try await tenants.find(slug: request.tenant) else { throw AppError.notFound("Tenant not found") }
+        guard let tenant = try await store.repositories.tenants.find(slug: request.tenant) else { throw AppError.notFound("Tenant not found") }
         return try await create(email: request.email, password: request.password, name: request.name, role: .user, in: tenant.id, logger: logger)
     }
 
@@ -46,14 +45,14 @@ struct UserService: Sendable {
 
     func list(by caller: AuthenticatedUser, filter: UserListFilter, page: PageRequest) async throws -> Page<UserResponse> {
         try requireAdmin(caller)
-        let rows = try await users.list(tenantID: caller.tenantID, filter: filter, page: page)
+        let rows = try await store.repositories.users.list(tenantID: caller.tenantID, filter: filter, page: page)
         return page.page(of: rows, cursor: { KeysetCursor(date: $0.createdAt, id: $0.id.lowercasedString) }, item: UserResponse.init)
     }
 
     /// A user of the caller's tenant, for an admin or the user themself.
     func get(_ id: UUID, by caller: AuthenticatedUser) async throws -> User {
         guard caller.role == .admin || caller.userID == id else { throw AppError.forbidden("Only an admin or the user can see a user") }
-        guard let user = try await users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
+        guard let user = try await store.repositories.users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
         return user
     }
 
@@ -61,7 +60,7 @@ struct UserService: Sendable {
         let isSelf = caller.userID == id
         let isAdmin = caller.role == .admin
         guard isSelf || isAdmin else { throw AppError.forbidden("Only an admin or the user can change a user") }
-        guard let user = try await users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
+        guard let user = try await store.repositories.users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
         if (request.role != nil || request.isActive != nil) && !isAdmin {
             throw AppError.forbidden("Only an admin can change a role or deactivate a user")
         }
@@ -108,7 +107,7 @@ struct UserService: Sendable {
     func deactivate(_ id: UUID, by caller: AuthenticatedUser, logger: Logger) async throws {
         try requireAdmin(caller)
         guard caller.userID != id else { throw AppError.conflict("An admin cannot deactivate themself") }
-        guard let user = try await users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
+        guard let user = try await store.repositories.users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
         guard user.isActive else { return }
         _ = try await apply(UserChanges(isActive: false), to: user, cuttingOffSessions: true, logger: logger)
     }
@@ -125,7 +124,7 @@ struct UserService: Sendable {
             id: UUID(), tenantID: tenantID, email: AccountRules.normalizedEmail(email), name: name, role: role, isActive: true,
             passwordHash: try await passwords.hash(password), createdAt: now, updatedAt: now)
         do {
-            try await users.create(user)
+            try await store.repositories.users.create(user)
         } catch StorageConflict.emailTaken {
             throw AppError.conflict("A user with this email already exists in the tenant")
         }
@@ -133,13 +132,25 @@ struct UserService: Sendable {
         return user
     }
 
+    /// Applies `changes` in one transaction with the rules that span it: a change of role or activity
+    /// leaves the tenant at least one active admin (decided under the tenant's administration lock, so
+    /// that two admins demoting each other at once cannot both succeed), and a cut-off is written with it.
     private func apply(_ changes: UserChanges, to user: User, cuttingOffSessions: Bool, logger: Logger) async throws -> User {
         let notBefore = cuttingOffSessions ? cutOffs.nextNotBefore() : nil
-        let updated: User?
-        do {
-            updated = try await users.update(id: user.id, tenantID: user.tenantID, changes: changes, at: now(), cutOffSessionsAt: notBefore)
-        } catch StorageConflict.noActiveAdminLeft {
-            throw AppError.conflict("A tenant must keep at least one active admin")
+        let changesAdministration = changes.role != nil || changes.isActive != nil
+        let updated = try await store.transaction { [self, now] storage -> User? in
+            if changesAdministration { try await storage.tenants.lockAdministration(of: user.tenantID) }
+            guard var updated = try await storage.users.update(id: user.id, tenantID: user.tenantID, changes: changes, at: now()) else {
+                return nil
+            }
+            if changesAdministration, try await storage.users.countActiveAdmins(tenantID: user.tenantID) == 0 {
+                throw AppError.conflict("A tenant must keep at least one active admin")  // rolls the change back
+            }
+            if let notBefore {
+                try await cutOffs.write(userID: user.id, notBefore: notBefore, in: storage)
+                updated = try await storage.users.find(id: user.id, tenantID: user.tenantID) ?? updated
+            }
+            return updated
         }
         guard let updated else { throw Self.userNotFound }
         if let notBefore {

@@ -1,0 +1,30 @@
+import Foundation
+
+/// The auth service's storage, one implementation per database (SQLite, PostgreSQL). A store is only
+/// storage: the rules that span several writes (a tenant with its first admin, the last active admin,
+/// a cut-off's three writes, a rotation and its successor) are the services', written once over
+/// `transaction`.
+public protocol AuthStore: Sendable {
+    /// The repositories outside a transaction: each call commits on its own.
+    var repositories: AuthRepositories { get }
+    /// Runs `body` in one transaction with repositories that act in it: committed when `body` returns,
+    /// rolled back when it throws. `body` does storage only (it may hold other writers meanwhile).
+    func transaction<Result: Sendable>(_ body: @Sendable (AuthRepositories) async throws -> Result) async throws -> Result
+    /// Answers when the database does (`/readyz`).
+    func ping() async throws
+}
+
+/// The repositories of one store, in one transaction or none.
+public struct AuthRepositories: Sendable {
+    public let tenants: any TenantRepository
+    public let users: any UserRepository
+    public let refreshTokens: any RefreshTokenRepository
+    public let revocations: any RevocationRepository
+
+    public init(tenants: any TenantRepository, users: any UserRepository, refreshTokens: any RefreshTokenRepository, revocations: any RevocationRepository) {
+        self.tenants = tenants
+        self.users = users
+        self.refreshTokens = refreshTokens
+        self.revocations = revocations
+    }
+}

@@ -1,0 +1,27 @@
+import DatabaseKit
+import GRDB
+
+/// The auth service's storage in SQLite (`DATABASE_URL=sqlite:<path>`).
+struct SQLiteAuthStore: AuthStore {
+    let database: SQLiteTransactions
+
+    init(_ pool: DatabasePool) {
+        database = SQLiteTransactions(pool)
+    }
+
+    var repositories: AuthRepositories { Self.repositories(database.access) }
+
+    func transaction<Result: Sendable>(_ body: @Sendable (AuthRepositories) async throws -> Result) async throws -> Result {
+        try await database.transaction { access in try await body(Self.repositories(access)) }
+    }
+
+    func ping() async throws {
+        try await SQLiteDatabase.ping(database.pool)
+    }
+
+    private static func repositories(_ access: SQLiteAccess) -> AuthRepositories {
+        AuthRepositories(
+            tenants: SQLiteTenantRepository(database: access), users: SQLiteUserRepository(database: access),
+            refreshTokens: SQLiteRefreshTokenRepository(database: access), revocations: SQLiteRevocationRepository(database: access))
+    }
+}

@@ -1,0 +1,106 @@
+import GRDB
+import Synchronization
+
+/// A SQLite database whose transactions may span awaited steps, so that a service's rules run between
+/// the statements of one transaction whatever the store (PostgreSQL's transactions are async too).
+///
+/// GRDB runs a transaction inside one synchronous closure. Here every write of the database instead
+/// takes `writer`, an async lock, then runs on GRDB's single writer connection: a write of its own in
+/// a transaction of its own, or a transaction's statements one after another between `BEGIN IMMEDIATE`
+/// and `COMMIT`, with no other write in between. Reads outside a transaction go to the pool's readers
+/// (WAL snapshots, beside the writer); reads inside one go to the writer, so that they see its writes.
+///
+/// A transaction holds every writer of the database until it ends: its body does storage only, never
+/// a password hash or a call to another service.
+public final class SQLiteTransactions: Sendable {
+    public let pool: DatabasePool
+    private let writer = AsyncLock()
+
+    /// `pool` must be opened with `allowsUnsafeTransactions` (`SQLiteDatabase.open` does).
+    public init(_ pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// How repositories outside a transaction reach the database: each statement its own transaction.
+    public var access: SQLiteAccess { SQLiteAccess(database: self, inTransaction: false) }
+
+    /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
+    public func transaction<Result: Sendable>(_ body: (SQLiteAccess) async throws -> Result) async throws -> Result {
+        try await writer.withLock {
+            try await pool.writeWithoutTransaction { db in try db.beginTransaction(.immediate) }
+            let result: Result
+            do {
+                result = try await body(SQLiteAccess(database: self, inTransaction: true))
+                try await pool.writeWithoutTransaction { db in try db.commit() }
+            } catch {
+                // Not cancellable: a transaction left open would take every later write into it.
+                await Task { [pool] in
+                    try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } }
+                }.value
+                throw error
+            }
+            return result
+        }
+    }
+
+    fileprivate func write<Result: Sendable>(_ updates: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
+        try await writer.withLock { try await pool.write(updates) }
+    }
+}
+
+/// What a SQLite repository reads and writes through: the database, or a transaction in progress.
+public struct SQLiteAccess: Sendable {
+    let database: SQLiteTransactions
+    let inTransaction: Bool
+
+    /// Reads committed data, or the transaction's own view of it.
+    public func read<Result: Sendable>(_ body: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
+        inTransaction ? try await database.pool.writeWithoutTransaction(body) : try await database.pool.read(body)
+    }
+
+    /// Writes, in a transaction of its own or as a step of the one in progress.
+    public func write<Result: Sendable>(_ updates: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
+        inTransaction ? try await database.pool.writeWithoutTransaction(updates) : try await database.write(updates)
+    }
+}
+
+/// A lock for async code, handed to waiters in the order they asked.
+final class AsyncLock: Sendable {
+    private struct State {
+        var isHeld = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func withLock<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { state in
+                if state.isHeld {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.isHeld = true
+                return true
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else {
+                state.isHeld = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
