@@ -98,6 +98,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/AuthService/App",
             swiftSettings: swiftSettings
@@ -113,6 +114,7 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "TokenVerification", "DatabaseKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/BlogService/App",
             swiftSettings: swiftSettings

@@ -42,22 +42,10 @@ public enum SQLiteDatabase {
         try pool.close()
     }
 
-    /// The database of a `DATABASE_URL`, migrated. PostgreSQL is refused, naming the variable, until a
-    /// service has repositories for it.
-    public static func open(
-        _ url: DatabaseURL, migrator: DatabaseMigrator, cacheMiB: Int = 16, statementTimeLimit: Duration = defaultStatementTimeLimit
-    ) throws -> DatabasePool {
-        switch url {
-        case .sqlite(let path):
-            return try open(path: path, migrator: migrator, cacheMiB: cacheMiB, statementTimeLimit: statementTimeLimit)
-        case .postgres:
-            throw ConfigurationError(variable: "DATABASE_URL", problem: "PostgreSQL is not supported by this build yet; use sqlite:<path>")
-        }
-    }
-
-    /// The readiness check of a service on this database: a trivial read.
-    public static func ping(_ database: any DatabaseReader) async throws {
-        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    /// The readiness check of a service on this database: the schema version (how many migrations
+    /// were applied), read.
+    public static func ping(_ database: any DatabaseReader) async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") ?? 0 }
     }
 }
 

@@ -73,6 +73,9 @@ public enum OpenAPIDocument {
                     "type": "object", "required": ["status"],
                     "properties": [
                         "status": ["type": "string"],
+                        "schema_version": [
+                            "type": "integer", "description": "`/readyz`: the version of the service's database schema (its migrations applied)",
+                        ],
                         "warnings": [
                             "type": "array", "items": ["type": "string"],
                             "description": "`/readyz`: what a ready service still tells its operators (a stale revocation list)",

@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// Says whether a service can do its work (its database answers); throws when it cannot.
-public typealias ReadinessCheck = @Sendable () async throws -> Void
+/// Says whether a service can do its work (its database answers, with its schema version); throws when
+/// it cannot.
+public typealias ReadinessCheck = @Sendable () async throws -> Int
 
 /// What a ready service should still tell its operators (a stale revocation list): shown in `/readyz`
 /// as `warnings`, without making the service unready.
@@ -28,7 +29,13 @@ public struct OperationalRoutes<Context: ServiceRequestContext>: Sendable {
 
     struct Status: Encodable {
         let status: String
+        var schemaVersion: Int? = nil
         var warnings: [String]? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case status, warnings
+            case schemaVersion = "schema_version"
+        }
     }
 
     public func add(to router: Router<Context>) {
@@ -36,14 +43,15 @@ public struct OperationalRoutes<Context: ServiceRequestContext>: Sendable {
             try Response.json(Status(status: "ok"))
         }
         router.get("/readyz") { _, context in
+            let schemaVersion: Int
             do {
-                try await readiness()
+                schemaVersion = try await readiness()
             } catch {
                 context.logger.warning("Not ready", metadata: ["error": "\(error)"])
                 throw AppError(.unavailable, "Not ready: the database does not answer", headers: [.retryAfter: "5"])
             }
             let warnings = warnings()
-            return try Response.json(Status(status: "ready", warnings: warnings.isEmpty ? nil : warnings))
+            return try Response.json(Status(status: "ready", schemaVersion: schemaVersion, warnings: warnings.isEmpty ? nil : warnings))
         }
         router.get("/metrics") { _, _ in
             let text = metrics.render()

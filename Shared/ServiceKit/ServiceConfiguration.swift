@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The settings every service reads: where it listens, its database, how it logs and which proxies
@@ -18,6 +19,11 @@ public struct ServiceConfiguration: Sendable {
     /// `DATABASE_STATEMENT_TIMEOUT`: how long one statement may run before it is stopped and the request
     /// answered 503 (default 5 s).
     public var statementTimeout: Duration = .seconds(5)
+    /// `DATABASE_POOL_SIZE`: PostgreSQL connections a process keeps at most (default 10).
+    public var databasePoolSize = 10
+    /// `DATABASE_CONNECT_TIMEOUT`: how long a PostgreSQL connection may take to open, and a request wait
+    /// for one before it is answered 503 (default 5 s).
+    public var databaseConnectTimeout: Duration = .seconds(5)
     /// How long a request head may take and a connection stay idle (30 s and 60 s).
     public var connectionLimits = ConnectionLimits()
 
@@ -55,21 +61,23 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(variable: "TRUSTED_PROXIES", problem: "'\(error.text)' is not a CIDR such as 10.0.0.0/8 or ::1/128")
         }
         self.statementTimeout = try reader.duration("DATABASE_STATEMENT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(10))
+        self.databasePoolSize = try reader.int("DATABASE_POOL_SIZE", default: 10, in: 1...1000)
+        self.databaseConnectTimeout = try reader.duration("DATABASE_CONNECT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(100))
     }
 }
 
 /// Where a service keeps its data: `sqlite:<path>` or `postgres://user:pass@host:port/db`.
 public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
-    case postgres(url: String)
+    case postgres(PostgresLocation)
 
     public init?(_ text: String) {
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { return nil }
+            guard !path.isEmpty, !path.contains("\0") else { return nil }
             self = .sqlite(path: path)
-        } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            self = .postgres(url: text)
+        } else if let location = PostgresLocation(text) {
+            self = .postgres(location)
         } else {
             return nil
         }
@@ -78,12 +86,56 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// The URL with any password hidden, for logs.
     public var description: String {
         switch self {
-        case .sqlite(let path): return "sqlite:\(path)"
-        case .postgres(let url):
-            guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
-            let credentials = url[scheme.upperBound..<at]
-            let user = credentials.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
-            return url[..<scheme.upperBound] + user + ":***" + url[at...]
+        case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let location): location.description
         }
+    }
+}
+
+/// Where a PostgreSQL database is: `postgres://user:password@host:port/database?sslmode=…` (or
+/// `postgresql://`). The user and password may be percent-encoded; the port defaults to 5432, the
+/// database to the user's name; `sslmode` is `disable`, `prefer` (the default) or `require`.
+public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
+    public enum TLSMode: String, Sendable, Equatable, CaseIterable {
+        case disable, prefer, require
+    }
+
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var tls: TLSMode
+
+    public init(host: String, port: Int = 5432, user: String, password: String?, database: String, tls: TLSMode = .prefer) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.tls = tls
+    }
+
+    public init?(_ text: String) {
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), !text.contains("\0"),
+            let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
+            let user = components.user, !user.isEmpty
+        else { return nil }
+        let port = components.port ?? 5432
+        guard (1...65535).contains(port) else { return nil }
+        var tls = TLSMode.prefer
+        for item in components.queryItems ?? [] {
+            guard item.name == "sslmode", let value = item.value.flatMap(TLSMode.init(rawValue:)) else { return nil }
+            tls = value
+        }
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        guard !path.contains("/") else { return nil }
+        self.init(
+            host: host, port: port, user: user, password: components.password, database: path.isEmpty ? user : path, tls: tls)
+    }
+
+    /// The location with the password hidden, for logs.
+    public var description: String {
+        "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)\(tls == .prefer ? "" : "?sslmode=\(tls.rawValue)")"
     }
 }

@@ -31,6 +31,8 @@ final class TestClock: Sendable {
 /// An auth service on a fresh database and key file, with a test clock and captured logs.
 struct AuthTestHarness {
     var configuration: AuthServiceConfiguration
+    /// The SQLite file of the service (tests look at its rows).
+    let databasePath: String
     let clock = TestClock()
     let logs = LogSink.capturing()
 
@@ -40,8 +42,10 @@ struct AuthTestHarness {
 
     init(_ adjust: (inout AuthServiceConfiguration) -> Void = { _ in }) {
         let folder = NSTemporaryDirectory() + "auth-tests-\(UUID().lowercasedString)/"
+        let databasePath = folder + "auth.sqlite"
+        self.databasePath = databasePath
         var configuration = AuthServiceConfiguration(
-            service: ServiceConfiguration(port: 0, database: .sqlite(path: folder + "auth.sqlite")),
+            service: ServiceConfiguration(port: 0, database: .sqlite(path: databasePath)),
             issuer: "http://auth.test", signingKeyFile: folder + "keys.json", loginRateLimit: 1000)
         configuration.passwordHashing = Self.fastHashing
         adjust(&configuration)

@@ -127,7 +127,7 @@ import TokenVerification
             _ = try await client.login("rehash", "admin@rehash.test", "admin-password")
             _ = try await client.login("rehash", "admin@rehash.test", "admin-password")
         }
-        let database = try openDatabase(harness.configuration.service.database)
+        let database = try openSQLiteDatabase(path: harness.databasePath)
         let stored = try await database.read { db in try String.fetchOne(db, sql: "SELECT password_hash FROM users") }
         #expect(stored?.hasPrefix("$argon2id$v=19$m=2048,t=2,p=1$") == true)
     }

@@ -143,7 +143,7 @@ import Testing
             let (_, _, admin) = try await client.adminSession("purge")
             #expect(try await client.send(.post, "/v1/auth/logout-all", token: admin.accessToken).status == .noContent)
         }
-        let database = try openDatabase(harness.configuration.service.database)
+        let database = try openSQLiteDatabase(path: harness.databasePath)
         let store = SQLiteAuthStore(database).repositories
         let housekeeping = AuthHousekeeping(
             refreshTokens: store.refreshTokens, revocations: store.revocations,

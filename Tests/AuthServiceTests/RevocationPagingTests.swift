@@ -13,7 +13,7 @@ import TokenVerification
 @Suite struct RevocationPagingTests {
     /// Cuts off `count` made-up users straight in the database, as thousands of role flips would.
     func cutOff(_ count: Int, in harness: AuthTestHarness) async throws -> [UUID] {
-        let revocations = SQLiteAuthStore(try openDatabase(harness.configuration.service.database)).repositories.revocations
+        let revocations = SQLiteAuthStore(try openSQLiteDatabase(path: harness.databasePath)).repositories.revocations
         let users = (0..<count).map { _ in UUID() }
         let notBefore = Int(harness.clock.now.timeIntervalSince1970) + 1
         for user in users {

@@ -114,7 +114,7 @@ import TokenVerification
         let harness = BlogTestHarness()
         let token = try await harness.token(harness.identity(.admin))
         let post = try await harness.test { client in try await client.createPost(token: token) }
-        let database = try openDatabase(.sqlite(path: harness.databasePath))
+        let database = try openSQLiteDatabase(path: harness.databasePath)
         for damage in ["UPDATE posts SET status = 'archived'", "UPDATE posts SET status = 'published', author_id = 'not-a-uuid'"] {
             // A row as a damaged file or another version could leave it (the CHECK constraint set aside).
             try await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA ignore_check_constraints = ON; " + damage) }
@@ -135,7 +135,7 @@ import TokenVerification
             let token = try await harness.token(harness.identity())
             return try await client.createPost(token: token)
         }
-        let repository = SQLitePostRepository(database: try openDatabase(.sqlite(path: harness.databasePath)))
+        let repository = SQLitePostRepository(database: try openSQLiteDatabase(path: harness.databasePath))
         let tenant = try #require(UUID(uuidString: post.tenantId))
         let id = try #require(UUID(uuidString: post.id))
         _ = try await repository.update(id: id, tenantID: tenant, expectedVersion: 1, changes: PostChanges(title: "Changed"), at: Date())

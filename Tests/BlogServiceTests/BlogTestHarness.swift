@@ -37,7 +37,7 @@ struct BlogTestHarness {
         let verifier = AccessTokenVerifier(
             settings: TestTokenMinter.settings,
             keys: StaticKeySource(try await VerificationKeySet.make([minter.key.keyID: minter.key.privateKey.publicKey])))
-        let database = try openDatabase(.sqlite(path: databasePath), statementTimeout: statementTimeout)
+        let database = try openSQLiteDatabase(path: databasePath, statementTimeout: statementTimeout)
         let router = buildRouter(
             posts: SQLitePostRepository(database: database), verifier: verifier, metrics: ServiceMetrics(),
             readiness: { try await SQLiteDatabase.ping(database) })

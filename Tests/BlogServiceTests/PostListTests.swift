@@ -85,7 +85,7 @@ import TokenVerification
 
     /// The list is a walk down `(tenant_id, created_at, id)`: no table scan, no sort, whatever the filters.
     @Test func theListQueryIsServedByTheTenantCreationIndex() async throws {
-        let database = try openDatabase(.sqlite(path: harness.databasePath))
+        let database = try openSQLiteDatabase(path: harness.databasePath)
         let page = PageRequest(limit: 20, after: KeysetCursor(timestamp: 1_795_000_000_000, id: UUID().lowercasedString))
         let filters = [
             PostListFilter(author: nil, status: nil, text: nil, draftsVisibleTo: .everyone),

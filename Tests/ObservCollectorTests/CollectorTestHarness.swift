@@ -56,7 +56,7 @@ struct CollectorTestHarness {
         let logger = Logger(label: "collector") { _ in SwiftLogNoOpLogHandler() }
         let store = try store ?? openStore()
         let app = try await buildApplication(
-            configuration: configuration, store: store, tokens: .local(verifier), readiness: {}, logger: logger, metrics: ServiceMetrics(),
+            configuration: configuration, store: store, tokens: .local(verifier), readiness: { 1 }, logger: logger, metrics: ServiceMetrics(),
             now: { Date() })
         return try await app.test(.router, body)
     }

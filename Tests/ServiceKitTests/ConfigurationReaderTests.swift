@@ -86,4 +86,15 @@ import Testing
         let url = DatabaseURL("postgres://saas:secret@db:5432/saas")
         #expect(url?.description == "postgres://saas:***@db:5432/saas")
     }
+
+    @Test func postgresURLsAreReadIntoTheirParts() throws {
+        let url = DatabaseURL("postgresql://saas:p%40ss@db.internal/blog?sslmode=require")
+        #expect(url == .postgres(PostgresLocation(host: "db.internal", port: 5432, user: "saas", password: "p@ss", database: "blog", tls: .require)))
+        #expect(DatabaseURL("postgres://saas@127.0.0.1:6543") == .postgres(PostgresLocation(host: "127.0.0.1", port: 6543, user: "saas", password: nil, database: "saas")))
+    }
+
+    @Test(arguments: ["postgres://db/saas", "postgres://saas@:5432/x", "postgres://saas@db:0/x", "postgres://saas@db/x?sslmode=verify", "postgres://saas@db/x?schema=y", "postgres://saas@db/a/b", "mysql://saas@db/x"])
+    func badPostgresURLsAreRefused(text: String) {
+        #expect(DatabaseURL(text) == nil)
+    }
 }

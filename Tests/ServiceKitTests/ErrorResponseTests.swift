@@ -26,7 +26,7 @@ import Testing
     static func makeApp(ready: Bool = true) -> some ApplicationProtocol {
         let router = ServiceRouter.make(
             context: BasicServiceRequestContext.self, metrics: ServiceMetrics(),
-            readiness: { if !ready { throw SecretFailure() } })
+            readiness: { if !ready { throw SecretFailure() }; return 1 })
         router.post("/items") { request, context in
             let item = try await request.decode(as: NewItem.self, context: context)
             return try Response.json(Item(name: item.name, createdAt: Date(timeIntervalSince1970: 1_795_000_000.123)), status: .created)
@@ -223,7 +223,7 @@ import Testing
 @Suite struct RequestLoggingTests {
     @Test func everyLogLineOfARequestCarriesItsRequestID() async throws {
         let sink = LogSink.capturing()
-        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: ServiceMetrics(), readiness: {})
+        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: ServiceMetrics(), readiness: { 1 })
         router.get("/work") { _, context -> Response in
             context.logger.info("Doing the work")
             throw ErrorResponseTests.SecretFailure()

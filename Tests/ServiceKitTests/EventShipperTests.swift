@@ -233,7 +233,7 @@ struct AnyScalar: Decodable {
             let logger = Logger(label: "events") { _ in SwiftLogNoOpLogHandler() }
             let shipping = EventShipping<BasicServiceRequestContext>(
                 settings: settings, serviceName: "test-service", trustedProxies: TrustedProxies(), metrics: metrics, logger: logger)
-            let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: {}, events: shipping.middleware)
+            let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: { 1 }, events: shipping.middleware)
             router.get("/v1/things/{id}") { _, _ -> Response in throw Broken() }
             router.get("/v1/fine") { _, _ in Response(status: .ok) }
             let app = Application(router: router, services: shipping.services, logger: logger)

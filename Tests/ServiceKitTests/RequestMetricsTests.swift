@@ -7,7 +7,7 @@ import Testing
 @Suite struct RequestMetricsTests {
     @Test func requestsAreCountedByRouteTemplateAndStatus() async throws {
         let metrics = ServiceMetrics()
-        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: {})
+        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: { 1 })
         router.get("/v1/posts/:id") { _, _ -> Response in throw AppError.notFound("Post not found") }
         router.addMethodNotAllowedRoutes()
         try await Application(router: router).test(.router) { client in

@@ -18,7 +18,7 @@ import Testing
     }
 
     func makeApp(verifier: AccessTokenVerifier) -> some ApplicationProtocol {
-        let router = ServiceRouter.make(context: TenantRequestContext.self, metrics: ServiceMetrics(), readiness: {})
+        let router = ServiceRouter.make(context: TenantRequestContext.self, metrics: ServiceMetrics(), readiness: { 1 })
         let protected = router.authenticated("/v1", by: BearerAuthenticator(verifier: verifier))
         protected.get("/me") { _, context in
             let user = context.caller
@@ -30,7 +30,7 @@ import Testing
     /// A `CallerContext` cannot be made without a caller: a group of them that forgot its
     /// authenticator answers 401, never runs its handler.
     @Test func aCallerContextWithoutAnAuthenticatorRefuses() async throws {
-        let router = ServiceRouter.make(context: TenantRequestContext.self, metrics: ServiceMetrics(), readiness: {})
+        let router = ServiceRouter.make(context: TenantRequestContext.self, metrics: ServiceMetrics(), readiness: { 1 })
         router.group("/v1").group(context: CallerContext<TenantRequestContext>.self).get("/me") { _, context in
             Caller(userId: context.caller.userID.lowercasedString, tenantId: "", tenantSlug: "", role: .user)
         }

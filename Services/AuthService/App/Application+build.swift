@@ -16,14 +16,14 @@ public func buildApplication(
     metrics: ServiceMetrics = ServiceMetrics(),
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
-    let store = SQLiteAuthStore(database)
+    let database = try openDatabase(configuration.service, logger: logger)
+    let store = authStore(on: database, logger: logger)
     let revocations = store.repositories.revocations
 
     let horizon = configuration.accessTokenHorizonSeconds
     let keyRing = try await SigningKeyFile(path: configuration.signingKeyFile).loadOrCreate(now: now(), retention: horizon, logger: logger)
     let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
-    try await revocationCache.reload()
+    if case .sqlite = database { try await revocationCache.reload() }  // PostgreSQL: once it answers (see run())
     let cutOffs = SessionCutOffs(store: store, cache: revocationCache, now: now)
     let passwords = PasswordHasher(
         parameters: configuration.passwordHashing, queueLimit: configuration.passwordHashQueueLimit,
@@ -54,7 +54,11 @@ public func buildApplication(
         metrics: metrics, logger: logger)
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
-        readiness: { try await store.ping() },
+        readiness: {
+            let version = try await store.ping()
+            guard revocationCache.isLoaded else { throw DatabaseUnavailable(reason: "the revocation list is not loaded yet") }
+            return version
+        },
         openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json), events: events.middleware)
     let proxies = configuration.service.trustedProxies
     let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
@@ -76,12 +80,25 @@ public func buildApplication(
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
-        services: [revocationCache, housekeeping] + events.services,
+        services: database.services + [revocationCache, housekeeping] + events.services,
         logger: logger
     )
 }
 
-/// The auth database of `DATABASE_URL`, migrated.
-func openDatabase(_ url: DatabaseURL, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
-    try SQLiteDatabase.open(url, migrator: AuthSchema.migrator, statementTimeLimit: statementTimeout)
+/// The auth database of `DATABASE_URL`: SQLite migrated, or PostgreSQL to migrate once it answers.
+func openDatabase(_ configuration: ServiceConfiguration, logger: Logger) throws -> ServiceDatabase {
+    try ServiceDatabase(configuration, name: AuthServiceConfiguration.serviceName, sqlite: AuthSchema.migrator, postgres: AuthSchema.postgres, logger: logger)
+}
+
+/// The auth store of the database.
+func authStore(on database: ServiceDatabase, logger: Logger) -> any AuthStore {
+    switch database {
+    case .sqlite(let pool): SQLiteAuthStore(pool)
+    case .postgres(let database): PostgresAuthStore(database: database, logger: logger)
+    }
+}
+
+/// The SQLite database at `path`, migrated: what tests open beside the service to look at its rows.
+func openSQLiteDatabase(path: String, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
+    try SQLiteDatabase.open(path: path, migrator: AuthSchema.migrator, statementTimeLimit: statementTimeout)
 }

@@ -14,15 +14,15 @@ public func buildApplication(
     metrics: ServiceMetrics = ServiceMetrics(),
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
+    let database = try openDatabase(configuration.service, logger: logger)
     let tokens = AccessTokenVerification.remote(configuration.tokens, metrics: metrics, logger: logger)
 
     let events = EventShipping<TenantRequestContext>(
         settings: configuration.events, serviceName: BlogServiceConfiguration.serviceName,
         trustedProxies: configuration.service.trustedProxies, metrics: metrics, logger: logger)
     let router = buildRouter(
-        posts: SQLitePostRepository(database: database), verifier: tokens.verifier, metrics: metrics,
-        readiness: { try await SQLiteDatabase.ping(database) }, readinessWarnings: tokens.readinessWarnings,
+        posts: postRepository(on: database, logger: logger), verifier: tokens.verifier, metrics: metrics,
+        readiness: database.readiness, readinessWarnings: tokens.readinessWarnings,
         events: events.middleware, now: now)
 
     return Application(
@@ -30,7 +30,7 @@ public func buildApplication(
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: BlogServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
-        services: tokens.services + events.services,
+        services: database.services + tokens.services + events.services,
         logger: logger
     )
 }
@@ -55,7 +55,20 @@ func buildRouter(
     return router
 }
 
-/// The blog database of `DATABASE_URL`, migrated.
-func openDatabase(_ url: DatabaseURL, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
-    try SQLiteDatabase.open(url, migrator: BlogSchema.migrator, statementTimeLimit: statementTimeout)
+/// The blog database of `DATABASE_URL`: SQLite migrated, or PostgreSQL to migrate once it answers.
+func openDatabase(_ configuration: ServiceConfiguration, logger: Logger) throws -> ServiceDatabase {
+    try ServiceDatabase(configuration, name: BlogServiceConfiguration.serviceName, sqlite: BlogSchema.migrator, postgres: BlogSchema.postgres, logger: logger)
+}
+
+/// The post store of the database.
+func postRepository(on database: ServiceDatabase, logger: Logger) -> any PostRepository {
+    switch database {
+    case .sqlite(let pool): SQLitePostRepository(database: pool)
+    case .postgres(let database): PostgresPostRepository(database: database, logger: logger)
+    }
+}
+
+/// The SQLite database at `path`, migrated: what tests open beside the service to look at its rows.
+func openSQLiteDatabase(path: String, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
+    try SQLiteDatabase.open(path: path, migrator: BlogSchema.migrator, statementTimeLimit: statementTimeout)
 }

@@ -64,5 +64,8 @@ func buildApplication(
 
 /// The collector database of `DATABASE_URL`, migrated.
 func openDatabase(_ url: DatabaseURL, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
-    try SQLiteDatabase.open(url, migrator: CollectorSchema.migrator, cacheMiB: 64, statementTimeLimit: statementTimeout)
+    guard case .sqlite(let path) = url else {
+        throw ConfigurationError(variable: "DATABASE_URL", problem: "the collector does not store events in PostgreSQL yet; use sqlite:<path>")
+    }
+    return try SQLiteDatabase.open(path: path, migrator: CollectorSchema.migrator, cacheMiB: 64, statementTimeLimit: statementTimeout)
 }

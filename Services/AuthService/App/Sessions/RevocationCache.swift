@@ -15,6 +15,11 @@ final class RevocationCache: RevocationChecker, Service {
     private let now: @Sendable () -> Date
     private let logger: Logger
     private let notBefore = Mutex<[String: Int]>([:])
+    private let loaded = Atomic(false)
+
+    /// Whether the list was read from the database at least once: until then the service is not ready
+    /// (a PostgreSQL that was down at start).
+    var isLoaded: Bool { loaded.load(ordering: .acquiring) }
 
     init(repository: any RevocationRepository, horizonSeconds: Int, interval: Duration = .seconds(5), now: @escaping @Sendable () -> Date, logger: Logger) {
         self.repository = repository
@@ -42,9 +47,15 @@ final class RevocationCache: RevocationChecker, Service {
             // Keep what this process recorded since the query started; drop what aged out.
             current = current.filter { $0.value >= since }.merging(fresh, uniquingKeysWith: max)
         }
+        loaded.store(true, ordering: .releasing)
     }
 
     func run() async throws {
+        // Until the first load, every second (the database may come up after the service).
+        while !isLoaded, !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await reload()
+            if !isLoaded { try? await sleepUnlessShuttingDown(for: .seconds(1)) }
+        }
         await repeatUntilShutdown(every: interval, logger: logger, failure: "Cannot reload the revocations; keeping the last ones") {
             [self] in try await reload()
         }

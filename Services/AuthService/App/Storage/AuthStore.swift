@@ -10,8 +10,8 @@ public protocol AuthStore: Sendable {
     /// Runs `body` in one transaction with repositories that act in it: committed when `body` returns,
     /// rolled back when it throws. `body` does storage only (it may hold other writers meanwhile).
     func transaction<Result: Sendable>(_ body: @Sendable (AuthRepositories) async throws -> Result) async throws -> Result
-    /// Answers when the database does (`/readyz`).
-    func ping() async throws
+    /// The schema version, when the database answers (`/readyz`).
+    func ping() async throws -> Int
 }
 
 /// The repositories of one store, in one transaction or none.

@@ -15,7 +15,7 @@ struct SQLiteAuthStore: AuthStore {
         try await database.transaction { access in try await body(Self.repositories(access)) }
     }
 
-    func ping() async throws {
+    func ping() async throws -> Int {
         try await SQLiteDatabase.ping(database.pool)
     }
 

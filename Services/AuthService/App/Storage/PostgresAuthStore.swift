@@ -1,0 +1,250 @@
+import DatabaseKit
+import Foundation
+import PostgresNIO
+import ServiceKit
+
+/// The auth service's storage in PostgreSQL (`DATABASE_URL=postgres://…`).
+struct PostgresAuthStore: AuthStore {
+    let database: PostgreSQLDatabase
+    let logger: Logger
+
+    var repositories: AuthRepositories { repositories(.pool(database)) }
+
+    func transaction<Result: Sendable>(_ body: @Sendable (AuthRepositories) async throws -> Result) async throws -> Result {
+        try await withoutActuallyEscaping(body) { body in
+            let body = UncheckedSendable(body)
+            return try await database.transaction { connection in try await body.value(repositories(.transaction(connection))) }
+        }
+    }
+
+    func ping() async throws -> Int {
+        try await database.ping()
+    }
+
+    private func repositories(_ access: PostgresAccess) -> AuthRepositories {
+        AuthRepositories(
+            tenants: PostgresTenantRepository(database: access, logger: logger), users: PostgresUserRepository(database: access, logger: logger),
+            refreshTokens: PostgresRefreshTokenRepository(database: access, logger: logger),
+            revocations: PostgresRevocationRepository(database: access, logger: logger))
+    }
+}
+
+/// A non-escaping closure carried into the transaction's escaping one, which is awaited before
+/// `transaction` returns.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Tenants in PostgreSQL.
+struct PostgresTenantRepository: TenantRepository {
+    let database: PostgresAccess
+    let logger: Logger
+
+    func create(_ tenant: Tenant) async throws {
+        do {
+            try await database.run(
+                "INSERT INTO tenants (id, slug, name, created_at) VALUES (\(tenant.id), \(tenant.slug), \(tenant.name), \(tenant.createdAt.millisecondsSince1970))",
+                logger: logger)
+        } catch let error as PSQLError where error.isUniqueViolation(constraint: "tenants_slug_key") {
+            throw StorageConflict.slugTaken
+        }
+    }
+
+    func find(id: UUID) async throws -> Tenant? {
+        try await database.rows("SELECT * FROM tenants WHERE id = \(id)", logger: logger).first.map(Self.tenant)
+    }
+
+    func find(slug: String) async throws -> Tenant? {
+        try await database.rows("SELECT * FROM tenants WHERE slug = \(slug)", logger: logger).first.map(Self.tenant)
+    }
+
+    /// The tenant's row, locked until the transaction ends: another transaction changing the tenant's
+    /// admins waits here, then counts the admins as this one left them.
+    func lockAdministration(of tenantID: UUID) async throws {
+        try await database.run("SELECT id FROM tenants WHERE id = \(tenantID) FOR UPDATE", logger: logger)
+    }
+
+    static func tenant(_ row: PostgresRandomAccessRow) throws -> Tenant {
+        try Tenant(id: row.required("id"), slug: row.required("slug"), name: row.required("name"), createdAt: row.date("created_at"))
+    }
+}
+
+/// Users in PostgreSQL.
+struct PostgresUserRepository: UserRepository {
+    let database: PostgresAccess
+    let logger: Logger
+
+    func create(_ user: User) async throws {
+        do {
+            try await database.run(
+                """
+                INSERT INTO users (id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at)
+                VALUES (\(user.id), \(user.tenantID), \(user.email), \(user.name), \(user.role.rawValue), \(user.isActive),
+                        \(user.passwordHash), \(user.createdAt.millisecondsSince1970), \(user.updatedAt.millisecondsSince1970))
+                """, logger: logger)
+        } catch let error as PSQLError where error.isUniqueViolation(constraint: "users_tenant_email_key") {
+            throw StorageConflict.emailTaken
+        }
+    }
+
+    func find(id: UUID, tenantID: UUID) async throws -> User? {
+        try await database.rows("SELECT * FROM users WHERE id = \(id) AND tenant_id = \(tenantID)", logger: logger).first.map(Self.user)
+    }
+
+    func find(email: String, tenantID: UUID) async throws -> User? {
+        try await database.rows("SELECT * FROM users WHERE tenant_id = \(tenantID) AND email = \(email)", logger: logger).first.map(Self.user)
+    }
+
+    /// A keyset walk in creation order, as in SQLite (`ILIKE`: SQLite's `LIKE` ignores case).
+    func list(tenantID: UUID, filter: UserListFilter, page: PageRequest) async throws -> [User] {
+        var statement = PostgresStatement("SELECT * FROM users WHERE tenant_id = ")
+        statement.append(statement.bind(tenantID))
+        if let role = filter.role { statement.append(" AND role = \(statement.bind(role.rawValue))") }
+        if let text = filter.text {
+            let pattern = statement.bind(LikePattern.containing(text))
+            statement.append(#" AND (name ILIKE \#(pattern) ESCAPE '\' OR email ILIKE \#(pattern) ESCAPE '\')"#)
+        }
+        if let after = page.after {
+            let (timestamp, id) = (statement.bind(after.timestamp), statement.bind(try after.uuid()))
+            statement.append(" AND (created_at, id) > (\(timestamp), \(id))")
+        }
+        statement.append(" ORDER BY created_at, id LIMIT \(statement.bind(page.limit + 1))")
+        return try await database.rows(statement.query, logger: logger).map(Self.user)
+    }
+
+    func update(id: UUID, tenantID: UUID, changes: UserChanges, at date: Date) async throws -> User? {
+        var statement = PostgresStatement("UPDATE users SET updated_at = ")
+        statement.append(statement.bind(date.millisecondsSince1970))
+        if let name = changes.name { statement.append(", name = \(statement.bind(name))") }
+        if let role = changes.role { statement.append(", role = \(statement.bind(role.rawValue))") }
+        if let isActive = changes.isActive { statement.append(", is_active = \(statement.bind(isActive))") }
+        if let hash = changes.passwordHash { statement.append(", password_hash = \(statement.bind(hash))") }
+        let (user, tenant) = (statement.bind(id), statement.bind(tenantID))
+        statement.append(" WHERE id = \(user) AND tenant_id = \(tenant) RETURNING *")
+        return try await database.rows(statement.query, logger: logger).first.map(Self.user)
+    }
+
+    func countActiveAdmins(tenantID: UUID) async throws -> Int {
+        let rows = try await database.rows(
+            "SELECT COUNT(*) AS admins FROM users WHERE tenant_id = \(tenantID) AND role = 'admin' AND is_active", logger: logger)
+        return try rows.first.map { try $0.required("admins", as: Int.self) } ?? 0
+    }
+
+    func markSessionsCutOff(id: UUID, at date: Date) async throws {
+        try await database.run(
+            "UPDATE users SET sessions_cut_off = GREATEST(sessions_cut_off + 1, \(date.millisecondsSince1970)) WHERE id = \(id)", logger: logger)
+    }
+
+    static func user(_ row: PostgresRandomAccessRow) throws -> User {
+        try User(
+            id: row.required("id"), tenantID: row.required("tenant_id"), email: row.required("email"), name: row.required("name"),
+            role: row.enumeration("role"), isActive: row.required("is_active"), passwordHash: row.required("password_hash"),
+            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"), sessionsCutOff: row.required("sessions_cut_off"))
+    }
+}
+
+/// Refresh tokens in PostgreSQL. The conditional updates re-check their conditions on the row as the
+/// previous writer left it (READ COMMITTED): of two exchanges at once, the second finds it rotated.
+struct PostgresRefreshTokenRepository: RefreshTokenRepository {
+    let database: PostgresAccess
+    let logger: Logger
+
+    func insert(_ token: RefreshTokenRecord) async throws {
+        try await database.run(
+            """
+            INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
+            VALUES (\(token.id), \(ByteBuffer(data: token.tokenHash)), \(token.familyID), \(token.userID), \(token.tenantID),
+                    \(token.createdAt.millisecondsSince1970), \(token.expiresAt.millisecondsSince1970), \(token.rotatedAt?.millisecondsSince1970),
+                    \(token.graceUsed), \(token.revokedAt?.millisecondsSince1970))
+            """, logger: logger)
+    }
+
+    func find(tokenHash: Data) async throws -> RefreshTokenRecord? {
+        try await database.rows("SELECT * FROM refresh_tokens WHERE token_hash = \(ByteBuffer(data: tokenHash))", logger: logger).first.map(Self.record)
+    }
+
+    func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool {
+        try await database.run(
+            """
+            UPDATE refresh_tokens SET rotated_at = \(date.millisecondsSince1970), replaced_by = \(successor)
+            WHERE id = \(id) AND rotated_at IS NULL AND revoked_at IS NULL RETURNING id
+            """, logger: logger) == 1
+    }
+
+    func spendGrace(id: UUID, rotatedSince: Date) async throws -> Bool {
+        try await database.run(
+            """
+            UPDATE refresh_tokens SET grace_used = true
+            WHERE id = \(id) AND NOT grace_used AND revoked_at IS NULL AND rotated_at >= \(rotatedSince.millisecondsSince1970)
+              AND EXISTS (SELECT 1 FROM refresh_tokens AS successor
+                          WHERE successor.id = refresh_tokens.replaced_by
+                            AND successor.rotated_at IS NULL AND successor.revoked_at IS NULL)
+            RETURNING id
+            """, logger: logger) == 1
+    }
+
+    func revokeFamily(_ familyID: UUID, at date: Date) async throws {
+        try await database.run(
+            "UPDATE refresh_tokens SET revoked_at = \(date.millisecondsSince1970) WHERE family_id = \(familyID) AND revoked_at IS NULL", logger: logger)
+    }
+
+    func revokeAll(userID: UUID, at date: Date) async throws {
+        try await database.run(
+            "UPDATE refresh_tokens SET revoked_at = \(date.millisecondsSince1970) WHERE user_id = \(userID) AND revoked_at IS NULL", logger: logger)
+    }
+
+    func deleteExpired(before date: Date) async throws -> Int {
+        try await database.run("DELETE FROM refresh_tokens WHERE expires_at < \(date.millisecondsSince1970) RETURNING id", logger: logger)
+    }
+
+    static func record(_ row: PostgresRandomAccessRow) throws -> RefreshTokenRecord {
+        try RefreshTokenRecord(
+            id: row.required("id"), familyID: row.required("family_id"), userID: row.required("user_id"), tenantID: row.required("tenant_id"),
+            tokenHash: Data(buffer: row.required("token_hash", as: ByteBuffer.self)),
+            createdAt: row.date("created_at"), expiresAt: row.date("expires_at"), rotatedAt: row.optionalDate("rotated_at"),
+            graceUsed: row.required("grace_used"), revokedAt: row.optionalDate("revoked_at"))
+    }
+}
+
+/// Session cut-offs in PostgreSQL, numbered through the one-row `revocation_sequence`: its row lock is
+/// held until the cut-off commits, so that cut-offs commit in the order of their numbers and a
+/// verifier that has seen number n never misses a smaller one committed later.
+struct PostgresRevocationRepository: RevocationRepository {
+    let database: PostgresAccess
+    let logger: Logger
+
+    func record(userID: UUID, notBefore: Int) async throws {
+        try await database.run(
+            """
+            WITH next AS (UPDATE revocation_sequence SET value = value + 1 RETURNING value)
+            INSERT INTO revocations (user_id, not_before, seq) SELECT \(userID), \(notBefore), value FROM next
+            ON CONFLICT (user_id) DO UPDATE SET not_before = GREATEST(revocations.not_before, excluded.not_before), seq = excluded.seq
+            """, logger: logger)
+    }
+
+    func list(since: Int) async throws -> [(userID: UUID, notBefore: Int)] {
+        try await database.rows("SELECT user_id, not_before FROM revocations WHERE not_before >= \(since) ORDER BY not_before", logger: logger)
+            .map { try (userID: $0.required("user_id"), notBefore: $0.required("not_before")) }
+    }
+
+    func changes(after: Int64, since: Int, limit: Int) async throws -> RevocationChanges {
+        // One statement, one snapshot: the entries and the latest number agree.
+        let rows = try await database.rows(
+            """
+            SELECT r.user_id, r.not_before, r.seq, s.value AS latest
+            FROM revocation_sequence AS s
+            LEFT JOIN LATERAL (SELECT * FROM revocations WHERE seq > \(after) AND not_before >= \(since) ORDER BY seq LIMIT \(limit)) AS r ON true
+            """, logger: logger)
+        let latest = try rows.first.map { try $0.required("latest", as: Int64.self) } ?? 0
+        let entries = try rows.compactMap { row -> RevocationChanges.Entry? in
+            guard let userID = try row.optional("user_id", as: UUID.self) else { return nil }
+            return try RevocationChanges.Entry(userID: userID, notBefore: row.required("not_before"), sequence: row.required("seq"))
+        }
+        return RevocationChanges(entries: entries, latest: latest)
+    }
+
+    func deleteOlder(than before: Int) async throws -> Int {
+        try await database.run("DELETE FROM revocations WHERE not_before < \(before) RETURNING user_id", logger: logger)
+    }
+}

@@ -1,0 +1,352 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import ServiceKit
+import ServiceLifecycle
+import Synchronization
+
+/// A forward-only step of a service's PostgreSQL schema: statements run in one transaction, recorded
+/// under `version` in `schema_migrations`. A published migration is never edited; a change is a new one.
+public struct PostgresMigration: Sendable {
+    public let version: Int
+    public let name: String
+    public let statements: [String]
+
+    public init(_ version: Int, _ name: String, _ statements: [String]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
+}
+
+/// A service's PostgreSQL database (`DATABASE_URL=postgres://…`): postgres-nio's client and its pool of
+/// up to `DATABASE_POOL_SIZE` connections, run as a `Service` of the application.
+///
+/// The service starts whether PostgreSQL answers or not. Once it does, the service's migrations are
+/// applied under an advisory lock (replicas starting together take turns; the first migrates, the
+/// others find nothing to do), and from then on the database is ready. Until then, and whenever a
+/// connection cannot be had within `DATABASE_CONNECT_TIMEOUT`, `/readyz` and the requests that need
+/// the database answer 503 `unavailable`: no crash, no request waiting without end.
+public final class PostgreSQLDatabase: Service, Sendable {
+    public struct Settings: Sendable {
+        public var poolSize: Int
+        public var connectTimeout: Duration
+        public var statementTimeout: Duration
+        /// The schema to work in (`search_path`), for tests that give each case a schema of its own.
+        public var schema: String?
+
+        public init(poolSize: Int = 10, connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(5), schema: String? = nil) {
+            self.poolSize = poolSize
+            self.connectTimeout = connectTimeout
+            self.statementTimeout = statementTimeout
+            self.schema = schema
+        }
+
+        public init(_ configuration: ServiceConfiguration) {
+            self.init(
+                poolSize: configuration.databasePoolSize, connectTimeout: configuration.databaseConnectTimeout,
+                statementTimeout: configuration.statementTimeout)
+        }
+    }
+
+    private enum State {
+        case starting
+        case migrated(version: Int)
+        case failed(String)
+    }
+
+    public let client: PostgresClient
+    private let name: String
+    private let migrations: [PostgresMigration]
+    private let settings: Settings
+    private let state = Mutex(State.starting)
+    private let logger: Logger
+
+    /// `name` names the service's schema (its advisory lock, its log lines).
+    public init(_ location: PostgresLocation, settings: Settings, name: String, migrations: [PostgresMigration], logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: Self.tls(location.tls))
+        configuration.options.maximumConnections = settings.poolSize
+        configuration.options.connectTimeout = settings.connectTimeout
+        var parameters = [("statement_timeout", "\(Self.milliseconds(settings.statementTimeout))")]
+        if let schema = settings.schema { parameters.append(("search_path", schema)) }
+        configuration.options.additionalStartupParameters = parameters
+        var backgroundLogger = logger
+        backgroundLogger[metadataKey: "database"] = "\(location)"
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
+        self.name = name
+        self.migrations = migrations.sorted { $0.version < $1.version }
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Runs the pool, and migrates once PostgreSQL answers; returns at graceful shutdown.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            await repeatUntilShutdown(every: .seconds(1)) { [self] in
+                guard case .starting = state.withLock({ $0 }) else { return }
+                do {
+                    let version = try await withDeadline(settings.connectTimeout + settings.statementTimeout) { try await self.migrate() }
+                    state.withLock { $0 = .migrated(version: version) }
+                    logger.info("PostgreSQL schema ready", metadata: ["schema": "\(name)", "version": "\(version)"])
+                } catch is CancellationError {
+                } catch {
+                    logger.warning("PostgreSQL not ready; trying again", metadata: ["error": "\(String(reflecting: error))"])
+                }
+            }
+        }
+    }
+
+    /// The schema version, once PostgreSQL answers a trivial query (`/readyz`); throws otherwise.
+    public func ping() async throws -> Int {
+        let version = try migratedVersion()
+        try await withConnection { connection in _ = try await connection.query("SELECT 1", logger: self.logger).collect() }
+        return version
+    }
+
+    /// Runs `body` on a connection of the pool; 503 when none can be had in time.
+    public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        _ = try migratedVersion()
+        return try await withDeadline(settings.connectTimeout + settings.statementTimeout) {
+            try await self.client.withConnection { connection in try await body(connection) }
+        }
+    }
+
+    /// Runs `body` in a transaction, committed when it returns and rolled back when it throws.
+    public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await withConnection { connection in
+            try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
+        }
+    }
+
+    // MARK: Parts
+
+    private func migratedVersion() throws -> Int {
+        switch state.withLock({ $0 }) {
+        case .migrated(let version): return version
+        case .starting: throw DatabaseUnavailable(reason: "PostgreSQL has not answered yet")
+        case .failed(let reason): throw DatabaseUnavailable(reason: reason)
+        }
+    }
+
+    /// Applies what is missing of `migrations` under the schema's advisory lock; returns the version.
+    private func migrate() async throws -> Int {
+        try await client.withConnection { connection in
+            let lockName = "\(self.name) schema"
+            _ = try await connection.query("SELECT pg_advisory_lock(hashtext(\(lockName)))", logger: self.logger).collect()
+            do {
+                let version = try await self.applyMissing(on: connection)
+                _ = try await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockName)))", logger: self.logger).collect()
+                return version
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockName)))", logger: self.logger).collect()
+                throw error
+            }
+        }
+    }
+
+    private func applyMissing(on connection: PostgresConnection) async throws -> Int {
+        _ = try await connection.query("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+            """, logger: logger).collect()
+        var applied = 0
+        for try await version in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger).decode(Int.self) {
+            applied = version
+        }
+        if let newest = migrations.last?.version, applied > newest {
+            throw DatabaseUnavailable(reason: "the database's schema (version \(applied)) is newer than this build knows (\(newest))")
+        }
+        for migration in migrations where migration.version > applied {
+            try await connection.withTransaction(logger: logger) { connection in
+                for statement in migration.statements {
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger).collect()
+                }
+                _ = try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: self.logger
+                ).collect()
+            }
+            logger.info("Migrated", metadata: ["schema": "\(name)", "version": "\(migration.version)", "migration": "\(migration.name)"])
+            applied = migration.version
+        }
+        return applied
+    }
+
+    private static func tls(_ mode: PostgresLocation.TLSMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// The database cannot be reached or is not ready: 503 `unavailable`, with the reason in the log only.
+public struct DatabaseUnavailable: Error, CustomStringConvertible, ContractErrorConvertible {
+    public let reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+
+    public var description: String { "database unavailable: \(reason)" }
+
+    public var appError: AppError? {
+        AppError.unavailable(retryAfterSeconds: 1, message: "The database is unavailable; try again shortly")
+    }
+}
+
+/// Runs `body`, or throws `DatabaseUnavailable` once `limit` has passed (cancelling it).
+func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let result = first else {
+            throw DatabaseUnavailable(reason: "no answer within \(limit)")
+        }
+        return result
+    }
+}
+
+extension PSQLError: ContractErrorConvertible {
+    /// A server or connection error that says the database is unavailable or overloaded (a statement over
+    /// its time limit, no connection, too many connections, shutting down): 503. Others stay internal.
+    public var appError: AppError? {
+        let unavailable = AppError.unavailable(retryAfterSeconds: 1, message: "The database is unavailable or the query took too long; try again")
+        switch code {
+        case .server:
+            guard let state = serverInfo?[.sqlState] else { return nil }
+            // 57014 query_canceled (statement_timeout); class 08 connection, 53 resources, 57 operator intervention.
+            return state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57") ? unavailable : nil
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .queryCancelled:
+            return unavailable
+        default:
+            return nil
+        }
+    }
+
+    /// A unique or primary-key violation (SQLSTATE 23505), of `constraint` when given.
+    public func isUniqueViolation(constraint: String? = nil) -> Bool {
+        guard code == .server, serverInfo?[.sqlState] == "23505" else { return false }
+        guard let constraint else { return true }
+        return serverInfo?[.constraintName] == constraint
+    }
+}
+
+/// Reading the values the services store in PostgreSQL, as `Row` does for SQLite: each throws
+/// `UnreadableRow` for a missing column or a value it cannot read.
+extension PostgresRandomAccessRow {
+    public func required<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
+        guard contains(column) else { throw UnreadableRow(column: column, problem: "is missing") }
+        do {
+            return try self[column].decode(Value.self)
+        } catch {
+            throw UnreadableRow(column: column, problem: "is not a \(Value.self)")
+        }
+    }
+
+    public func optional<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws -> Value? {
+        guard contains(column) else { throw UnreadableRow(column: column, problem: "is missing") }
+        return self[column].bytes == nil ? nil : try required(column, as: Value.self)
+    }
+
+    /// A time stored as milliseconds since the epoch (`BIGINT`, as in SQLite).
+    public func date(_ column: String) throws -> Date {
+        Date(millisecondsSince1970: try required(column, as: Int64.self))
+    }
+
+    public func optionalDate(_ column: String) throws -> Date? {
+        try optional(column, as: Int64.self).map(Date.init(millisecondsSince1970:))
+    }
+
+    /// A case of an enumeration stored as its raw text.
+    public func enumeration<Value: RawRepresentable>(_ column: String, as type: Value.Type = Value.self) throws -> Value
+    where Value.RawValue == String {
+        let text = try required(column, as: String.self)
+        guard let value = Value(rawValue: text) else { throw UnreadableRow(column: column, problem: "is not a known \(Value.self)") }
+        return value
+    }
+}
+
+extension PostgresConnection {
+    /// The rows of `query`, each readable by column name.
+    public func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        try await self.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    }
+
+    /// Runs `query`, reading and dropping what it returns; the count of rows it returned (a write with
+    /// `RETURNING` counts the rows it changed).
+    @discardableResult
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        try await self.query(query, logger: logger).collect().count
+    }
+}
+
+/// A statement put together a piece at a time (optional filters, optional assignments), each value
+/// bound as a parameter (`$1`, `$2`, …) where it is placed: never spliced into the SQL.
+public struct PostgresStatement: Sendable {
+    private var sql: String
+    private var binds = PostgresBindings()
+    private var count = 0
+
+    public init(_ sql: String) {
+        self.sql = sql
+    }
+
+    /// Adds SQL text (no values in it).
+    public mutating func append(_ text: String) {
+        sql += text
+    }
+
+    /// Binds `value` and returns its placeholder, to put in the next `append`.
+    public mutating func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+        binds.append(value)
+        count += 1
+        return "$\(count)"
+    }
+
+    public var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
+}
+
+extension KeysetCursor {
+    /// The cursor's id as the UUID it must be in a table keyed by UUIDs; a 400 naming `cursor` when it is not.
+    public func uuid() throws -> UUID {
+        guard let id = UUID(uuidString: id) else {
+            throw AppError.validationFailed([FieldError(field: "cursor", message: "is not a cursor this service gave out")])
+        }
+        return id
+    }
+}
+
+/// What a PostgreSQL repository runs its statements on: the pool (each call on a connection of its own,
+/// committed on its own) or the connection of a transaction in progress.
+public enum PostgresAccess: Sendable {
+    case pool(PostgreSQLDatabase)
+    case transaction(PostgresConnection)
+
+    /// The rows of `query`, each readable by column name.
+    public func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        switch self {
+        case .pool(let database): try await database.withConnection { connection in try await connection.rows(query, logger: logger) }
+        case .transaction(let connection): try await connection.rows(query, logger: logger)
+        }
+    }
+
+    /// Runs `query`; the count of rows it returned (a write with `RETURNING` counts the rows it changed).
+    @discardableResult
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        try await rows(query, logger: logger).count
+    }
+}
