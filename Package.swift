@@ -159,11 +159,14 @@ let package = Package(
 
         // MARK: Tests
 
-        /// What the services' tests share: request helpers, tokens and a fake auth server, OpenAPI checks.
+        /// What the services' tests share: request helpers, tokens and a fake auth server, OpenAPI checks,
+        /// the stores to run a contract suite on (SQLite, and the throwaway PostgreSQL of `make test`).
         .target(
             name: "ServiceTestSupport",
             dependencies: [
-                "TokenVerification", "ServiceKit",
+                "TokenVerification", "ServiceKit", "DatabaseKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

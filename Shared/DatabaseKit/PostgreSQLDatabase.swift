@@ -115,10 +115,21 @@ public final class PostgreSQLDatabase: Service, Sendable {
         }
     }
 
-    /// Runs `body` in a transaction, committed when it returns and rolled back when it throws.
+    /// Runs `body` in a transaction, committed when it returns and rolled back when it throws; the
+    /// error `body` threw is rethrown as it was (postgres-nio's own `withTransaction` wraps it).
     public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await withConnection { connection in
-            try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
+        try await withConnection { [logger] connection in
+            _ = try await connection.query("BEGIN", logger: logger).collect()
+            let result: Result
+            do {
+                result = try await body(connection)
+            } catch {
+                // A connection whose rollback fails is closed by the pool's next use of it; the error is the body's.
+                _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+                throw error
+            }
+            _ = try await connection.query("COMMIT", logger: logger).collect()
+            return result
         }
     }
 

@@ -1,0 +1,105 @@
+import DatabaseKit
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// The databases a store's contract suite runs on: the same test code against each implementation.
+public enum StoreKind: String, Sendable {
+    case sqlite
+    case postgres
+
+    /// SQLite always; PostgreSQL when `make test` started one (`TEST_POSTGRES_URL`).
+    public static var available: [StoreKind] {
+        TestPostgres.location == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+}
+
+/// The throwaway PostgreSQL server of `scripts/with-test-postgres.sh`: each test works in a schema of
+/// its own, created for it and dropped after it.
+public enum TestPostgres {
+    /// `TEST_POSTGRES_URL`, when set.
+    public static var location: PostgresLocation? {
+        ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"].flatMap(PostgresLocation.init)
+    }
+
+    /// Whether a missing PostgreSQL must fail the run (`REQUIRE_POSTGRES_TESTS=1`, as CI sets it).
+    public static var isRequired: Bool {
+        ProcessInfo.processInfo.environment["REQUIRE_POSTGRES_TESTS"] == "1"
+    }
+
+    /// Runs `body` with a migrated database of `migrations` in a fresh schema, the pool running.
+    public static func withDatabase<Result: Sendable>(
+        name: String, migrations: [PostgresMigration], poolSize: Int = 8, statementTimeout: Duration = .seconds(5),
+        _ body: @Sendable (PostgreSQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        guard let location else { throw TestPostgresMissing() }
+        let schema = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        try await admin(location, "CREATE SCHEMA \(schema)")
+        let logger = Logger(label: "test-postgres")
+        let database = PostgreSQLDatabase(
+            location, settings: .init(poolSize: poolSize, connectTimeout: .seconds(5), statementTimeout: statementTimeout, schema: schema),
+            name: "\(name) \(schema)", migrations: migrations, logger: logger)
+        do {
+            let result = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await database.run() }
+                defer { group.cancelAll() }
+                try await waitUntilReady(database)
+                return try await body(database)
+            }
+            try await admin(location, "DROP SCHEMA \(schema) CASCADE")
+            return result
+        } catch {
+            try? await admin(location, "DROP SCHEMA \(schema) CASCADE")
+            throw error
+        }
+    }
+
+    /// A `postgres://` URL to the server: for services started with a `DATABASE_URL`.
+    public static func url(database: String? = nil) throws -> String {
+        guard let location else { throw TestPostgresMissing() }
+        return "postgres://\(location.user)@\(location.host):\(location.port)/\(database ?? location.database)?sslmode=disable"
+    }
+
+    /// Creates a database of its own (for a service started with a `DATABASE_URL`); returns its name.
+    public static func createDatabase() async throws -> String {
+        guard let location else { throw TestPostgresMissing() }
+        let name = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        try await admin(location, "CREATE DATABASE \(name)")
+        return name
+    }
+
+    private static func waitUntilReady(_ database: PostgreSQLDatabase) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            do {
+                _ = try await database.ping()
+                return
+            } catch where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    /// One statement on a connection of its own (schemas and databases are made outside any pool).
+    private static func admin(_ location: PostgresLocation, _ sql: String) async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password, database: location.database,
+            tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-postgres-admin"))
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-postgres-admin")).collect()
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
+
+/// A PostgreSQL test asked for with no `TEST_POSTGRES_URL`.
+public struct TestPostgresMissing: Error, CustomStringConvertible {
+    public var description: String { "TEST_POSTGRES_URL is not set: run the tests with `make test` (scripts/with-test-postgres.sh)" }
+}
