@@ -11,10 +11,10 @@ build: deps
 run: deps
 	@scripts/run-local.sh
 
-## Build and run every test.
+## Build and run every test, the PostgreSQL ones on a throwaway server started for the run.
 test: deps
 	swift build --build-tests
-	swift test
+	scripts/with-test-postgres.sh swift test
 
 ## schemathesis against each service's /openapi.json (installs it from PyPI): no server error, no response the document does not describe.
 api-check: deps

@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # Debian packages: curl and jq for the README's commands and `make run`'s readiness wait; SQLite (GRDB) and
-# libargon2 (password hashes) headers for the build.
-packages=(curl jq libsqlite3-dev libargon2-dev)
+# libargon2 (password hashes) headers for the build; PostgreSQL's server for the tests of its stores
+# (`make test` starts a throwaway one; nothing runs on the system's own cluster).
+packages=(curl jq libsqlite3-dev libargon2-dev postgresql)
 # `make bench` also needs wrk, the HTTP load generator.
 if [ "${BENCH:-}" = 1 ]; then packages+=(wrk); fi
 

@@ -1,0 +1,129 @@
+import DatabaseKit
+import Foundation
+import Logging
+import ServiceKit
+import ServiceTestSupport
+import Testing
+
+@testable import BlogService
+
+/// Runs `body` on a fresh post store of `kind`: SQLite in a temporary file, or a schema of its own on
+/// the test PostgreSQL server.
+func withPostStore(_ kind: StoreKind, _ body: @escaping @Sendable (any PostRepository) async throws -> Void) async throws {
+    switch kind {
+    case .sqlite:
+        let path = NSTemporaryDirectory() + "post-store-\(UUID().lowercasedString)/blog.sqlite"
+        try await body(SQLitePostRepository(database: try openSQLiteDatabase(path: path)))
+    case .postgres:
+        try await TestPostgres.withDatabase(name: "blog", migrations: BlogSchema.postgres) { database in
+            try await body(PostgresPostRepository(database: database, logger: Logger(label: "test")))
+        }
+    }
+}
+
+/// What every post store must do, whatever the database: one suite, run on each store.
+@Suite struct PostStoreContractTests {
+    static let epoch: Int64 = 1_795_000_000_000
+
+    static func post(
+        tenant: UUID, author: UUID = UUID(), title: String = "Title", content: String = "Content", status: Post.Status = .published, at offset: Int64 = 0
+    ) -> Post {
+        let date = Date(millisecondsSince1970: epoch + offset)
+        return Post(id: UUID(), tenantID: tenant, authorID: author, title: title, content: content, status: status, version: 1, createdAt: date, updatedAt: date)
+    }
+
+    static let everything = PostListFilter(author: nil, status: nil, text: nil, draftsVisibleTo: .everyone)
+
+    @Test(arguments: StoreKind.available)
+    func postsAreConfinedToTheirTenant(kind: StoreKind) async throws {
+        try await withPostStore(kind) { posts in
+            let (tenant, other) = (UUID(), UUID())
+            let post = Self.post(tenant: tenant)
+            try await posts.create(post)
+            #expect(try await posts.find(id: post.id, tenantID: tenant) == post)
+            #expect(try await posts.find(id: post.id, tenantID: other) == nil)
+            #expect(try await posts.list(tenantID: other, filter: Self.everything, page: PageRequest()).isEmpty)
+            #expect(try await posts.update(id: post.id, tenantID: other, expectedVersion: 1, changes: PostChanges(title: "x"), at: Date()) == nil)
+            #expect(try await posts.delete(id: post.id, tenantID: other, expectedVersion: 1) == false)
+            #expect(try await posts.find(id: post.id, tenantID: tenant) == post)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theListWalksNewestFirstWithFilters(kind: StoreKind) async throws {
+        try await withPostStore(kind) { posts in
+            let tenant = UUID()
+            let (ann, bob) = (UUID(), UUID())
+            let stored = [
+                Self.post(tenant: tenant, author: ann, title: "Swift on the server", at: 1),
+                Self.post(tenant: tenant, author: bob, title: "Drafty", status: .draft, at: 2),
+                Self.post(tenant: tenant, author: ann, title: "Ann's draft", status: .draft, at: 3),
+                Self.post(tenant: tenant, author: bob, title: "100% sure", at: 4),
+                Self.post(tenant: tenant, author: bob, title: "Postgres", content: "about SWIFT too", at: 5),
+            ]
+            for post in stored { try await posts.create(post) }
+            let first = try await posts.list(tenantID: tenant, filter: Self.everything, page: PageRequest(limit: 2))
+            #expect(first.map(\.id) == [stored[4].id, stored[3].id, stored[2].id])
+            let cursor = KeysetCursor(date: first[1].createdAt, id: first[1].id.lowercasedString)
+            let rest = try await posts.list(tenantID: tenant, filter: Self.everything, page: PageRequest(limit: 2, after: cursor))
+            #expect(rest.map(\.id) == [stored[2].id, stored[1].id, stored[0].id])
+
+            var filter = Self.everything
+            filter.author = ann
+            #expect(try await posts.list(tenantID: tenant, filter: filter, page: PageRequest()).map(\.id) == [stored[2].id, stored[0].id])
+            filter = Self.everything
+            filter.status = .draft
+            #expect(try await posts.list(tenantID: tenant, filter: filter, page: PageRequest()).map(\.id) == [stored[2].id, stored[1].id])
+            filter = Self.everything
+            filter.draftsVisibleTo = .author(ann)  // others' drafts are left out
+            #expect(try await posts.list(tenantID: tenant, filter: filter, page: PageRequest()).map(\.id) == [stored[4].id, stored[3].id, stored[2].id, stored[0].id])
+            filter = Self.everything
+            filter.text = "swift"  // title or content, whatever the case
+            #expect(try await posts.list(tenantID: tenant, filter: filter, page: PageRequest()).map(\.id) == [stored[4].id, stored[0].id])
+            filter.text = "0%"  // % is literal
+            #expect(try await posts.list(tenantID: tenant, filter: filter, page: PageRequest()).map(\.id) == [stored[3].id])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func changesAndDeletionsNeedTheExpectedVersion(kind: StoreKind) async throws {
+        try await withPostStore(kind) { posts in
+            let tenant = UUID()
+            let post = Self.post(tenant: tenant)
+            try await posts.create(post)
+            let later = Date(millisecondsSince1970: Self.epoch + 9000)
+            let updated = try #require(
+                try await posts.update(id: post.id, tenantID: tenant, expectedVersion: 1, changes: PostChanges(title: "New", content: "Body", status: .draft), at: later))
+            #expect(updated.version == 2 && updated.title == "New" && updated.content == "Body" && updated.status == .draft && updated.updatedAt == later)
+            #expect(updated.createdAt == post.createdAt)
+            #expect(try await posts.update(id: post.id, tenantID: tenant, expectedVersion: 1, changes: PostChanges(title: "Stale"), at: later) == nil)
+            #expect(try await posts.find(id: post.id, tenantID: tenant)?.title == "New")
+            #expect(try await posts.delete(id: post.id, tenantID: tenant, expectedVersion: 1) == false)
+            #expect(try await posts.delete(id: post.id, tenantID: tenant, expectedVersion: 2))
+            #expect(try await posts.find(id: post.id, tenantID: tenant) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func concurrentEditsOfOneVersion_exactlyOneWins(kind: StoreKind) async throws {
+        try await withPostStore(kind) { posts in
+            let tenant = UUID()
+            for round in 0..<10 {
+                let post = Self.post(tenant: tenant)
+                try await posts.create(post)
+                let winners = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for editor in 0..<4 {
+                        group.addTask {
+                            let result = try await posts.update(
+                                id: post.id, tenantID: tenant, expectedVersion: 1, changes: PostChanges(title: "Editor \(editor)"), at: Date())
+                            return result == nil ? 0 : 1
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                #expect(winners == 1, "round \(round)")
+                #expect(try await posts.find(id: post.id, tenantID: tenant)?.version == 2)
+            }
+        }
+    }
+}
