@@ -63,7 +63,7 @@ struct CollectorTestHarness {
 
     /// The SQLite store of this harness's database, for looking behind the routes.
     func openStore() throws -> SQLiteEventStore {
-        SQLiteEventStore(database: try openDatabase(.sqlite(path: databasePath)))
+        SQLiteEventStore(database: try openSQLiteDatabase(path: databasePath))
     }
 }
 

@@ -42,7 +42,7 @@ import Testing
             let ready = try await client.send(.get, "/readyz").status
             #expect(ready == .ok)
         }
-        let database = try openDatabase(.sqlite(path: harness.databasePath))
+        let database = try openSQLiteDatabase(path: harness.databasePath)
         let counts = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT request_id, COUNT(*) AS n FROM events GROUP BY request_id")
                 .map { ($0["request_id"] as String, $0["n"] as Int) }

@@ -4,6 +4,7 @@ import GRDB
 import Hummingbird
 import Logging
 import ServiceKit
+import ServiceLifecycle
 import TokenVerification
 
 /// Builds the observ-collector: storage, the group-commit writer, ingest and query routes, retention,
@@ -14,11 +15,11 @@ public func buildApplication(
     metrics: ServiceMetrics = ServiceMetrics(),
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
-    let database = try openDatabase(configuration.service.database, statementTimeout: configuration.service.statementTimeout)
+    let database = try openDatabase(configuration.service, logger: logger)
     return try await buildApplication(
-        configuration: configuration, store: SQLiteEventStore(database: database),
+        configuration: configuration, store: eventStore(on: database, logger: logger),
         tokens: .remote(configuration.tokens, metrics: metrics, logger: logger),
-        readiness: { try await SQLiteDatabase.ping(database) }, logger: logger, metrics: metrics, now: now)
+        readiness: database.readiness, databaseServices: database.services, logger: logger, metrics: metrics, now: now)
 }
 
 /// The collector on any event store and token verification: tests put a slow store in to fill the
@@ -28,6 +29,7 @@ func buildApplication(
     store: any EventStore,
     tokens: AccessTokenVerification,
     readiness: @escaping ReadinessCheck,
+    databaseServices: [any Service] = [],
     logger: Logger,
     metrics: ServiceMetrics,
     now: @escaping @Sendable () -> Date
@@ -57,15 +59,28 @@ func buildApplication(
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: ObservCollectorConfiguration.serviceName),
         // The server stops first (Hummingbird runs it after these), then the writer commits what is queued.
-        services: [writer, retention] + tokens.services,
+        services: databaseServices + [writer, retention] + tokens.services,
         logger: logger
     )
 }
 
-/// The collector database of `DATABASE_URL`, migrated.
-func openDatabase(_ url: DatabaseURL, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
-    guard case .sqlite(let path) = url else {
-        throw ConfigurationError(variable: "DATABASE_URL", problem: "the collector does not store events in PostgreSQL yet; use sqlite:<path>")
+/// The collector database of `DATABASE_URL`: SQLite migrated (a larger page cache: it writes much), or
+/// PostgreSQL to migrate once it answers.
+func openDatabase(_ configuration: ServiceConfiguration, logger: Logger) throws -> ServiceDatabase {
+    try ServiceDatabase(
+        configuration, name: ObservCollectorConfiguration.serviceName, sqlite: CollectorSchema.migrator, postgres: CollectorSchema.postgres,
+        sqliteCacheMiB: 64, logger: logger)
+}
+
+/// The event store of the database.
+func eventStore(on database: ServiceDatabase, logger: Logger) -> any EventStore {
+    switch database {
+    case .sqlite(let pool): SQLiteEventStore(database: pool)
+    case .postgres(let database): PostgresEventStore(database: database, logger: logger)
     }
-    return try SQLiteDatabase.open(path: path, migrator: CollectorSchema.migrator, cacheMiB: 64, statementTimeLimit: statementTimeout)
+}
+
+/// The SQLite database at `path`, migrated: what tests open beside the service to look at its rows.
+func openSQLiteDatabase(path: String, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
+    try SQLiteDatabase.open(path: path, migrator: CollectorSchema.migrator, cacheMiB: 64, statementTimeLimit: statementTimeout)
 }

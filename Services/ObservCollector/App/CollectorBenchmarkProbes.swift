@@ -19,7 +19,7 @@ public enum CollectorBenchmarkProbes {
 
     /// A store on a new SQLite file, and a writer of batches of `count` realistic events into it.
     public static func bulkInserter(path: String, count: Int) throws -> @Sendable () async throws -> Void {
-        let store = SQLiteEventStore(database: try openDatabase(.sqlite(path: path)))
+        let store = SQLiteEventStore(database: try openSQLiteDatabase(path: path))
         let tenant = UUID()
         let events = (0..<count).map { index in
             StoredEvent(

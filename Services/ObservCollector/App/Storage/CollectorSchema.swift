@@ -1,3 +1,4 @@
+import DatabaseKit
 import GRDB
 
 /// The collector's SQLite schema. `id` is the rowid, so it grows with arrival: retention deletes from
@@ -35,4 +36,44 @@ enum CollectorSchema {
         }
         return migrator
     }
+}
+
+extension CollectorSchema {
+    /// The events in PostgreSQL, partitioned by the day they arrived (`received_at`, milliseconds as in
+    /// SQLite): retention drops whole days, and a day's partition is made when its first batch comes
+    /// (`PostgresEventStore`). Ids come from one sequence, so they grow with arrival across days.
+    static let postgres: [PostgresMigration] = [
+        PostgresMigration(1, "events, partitioned by day", [
+            "CREATE SEQUENCE events_id_seq AS BIGINT",
+            """
+            CREATE TABLE events (
+                id BIGINT NOT NULL DEFAULT nextval('events_id_seq'),
+                type TEXT NOT NULL,
+                ts BIGINT NOT NULL,
+                received_at BIGINT NOT NULL,
+                service TEXT NOT NULL,
+                tenant_id UUID,
+                user_id UUID,
+                request_id TEXT,
+                method TEXT,
+                path TEXT,
+                route TEXT,
+                status INTEGER,
+                duration_ms DOUBLE PRECISION,
+                client_ip TEXT,
+                user_agent TEXT,
+                level TEXT,
+                message TEXT,
+                error_type TEXT
+            ) PARTITION BY RANGE (received_at)
+            """,
+            "ALTER SEQUENCE events_id_seq OWNED BY events.id",
+            // The logs of a tenant, newest first, and the window of its statistics.
+            "CREATE INDEX events_by_tenant_type_time ON events (tenant_id, type, ts, id) WHERE tenant_id IS NOT NULL",
+            // One request's events, across services.
+            "CREATE INDEX events_by_tenant_request ON events (tenant_id, request_id) WHERE request_id IS NOT NULL",
+            // Retention's partial day: a block-range index, a few pages for a day of appends.
+            "CREATE INDEX events_by_arrival ON events USING brin (received_at)",
+        ]),
+    ]
 }

@@ -1,0 +1,248 @@
+import DatabaseKit
+import Foundation
+import NIOCore
+import PostgresNIO
+import ServiceKit
+import Synchronization
+
+/// Events in PostgreSQL: a batch is one `COPY … FROM STDIN` into the table partitioned by arrival day;
+/// retention drops the days past it whole and deletes the rest of the boundary day in chunks.
+final class PostgresEventStore: EventStore {
+    let database: PostgreSQLDatabase
+    let logger: Logger
+    /// The arrival days whose partition is known to exist (days since the epoch).
+    private let knownDays = Mutex(Set<Int64>())
+
+    static let millisecondsPerDay: Int64 = 86_400_000
+    static let columns = [
+        "type", "ts", "received_at", "service", "tenant_id", "user_id", "request_id", "method", "path", "route", "status",
+        "duration_ms", "client_ip", "user_agent", "level", "message", "error_type",
+    ]
+
+    init(database: PostgreSQLDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    func insert(_ events: [StoredEvent]) async throws {
+        guard !events.isEmpty else { return }
+        let days = Set(events.map { Self.day(of: $0.receivedAt.millisecondsSince1970) })
+        try await ensurePartitions(for: days)
+        var buffer = ByteBufferAllocator().buffer(capacity: events.count * 256)
+        for event in events { CopyText.append(event, to: &buffer) }
+        let rows = buffer
+        try await database.withConnection { [logger] connection in
+            try await connection.copyFrom(table: "events", columns: Self.columns, logger: logger) { writer in
+                try await writer.write(rows)
+            }
+        }
+    }
+
+    func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent] {
+        let statement = try Self.eventsQuery(query, page: page)
+        return try await database.withConnection { [logger] connection in
+            try await connection.rows(statement.query, logger: logger).map(Self.event)
+        }
+    }
+
+    /// A keyset walk down `events_by_tenant_type_time`, newest first.
+    static func eventsQuery(_ query: EventQuery, page: PageRequest) throws -> PostgresStatement {
+        var statement = PostgresStatement("SELECT * FROM events WHERE tenant_id = ")
+        statement.append(statement.bind(query.tenantID))
+        statement.append(" AND type = \(statement.bind(query.type.rawValue))")
+        if let from = query.from { statement.append(" AND ts >= \(statement.bind(from.millisecondsSince1970))") }
+        if let to = query.to { statement.append(" AND ts < \(statement.bind(to.millisecondsSince1970))") }
+        switch query.status {
+        case .exactly(let status): statement.append(" AND status = \(statement.bind(status))")
+        case .inClass(let hundreds):
+            let (low, high) = (statement.bind(hundreds * 100), statement.bind(hundreds * 100 + 100))
+            statement.append(" AND status >= \(low) AND status < \(high)")
+        case nil: break
+        }
+        if let method = query.method { statement.append(" AND method = \(statement.bind(method))") }
+        if let path = query.path { statement.append(" AND path = \(statement.bind(path))") }
+        if let userID = query.userID { statement.append(" AND user_id = \(statement.bind(userID))") }
+        if let service = query.service { statement.append(" AND service = \(statement.bind(service))") }
+        if let requestID = query.requestID { statement.append(" AND request_id = \(statement.bind(requestID))") }
+        if let after = page.after {
+            guard let id = Int64(after.id) else {
+                throw AppError.validationFailed([FieldError(field: "cursor", message: "is not a cursor this service gave out")])
+            }
+            let (timestamp, afterID) = (statement.bind(after.timestamp), statement.bind(id))
+            statement.append(" AND (ts, id) < (\(timestamp), \(afterID))")
+        }
+        statement.append(" ORDER BY ts DESC, id DESC LIMIT \(statement.bind(page.limit + 1))")
+        return statement
+    }
+
+    /// Nearest-rank percentiles are PostgreSQL's `percentile_disc`: the first value whose position
+    /// reaches the fraction. The window's rows are sorted by the server, never handed over.
+    static func routeStatisticsQuery(tenantID: UUID, since: Date, limit: Int) -> PostgresQuery {
+        """
+        SELECT service, COALESCE(route, path) AS route, COUNT(*) AS count, COUNT(*) FILTER (WHERE status >= 500) AS errors,
+               percentile_disc(0.50) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+               percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
+               percentile_disc(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
+        FROM events WHERE tenant_id = \(tenantID) AND type = 'request' AND ts >= \(since.millisecondsSince1970)
+        GROUP BY service, COALESCE(route, path) ORDER BY count DESC, service, route LIMIT \(limit)
+        """
+    }
+
+    func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
+        let query = Self.routeStatisticsQuery(tenantID: tenantID, since: since, limit: limit)
+        return try await database.withConnection { [logger] connection in
+            try await connection.rows(query, logger: logger).map {
+                try RouteStatistics(
+                    service: $0.required("service"), route: $0.required("route"), count: $0.required("count", as: Int.self),
+                    errorCount: $0.required("errors", as: Int.self),
+                    p50Ms: $0.optional("p50", as: Double.self) ?? 0, p95Ms: $0.optional("p95", as: Double.self) ?? 0,
+                    p99Ms: $0.optional("p99", as: Double.self) ?? 0)
+            }
+        }
+    }
+
+    /// Drops every day that ended before `date` whole (however many events that is), then deletes up to
+    /// `limit` events of the day `date` falls in that arrived before it.
+    func deleteReceived(before date: Date, limit: Int) async throws -> Int {
+        let cutoff = date.millisecondsSince1970
+        let boundaryDay = Self.day(of: cutoff)
+        return try await database.withConnection { [logger] connection in
+            var deleted = 0
+            let partitions = try await connection.rows(
+                "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass",
+                logger: logger
+            ).map { try $0.required("name", as: String.self) }
+            for name in partitions {
+                guard let day = Self.day(ofPartition: name), day < boundaryDay else { continue }
+                let rows = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT COUNT(*) AS n FROM \(name)"), logger: logger)
+                deleted += try rows.first?.required("n", as: Int.self) ?? 0
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE \(name)"), logger: logger).collect()
+                _ = self.knownDays.withLock { $0.remove(day) }
+            }
+            let boundary = Self.partitionName(day: boundaryDay)
+            if partitions.contains(boundary), deleted < limit {
+                deleted += try await connection.run(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            DELETE FROM \(boundary) WHERE ctid = ANY(ARRAY(SELECT ctid FROM \(boundary) WHERE received_at < $1 LIMIT $2)) RETURNING 1
+                            """,
+                        binds: Self.binds(cutoff, Int64(limit - deleted))),
+                    logger: logger)
+            }
+            return deleted
+        }
+    }
+
+    func count() async throws -> Int {
+        try await database.withConnection { [logger] connection in
+            try await connection.rows("SELECT COUNT(*) AS n FROM events", logger: logger).first?.required("n", as: Int.self) ?? 0
+        }
+    }
+
+    // MARK: Partitions
+
+    /// Makes the partitions of `days` that are not known to exist. Replicas may race to make one: the
+    /// loser's "already exists" is success.
+    private func ensurePartitions(for days: Set<Int64>) async throws {
+        let missing = knownDays.withLock { days.subtracting($0) }
+        guard !missing.isEmpty else { return }
+        try await database.withConnection { [logger] connection in
+            for day in missing {
+                let (start, end) = (day * Self.millisecondsPerDay, (day + 1) * Self.millisecondsPerDay)
+                do {
+                    _ = try await connection.query(
+                        PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(Self.partitionName(day: day)) PARTITION OF events FOR VALUES FROM (\(start)) TO (\(end))"),
+                        logger: logger
+                    ).collect()
+                } catch let error as PSQLError where ["42P07", "23505"].contains(error.serverInfo?[.sqlState] ?? "") {
+                    // Made by another writer meanwhile.
+                }
+            }
+        }
+        _ = knownDays.withLock { $0.formUnion(missing) }
+    }
+
+    static func day(of milliseconds: Int64) -> Int64 {
+        milliseconds >= 0 ? milliseconds / millisecondsPerDay : (milliseconds + 1) / millisecondsPerDay - 1
+    }
+
+    /// `events_d20561` for day 20561 since the epoch: a name made from a number only.
+    static func partitionName(day: Int64) -> String { "events_d\(day)" }
+
+    static func day(ofPartition name: String) -> Int64? {
+        guard name.hasPrefix("events_d") else { return nil }
+        return Int64(name.dropFirst("events_d".count))
+    }
+
+    private static func binds(_ values: Int64...) -> PostgresBindings {
+        var binds = PostgresBindings()
+        for value in values { binds.append(value) }
+        return binds
+    }
+
+    static func event(_ row: PostgresRandomAccessRow) throws -> StoredEvent {
+        try StoredEvent(
+            id: row.required("id", as: Int64.self), type: row.enumeration("type"), ts: row.date("ts"), receivedAt: row.date("received_at"),
+            service: row.required("service"), tenantID: row.optional("tenant_id"), userID: row.optional("user_id"),
+            requestID: row.optional("request_id"), method: row.optional("method"), path: row.optional("path"), route: row.optional("route"),
+            status: row.optional("status", as: Int32.self).map(Int.init), durationMs: row.optional("duration_ms"),
+            clientIP: row.optional("client_ip"), userAgent: row.optional("user_agent"), level: row.optional("level"),
+            message: row.optional("message"), errorType: row.optional("error_type"))
+    }
+}
+
+/// Rows in `COPY`'s text format: tab-separated, `\N` for NULL, and backslash, tab, line feed and
+/// carriage return escaped in values (NUL and other control characters never pass validation).
+enum CopyText {
+    static func append(_ event: StoredEvent, to buffer: inout ByteBuffer) {
+        text(event.type.rawValue, &buffer); tab(&buffer)
+        buffer.writeString(String(event.ts.millisecondsSince1970)); tab(&buffer)
+        buffer.writeString(String(event.receivedAt.millisecondsSince1970)); tab(&buffer)
+        text(event.service, &buffer); tab(&buffer)
+        text(event.tenantID?.lowercasedString, &buffer); tab(&buffer)
+        text(event.userID?.lowercasedString, &buffer); tab(&buffer)
+        text(event.requestID, &buffer); tab(&buffer)
+        text(event.method, &buffer); tab(&buffer)
+        text(event.path, &buffer); tab(&buffer)
+        text(event.route, &buffer); tab(&buffer)
+        text(event.status.map(String.init), &buffer); tab(&buffer)
+        text(event.durationMs.map { String($0) }, &buffer); tab(&buffer)
+        text(event.clientIP, &buffer); tab(&buffer)
+        text(event.userAgent, &buffer); tab(&buffer)
+        text(event.level, &buffer); tab(&buffer)
+        text(event.message, &buffer); tab(&buffer)
+        text(event.errorType, &buffer)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == 0x5C || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    private static func tab(_ buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+    }
+
+    static func text(_ value: String?, _ buffer: inout ByteBuffer) {
+        guard var text = value else {
+            buffer.writeStaticString("\\N")
+            return
+        }
+        text.withUTF8 { bytes in
+            // Most values need no escape: write them whole.
+            guard bytes.contains(where: needsEscape) else {
+                buffer.writeBytes(bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case 0x5C: buffer.writeStaticString("\\\\")
+                case 0x09: buffer.writeStaticString("\\t")
+                case 0x0A: buffer.writeStaticString("\\n")
+                case 0x0D: buffer.writeStaticString("\\r")
+                default: buffer.writeInteger(byte)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import DatabaseKit
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+import ServiceTestSupport
+import Testing
+
+@testable import ObservCollector
+
+/// Runs `body` on a fresh event store of `kind`: SQLite in a temporary file, or a schema of its own on
+/// the test PostgreSQL server.
+func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventStore) async throws -> Void) async throws {
+    switch kind {
+    case .sqlite:
+        let path = NSTemporaryDirectory() + "event-store-\(UUID().lowercasedString)/collector.sqlite"
+        try await body(SQLiteEventStore(database: try openSQLiteDatabase(path: path)))
+    case .postgres:
+        try await TestPostgres.withDatabase(name: "collector", migrations: CollectorSchema.postgres) { database in
+            try await body(PostgresEventStore(database: database, logger: Logger(label: "test")))
+        }
+    }
+}
+
+/// What every event store must do, whatever the database: one suite, run on each store.
+@Suite struct EventStoreContractTests {
+    static let now = Date(millisecondsSince1970: 1_795_000_000_000)
+
+    static func request(
+        tenant: UUID?, at offset: Int64 = 0, status: Int = 200, duration: Double = 1, route: String? = "/v1/posts/{id}", path: String = "/v1/posts/1",
+        service: String = "blog-service", receivedDaysAgo: Double = 0
+    ) -> StoredEvent {
+        StoredEvent(
+            type: .request, ts: Date(millisecondsSince1970: now.millisecondsSince1970 + offset),
+            receivedAt: now.addingTimeInterval(-receivedDaysAgo * 86_400), service: service, tenantID: tenant, userID: UUID(),
+            requestID: UUID().lowercasedString, method: "GET", path: path, route: route, status: status, durationMs: duration,
+            clientIP: "203.0.113.7", userAgent: "curl/8.5.0")
+    }
+
+    @Test(arguments: StoreKind.available)
+    func eventsComeBackAsSentNewestFirstAndConfinedToTheirTenant(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let (tenant, other) = (UUID(), UUID())
+            var error = StoredEvent(
+                type: .error, ts: Self.now, receivedAt: Self.now, service: "auth-service", tenantID: tenant, requestID: "r-1",
+                level: "error", message: "line one\n\ttabbed \\ backslash, 100% ünïcode", errorType: "internal")
+            try await store.insert([Self.request(tenant: tenant, at: 1), Self.request(tenant: tenant, at: 2), Self.request(tenant: other), error])
+            let requests = try await store.events(matching: EventQuery(tenantID: tenant, type: .request), page: PageRequest())
+            #expect(requests.map(\.ts.millisecondsSince1970) == [Self.now.millisecondsSince1970 + 2, Self.now.millisecondsSince1970 + 1])
+            let errors = try await store.events(matching: EventQuery(tenantID: tenant, type: .error), page: PageRequest())
+            #expect(errors.count == 1)
+            error.id = errors.first?.id
+            #expect(errors.first == error)  // every field, the text's tabs, line breaks and backslashes, and the NULLs
+            #expect(try await store.events(matching: EventQuery(tenantID: UUID(), type: .request), page: PageRequest()).isEmpty)
+            #expect(try await store.count() == 4)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theLogsPageAndFilter(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let tenant = UUID()
+            let events = (0..<5).map { Self.request(tenant: tenant, at: Int64($0), status: [200, 404, 500, 503, 201][$0], service: $0 == 4 ? "auth-service" : "blog-service") }
+            try await store.insert(events)
+            let first = try await store.events(matching: EventQuery(tenantID: tenant, type: .request), page: PageRequest(limit: 2))
+            #expect(first.count == 3)
+            let cursor = KeysetCursor(date: first[1].ts, id: String(try #require(first[1].id)))
+            let rest = try await store.events(matching: EventQuery(tenantID: tenant, type: .request), page: PageRequest(limit: 2, after: cursor))
+            #expect(rest.map(\.status) == [500, 404, 200])
+            var query = EventQuery(tenantID: tenant, type: .request)
+            query.status = .inClass(5)
+            #expect(try await store.events(matching: query, page: PageRequest()).map(\.status) == [503, 500])
+            query.status = .exactly(404)
+            #expect(try await store.events(matching: query, page: PageRequest()).map(\.status) == [404])
+            query = EventQuery(tenantID: tenant, type: .request)
+            query.service = "auth-service"
+            #expect(try await store.events(matching: query, page: PageRequest()).map(\.status) == [201])
+            query = EventQuery(tenantID: tenant, type: .request)
+            query.requestID = events[2].requestID
+            query.userID = events[2].userID
+            query.from = events[2].ts
+            query.to = events[3].ts
+            #expect(try await store.events(matching: query, page: PageRequest()).map(\.status) == [500])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func statisticsArePerRouteWithNearestRankPercentiles(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let tenant = UUID()
+            // 100 requests of one route taking 1…100 ms, three of them 5xx; 2 of a path without a route.
+            var events = (1...100).map { Self.request(tenant: tenant, status: $0 <= 3 ? 500 : 200, duration: Double($0)) }
+            events += [Self.request(tenant: tenant, duration: 7, route: nil, path: "/healthz"), Self.request(tenant: tenant, duration: 9, route: nil, path: "/healthz")]
+            events += [Self.request(tenant: UUID(), duration: 1000), Self.request(tenant: tenant, at: -10_000, duration: 1000)]  // another tenant; too old
+            try await store.insert(events)
+            let stats = try await store.routeStatistics(tenantID: tenant, since: Self.now, limit: 10)
+            #expect(stats == [
+                RouteStatistics(service: "blog-service", route: "/v1/posts/{id}", count: 100, errorCount: 3, p50Ms: 50, p95Ms: 95, p99Ms: 99),
+                RouteStatistics(service: "blog-service", route: "/healthz", count: 2, errorCount: 0, p50Ms: 7, p95Ms: 9, p99Ms: 9),
+            ])
+            #expect(try await store.routeStatistics(tenantID: tenant, since: Self.now, limit: 1).count == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func retentionDeletesWhatArrivedBeforeTheCutoffAndKeepsTheRest(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            func events(_ count: Int, receivedDaysAgo days: Double) -> [StoredEvent] {
+                (0..<count).map { _ in Self.request(tenant: nil, receivedDaysAgo: days) }
+            }
+            try await store.insert(events(2_500, receivedDaysAgo: 20))
+            try await store.insert(events(30, receivedDaysAgo: 14.2))
+            try await store.insert(events(10, receivedDaysAgo: 13.9))
+            try await store.insert(events(5, receivedDaysAgo: 0))
+            let retention = EventRetention(
+                store: store, days: 14, interval: .seconds(3600), chunkSize: 1_000, pause: .zero, now: { Self.now },
+                logger: Logger(label: "retention") { _ in SwiftLogNoOpLogHandler() })
+            #expect(try await retention.purge() == 2_530)
+            #expect(try await store.count() == 15)
+            #expect(try await retention.purge() == 0)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func concurrentWritersLoseNothingAndShareNoId(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let tenant = UUID()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<6 {
+                    group.addTask {
+                        for batch in 0..<5 {
+                            try await store.insert((0..<40).map { index in Self.request(tenant: tenant, at: Int64(writer * 10_000 + batch * 100 + index)) })
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.count() == 6 * 5 * 40)
+            var seen = Set<Int64>()
+            var cursor: KeysetCursor?
+            repeat {
+                let page = try await store.events(matching: EventQuery(tenantID: tenant, type: .request), page: PageRequest(limit: 100, after: cursor))
+                for event in page.prefix(100) { seen.insert(try #require(event.id)) }
+                cursor = page.count > 100 ? KeysetCursor(date: page[99].ts, id: String(page[99].id!)) : nil
+            } while cursor != nil
+            #expect(seen.count == 6 * 5 * 40)
+        }
+    }
+}
+
+/// On PostgreSQL, the logs and statistics are served by the partitions' indexes (as `EXPLAIN` says),
+/// with sequential scans discouraged so that a few test rows do not make a scan look cheaper.
+@Suite struct PostgresEventPlanTests {
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func logsAndStatisticsUseTheTenantTimeIndex(kind: StoreKind) async throws {
+        try await TestPostgres.withDatabase(name: "collector", migrations: CollectorSchema.postgres, poolSize: 1) { database in
+            let store = PostgresEventStore(database: database, logger: Logger(label: "test"))
+            let tenant = UUID()
+            try await store.insert((0..<50).map { EventStoreContractTests.request(tenant: $0 % 2 == 0 ? tenant : UUID(), at: Int64($0)) })
+            var query = EventQuery(tenantID: tenant, type: .request)
+            query.status = .inClass(2)
+            let logs = try PostgresEventStore.eventsQuery(query, page: PageRequest(limit: 20, after: KeysetCursor(timestamp: Int64.max, id: "99")))
+            let stats = PostgresEventStore.routeStatisticsQuery(tenantID: tenant, since: EventStoreContractTests.now, limit: 10)
+            for statement in [logs.query, stats] {
+                let plan = try await database.withConnection { connection in
+                    _ = try await connection.query("SET enable_seqscan = off", logger: Logger(label: "test")).collect()
+                    var explain = statement
+                    explain.sql = "EXPLAIN " + explain.sql
+                    return try await connection.rows(explain, logger: Logger(label: "test")).map { try $0.required("QUERY PLAN", as: String.self) }
+                }
+                #expect(plan.contains { $0.contains("events_d") && $0.contains("tenant_id_type_ts_id_idx") }, "\(plan.joined(separator: "\n"))")
+                #expect(!plan.contains { $0.contains("Seq Scan") }, "\(plan.joined(separator: "\n"))")
+            }
+        }
+    }
+}
