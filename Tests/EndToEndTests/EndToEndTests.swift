@@ -13,8 +13,9 @@ import TokenVerification
     /// A user signs up and logs in at auth, uses the token at blog (verified through the real JWKS
     /// fetch), and the requests, with their request ids and a 404 among them, show in the
     /// collector's log and statistics of that tenant only.
-    @Test func aUsersRequestsReachTheCollectorForTheirTenantOnly() async throws {
-        let stack = Stack()
+    @Test(arguments: StoreKind.available)
+    func aUsersRequestsReachTheCollectorForTheirTenantOnly(on kind: StoreKind) async throws {
+        let stack = try await Stack.on(kind)
         let (auth, blog, collector) = (stack.authHTTP, stack.blogHTTP, stack.collectorHTTP)
         try await stack.withAuth {
             try await stack.withCollector {

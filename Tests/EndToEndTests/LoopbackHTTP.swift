@@ -10,12 +10,14 @@ import ServiceLifecycle
 /// Runs `app` (configured with a fixed loopback port) while `body` runs, then shuts it down gracefully.
 /// HummingbirdTesting's live mode always picks its own port; the services of a stack must know each
 /// other's ports before any of them starts.
-func serving<Value: Sendable>(_ app: some ApplicationProtocol, port: Int, _ body: @Sendable () async throws -> Value) async throws -> Value {
+func serving<Value: Sendable>(
+    _ app: some ApplicationProtocol, port: Int, readyAt path: String = "/readyz", _ body: @Sendable () async throws -> Value
+) async throws -> Value {
     let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "e2e") { _ in SwiftLogNoOpLogHandler() }))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         do {
-            try await waitUntilListening(port: port)
+            try await waitUntilListening(port: port, path: path)
             let value = try await body()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -28,9 +30,10 @@ func serving<Value: Sendable>(_ app: some ApplicationProtocol, port: Int, _ body
     }
 }
 
-func waitUntilListening(port: Int) async throws {
-    for _ in 0..<200 {
-        if (try? await LoopbackHTTP(port: port).send(.GET, "/healthz").status) == 200 { return }
+/// Waits until the service on `port` answers 200 at `path` (`/readyz`: its database migrated and answering).
+func waitUntilListening(port: Int, path: String = "/readyz") async throws {
+    for _ in 0..<400 {
+        if (try? await LoopbackHTTP(port: port).send(.GET, path).status) == 200 { return }
         try await Task.sleep(for: .milliseconds(25))
     }
     throw LoopbackHTTP.NotListening(port: port)

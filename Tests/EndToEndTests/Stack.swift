@@ -24,10 +24,25 @@ struct Stack {
     var shipperCapacity = 10_000
     var flushInterval: Duration = .milliseconds(50)
 
+    /// Each service's `DATABASE_URL` when it is not SQLite in the stack's folder.
+    var databases: [String: DatabaseURL] = [:]
+
     var collectorURL: URL { URL(string: "http://127.0.0.1:\(collectorPort)")! }
 
+    /// A stack on `kind`: SQLite files, or one database per service on the test PostgreSQL server (as a
+    /// deployment would have them: each service owns its schema and migrates it on its own).
+    static func on(_ kind: StoreKind) async throws -> Stack {
+        var stack = Stack()
+        if kind == .postgres {
+            for name in ["auth", "blog", "collector"] {
+                stack.databases[name] = DatabaseURL(try TestPostgres.url(database: try await TestPostgres.createDatabase()))
+            }
+        }
+        return stack
+    }
+
     func service(_ name: String, port: Int) -> ServiceConfiguration {
-        ServiceConfiguration(host: "127.0.0.1", port: port, database: .sqlite(path: folder + "\(name).sqlite"))
+        ServiceConfiguration(host: "127.0.0.1", port: port, database: databases[name] ?? .sqlite(path: folder + "\(name).sqlite"))
     }
 
     var tokens: RemoteTokenSettings {
@@ -76,8 +91,12 @@ struct Stack {
         try await serving(try await AuthService.buildApplication(configuration: auth, logger: Self.quiet), port: authPort, body)
     }
 
-    func withBlog<Value: Sendable>(metrics: ServiceMetrics = ServiceMetrics(), _ body: @Sendable () async throws -> Value) async throws -> Value {
-        try await serving(try await BlogService.buildApplication(configuration: blog, logger: Self.quiet, metrics: metrics), port: blogPort, body)
+    /// The blog, serving `body` once `readyAt` answers 200 (`/healthz` to start it with its database down).
+    func withBlog<Value: Sendable>(
+        metrics: ServiceMetrics = ServiceMetrics(), readyAt path: String = "/readyz", _ body: @Sendable () async throws -> Value
+    ) async throws -> Value {
+        try await serving(
+            try await BlogService.buildApplication(configuration: blog, logger: Self.quiet, metrics: metrics), port: blogPort, readyAt: path, body)
     }
 
     func withCollector<Value: Sendable>(_ body: @Sendable () async throws -> Value) async throws -> Value {

@@ -64,9 +64,9 @@ public enum TestPostgres {
     }
 
     /// Creates a database of its own (for a service started with a `DATABASE_URL`); returns its name.
-    public static func createDatabase() async throws -> String {
+    @discardableResult
+    public static func createDatabase(named name: String = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))") async throws -> String {
         guard let location else { throw TestPostgresMissing() }
-        let name = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         try await admin(location, "CREATE DATABASE \(name)")
         return name
     }
