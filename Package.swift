@@ -175,6 +175,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DatabaseKitTests",
+            dependencies: [
+                "DatabaseKit", "ServiceKit", "ServiceTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ServiceKitTests",
             dependencies: [
                 "ServiceKit", "ServiceTestSupport",

@@ -1,8 +1,26 @@
 #!/usr/bin/env bash
 # `make bench`: microbenchmarks, then HTTP load scenarios against release builds of the three
 # services on loopback, printed as one table. About 3 minutes once the release build exists.
+#
+# BENCH_DATABASE=sqlite (default), postgres, or both: the databases the load scenarios run on, one after
+# the other in the same run. PostgreSQL is a throwaway server (scripts/with-test-postgres.sh) with fsync on
+# and synchronous_commit off: a commit survives a crash of the service or the server, as SQLite's WAL with
+# synchronous=NORMAL does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+databases="${BENCH_DATABASE:-sqlite}"
+[ "$databases" = both ] && databases="sqlite postgres"
+for database in $databases; do
+    case "$database" in
+    sqlite) ;;
+    postgres)
+        if [ -z "${TEST_POSTGRES_URL:-}" ]; then
+            POSTGRES_DURABLE=1 exec scripts/with-test-postgres.sh "$0" "$@"
+        fi ;;
+    *) echo "bench: BENCH_DATABASE must be sqlite, postgres or both, not '$database'" >&2; exit 2 ;;
+    esac
+done
 
 DURATION="${BENCH_DURATION:-8s}"
 ports=(18181 18182 18183)   # auth, blog, collector: away from `make run`'s
@@ -32,26 +50,23 @@ blog_key=bench-blog-ingest-key-0123; auth_key=bench-auth-ingest-key-0123
 common=(LOG_LEVEL=warning JWT_ISSUER="$auth" AUTH_JWKS_URL="$auth/.well-known/jwks.json" COLLECTOR_URL="$collector")
 start() { # name port env...
     local name=$1 port=$2; shift 2
-    env "${common[@]}" PORT="$port" DATABASE_URL="sqlite:$work/$name.sqlite" "$@" "$bin/$name" >>"$work/$name.log" 2>&1 &
+    env "${common[@]}" PORT="$port" DATABASE_URL="$(database_url "$name")" "$@" "$bin/$name" >>"$work/$name.log" 2>&1 &
     pids+=($!)
     eval "pid_${name//-/_}=$!"
-    for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return; sleep 0.05; done
+    for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.05; done
     echo "bench: $name did not start; its log:" >&2; cat "$work/$name.log" >&2; exit 1
 }
-start observ-collector "${ports[2]}" INGEST_KEYS="blog-service:$blog_key,auth-service:$auth_key"
-start auth-service "${ports[0]}" JWT_SIGNING_KEY_FILE="$work/keys.json" LOGIN_RATE_LIMIT=100000 COLLECTOR_INGEST_KEY="$auth_key"
-start blog-service "${ports[1]}" COLLECTOR_INGEST_KEY="$blog_key"
+# Each service's database for this round: a file, or a database of its own on the PostgreSQL server.
+database_url() { # service name
+    if [ "$database" = postgres ]; then
+        echo "${TEST_POSTGRES_URL%%/postgres\?*}/bench_${1//-/_}_$round?sslmode=disable"
+    else
+        echo "sqlite:$work/$round-$1.sqlite"
+    fi
+}
 
-# A tenant, its admin's token, 20 posts, and a refresh token for each refreshing connection.
 json() { curl -fs "$@" -H 'content-type: application/json'; }
-json "$auth/v1/tenants" -d '{"slug":"bench","name":"Bench","admin":{"email":"admin@bench.test","password":"bench-password","name":"Admin"}}' >/dev/null
 login='{"tenant":"bench","email":"admin@bench.test","password":"bench-password"}'
-token="$(json "$auth/v1/auth/login" -d "$login" | jq -r .access_token)"
-for i in $(seq 1 20); do
-    post="$(json "$blog/v1/posts" -H "authorization: Bearer $token" -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}")"
-done
-post_id="$(echo "$post" | jq -r .id)"
-for _ in 1 2 3 4; do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
 echo "$login" >"$work/login.json"
 echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
 python3 - "$work" <<'PY'
@@ -70,36 +85,63 @@ scenario() { # label pid threads connections url script env...
     echo "  $label" >&2
     local result profile=""
     if [ -n "${BENCH_PROFILE:-}" ]; then   # BENCH_PROFILE=1: where each scenario's service spends its CPU (perf)
-        profile="$work/$(echo "$label" | tr -c 'a-zA-Z0-9' '_').perf"
+        profile="$work/$(echo "$label$suffix" | tr -c 'a-zA-Z0-9' '_').perf"
         perf record -F 499 -g -p "$pid" -o "$profile" -- sleep 5 >/dev/null 2>&1 &
     fi
     result="$(env "$@" wrk -t"$threads" -c"$connections" -d"$DURATION" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
     IFS='|' read -r _ rps eps p50 p99 errors total <<<"$result"
     local rate="$rps req/s"
     [ "$eps" != 0 ] && rate="$eps events/s ($rps req/s)"
-    row "$label|$rate|$p50 ms|$p99 ms|$errors|$(rss "$pid")||$total requests, $connections connections"
+    row "$label$suffix|$rate|$p50 ms|$p99 ms|$errors|$(rss "$pid")||$total requests, $connections connections"
     if [ -n "$profile" ]; then
         wait "$!" 2>/dev/null || true
-        { echo "== $label: top of the profile (self time)"
+        { echo "== $label$suffix: top of the profile (self time)"
           perf report -i "$profile" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12 | cut -c1-150 || true
-          echo "== $label: by library"
+          echo "== $label$suffix: by library"
           perf report -i "$profile" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -6 || true
         } >>"$work/profiles.txt"
     fi
 }
 
-echo "Load scenarios ($DURATION each)…" >&2
-scenario "blog GET /v1/posts (20), shipping on" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token"
-scenario "blog GET /v1/posts/{id}" "$pid_blog_service" 2 16 "$blog/v1/posts/$post_id" request.lua TOKEN="$token"
-scenario "blog POST /v1/posts" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token" METHOD=POST BODY_FILE="$work/post.json"
-scenario "auth POST /v1/auth/login" "$pid_auth_service" 2 4 "$auth/v1/auth/login" request.lua METHOD=POST BODY_FILE="$work/login.json"
-# One connection per thread: each carries its own session's rotating refresh token.
-scenario "auth POST /v1/auth/refresh" "$pid_auth_service" 4 4 "$auth/v1/auth/refresh" refresh.lua REFRESH_FILE="$work/refresh.txt"
-scenario "collector POST /v1/events, 100 a request" "$pid_observ_collector" 2 16 "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events100.json" EVENTS=100
-scenario "collector POST /v1/events, 1,000 a request" "$pid_observ_collector" 2 16 "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
-kill "$pid_blog_service"; wait "$pid_blog_service" 2>/dev/null || true
-start blog-service "${ports[1]}"   # no COLLECTOR_INGEST_KEY: no shipping
-scenario "blog GET /v1/posts (20), shipping off" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token"
+round=0
+for database in $databases; do
+    round=$((round + 1))
+    suffix=""
+    [ "$databases" != sqlite ] && suffix=" [$database]"
+    if [ "$database" = postgres ]; then
+        for name in auth_service blog_service observ_collector; do
+            psql -q "${TEST_POSTGRES_URL%%\?*}" -c "CREATE DATABASE bench_${name}_$round" >/dev/null
+        done
+    fi
+    start observ-collector "${ports[2]}" INGEST_KEYS="blog-service:$blog_key,auth-service:$auth_key"
+    start auth-service "${ports[0]}" JWT_SIGNING_KEY_FILE="$work/keys.json" LOGIN_RATE_LIMIT=100000 COLLECTOR_INGEST_KEY="$auth_key"
+    start blog-service "${ports[1]}" COLLECTOR_INGEST_KEY="$blog_key"
+
+    # A tenant, its admin's token, 20 posts, and a refresh token for each refreshing connection.
+    json "$auth/v1/tenants" -d '{"slug":"bench","name":"Bench","admin":{"email":"admin@bench.test","password":"bench-password","name":"Admin"}}' >/dev/null
+    token="$(json "$auth/v1/auth/login" -d "$login" | jq -r .access_token)"
+    for i in $(seq 1 20); do
+        post="$(json "$blog/v1/posts" -H "authorization: Bearer $token" -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}")"
+    done
+    post_id="$(echo "$post" | jq -r .id)"
+    for _ in 1 2 3 4; do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
+
+    echo "Load scenarios on $database ($DURATION each)…" >&2
+    scenario "blog GET /v1/posts (20), shipping on" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token"
+    scenario "blog GET /v1/posts/{id}" "$pid_blog_service" 2 16 "$blog/v1/posts/$post_id" request.lua TOKEN="$token"
+    scenario "blog POST /v1/posts" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token" METHOD=POST BODY_FILE="$work/post.json"
+    scenario "auth POST /v1/auth/login" "$pid_auth_service" 2 4 "$auth/v1/auth/login" request.lua METHOD=POST BODY_FILE="$work/login.json"
+    # One connection per thread: each carries its own session's rotating refresh token.
+    scenario "auth POST /v1/auth/refresh" "$pid_auth_service" 4 4 "$auth/v1/auth/refresh" refresh.lua REFRESH_FILE="$work/refresh.txt"
+    scenario "collector POST /v1/events, 100 a request" "$pid_observ_collector" 2 16 "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events100.json" EVENTS=100
+    scenario "collector POST /v1/events, 1,000 a request" "$pid_observ_collector" 2 16 "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
+    kill "$pid_blog_service"; wait "$pid_blog_service" 2>/dev/null || true
+    start blog-service "${ports[1]}"   # no COLLECTOR_INGEST_KEY: no shipping
+    scenario "blog GET /v1/posts (20), shipping off" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token"
+
+    kill "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
+    wait "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
+done
 
 [ -n "${BENCH_PROFILE:-}" ] && cat "$work/profiles.txt" >&2
 echo

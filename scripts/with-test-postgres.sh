@@ -35,12 +35,17 @@ stop() {
     rm -rf "$folder"
 }
 trap stop EXIT
+trap 'exit 130' INT   # the EXIT trap stops the server on these too
+trap 'exit 143' TERM
 
 "${as_owner[@]}" "$bin/initdb" -D "$folder/data" -U saas --auth=trust --no-sync -E UTF8 --locale=C >"$folder/initdb.log" 2>&1 \
     || { cat "$folder/initdb.log" >&2; exit 1; }
-# fsync off: a throwaway server that nothing must survive; the tests open many connections at once.
+# fsync off: a throwaway server that nothing must survive. POSTGRES_DURABLE=1 (`make bench`) keeps fsync
+# on, with synchronous_commit off: as durable as the services' SQLite (WAL, synchronous=NORMAL).
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${POSTGRES_DURABLE:-}" = 1 ] && durability="-c synchronous_commit=off"
 "${as_owner[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $folder -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $folder $durability -c max_connections=300" \
     start >/dev/null || { cat "$folder/server.log" >&2; exit 1; }
 
 export TEST_POSTGRES_URL="postgres://saas@127.0.0.1:$port/postgres?sslmode=disable"

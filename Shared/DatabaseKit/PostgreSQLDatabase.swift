@@ -82,20 +82,47 @@ public final class PostgreSQLDatabase: Service, Sendable {
         self.logger = logger
     }
 
-    /// Runs the pool, and migrates once PostgreSQL answers; returns at graceful shutdown.
+    /// Runs the pool, and migrates once PostgreSQL answers; returns at graceful shutdown (or cancellation).
+    ///
+    /// The pool runs in a task of its own, stopped only once this service stops (it is the first service
+    /// of an application, so it stops last, after the server), and waited for at most
+    /// `poolShutdownLimit`: a pool that was trying to reach an absent server may never finish closing
+    /// (seen with postgres-nio 1.33), and it must not keep the process from exiting.
     public func run() async throws {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.client.run() }
-            await repeatUntilShutdown(every: .seconds(1)) { [self] in
-                guard case .starting = state.withLock({ $0 }) else { return }
-                do {
-                    let version = try await withDeadline(settings.connectTimeout + settings.statementTimeout) { try await self.migrate() }
-                    state.withLock { $0 = .migrated(version: version) }
-                    logger.info("PostgreSQL schema ready", metadata: ["schema": "\(name)", "version": "\(version)"])
-                } catch is CancellationError {
-                } catch {
-                    logger.warning("PostgreSQL not ready; trying again", metadata: ["error": "\(String(reflecting: error))"])
-                }
+        let pool = Task.detached { [client] in await client.run() }
+        await repeatUntilShutdown(every: .seconds(1)) { [self] in
+            guard case .starting = state.withLock({ $0 }) else { return }
+            do {
+                let version = try await withDeadline(settings.connectTimeout + settings.statementTimeout) { try await self.migrate() }
+                state.withLock { $0 = .migrated(version: version) }
+                logger.info("PostgreSQL schema ready", metadata: ["schema": "\(name)", "version": "\(version)"])
+            } catch is CancellationError {
+            } catch {
+                logger.warning("PostgreSQL not ready; trying again", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+        pool.cancel()
+        if await !finishes(pool, within: Self.poolShutdownLimit) {
+            logger.warning("PostgreSQL pool did not close in time; leaving it", metadata: ["schema": "\(name)"])
+        }
+    }
+
+    /// How long a stopping service waits for its pool to close its connections.
+    static let poolShutdownLimit: Duration = .seconds(2)
+
+    /// Whether `task` ends within `limit` (it is left running if not).
+    private func finishes(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
+        let outcome = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            outcome.withLock { $0 = continuation }
+            let resume: @Sendable (Bool) -> Void = { finished in outcome.withLock { $0.take() }?.resume(returning: finished) }
+            Task.detached {
+                await task.value
+                resume(true)
+            }
+            Task.detached {
+                try? await Task.sleep(for: limit)
+                resume(false)
             }
         }
     }

@@ -35,25 +35,38 @@ public enum TestPostgres {
         name: String, migrations: [PostgresMigration], poolSize: Int = 8, statementTimeout: Duration = .seconds(5),
         _ body: @Sendable (PostgreSQLDatabase) async throws -> Result
     ) async throws -> Result {
-        guard let location else { throw TestPostgresMissing() }
-        let schema = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        try await admin(location, "CREATE SCHEMA \(schema)")
-        let logger = Logger(label: "test-postgres")
-        let database = PostgreSQLDatabase(
-            location, settings: .init(poolSize: poolSize, connectTimeout: .seconds(5), statementTimeout: statementTimeout, schema: schema),
-            name: "\(name) \(schema)", migrations: migrations, logger: logger)
-        do {
-            let result = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await database.run() }
-                defer { group.cancelAll() }
+        try await withSchema { location, schema in
+            let database = PostgreSQLDatabase(
+                location, settings: .init(poolSize: poolSize, connectTimeout: .seconds(5), statementTimeout: statementTimeout, schema: schema),
+                name: "\(name) \(schema)", migrations: migrations, logger: Logger(label: "test-postgres"))
+            return try await running(database) {
                 try await waitUntilReady(database)
                 return try await body(database)
             }
+        }
+    }
+
+    /// Runs `body` with a fresh, empty schema of the test server, dropped afterwards.
+    public static func withSchema<Result: Sendable>(_ body: @Sendable (PostgresLocation, String) async throws -> Result) async throws -> Result {
+        guard let location else { throw TestPostgresMissing() }
+        let schema = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        try await admin(location, "CREATE SCHEMA \(schema)")
+        do {
+            let result = try await body(location, schema)
             try await admin(location, "DROP SCHEMA \(schema) CASCADE")
             return result
         } catch {
             try? await admin(location, "DROP SCHEMA \(schema) CASCADE")
             throw error
+        }
+    }
+
+    /// Runs `body` while `database` runs (its pool, its migrations), then stops it.
+    public static func running<Result: Sendable>(_ database: PostgreSQLDatabase, _ body: () async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            defer { group.cancelAll() }
+            return try await body()
         }
     }
 
@@ -71,7 +84,8 @@ public enum TestPostgres {
         return name
     }
 
-    private static func waitUntilReady(_ database: PostgreSQLDatabase) async throws {
+    /// Waits until `database` has migrated and answers (20 s at most).
+    public static func waitUntilReady(_ database: PostgreSQLDatabase) async throws {
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
             do {

@@ -1,0 +1,109 @@
+import DatabaseKit
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+import ServiceTestSupport
+import Testing
+
+/// The PostgreSQL plumbing every service shares: migrations, readiness, time limits, errors.
+@Suite struct PostgreSQLDatabaseTests {
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    static let migrations = [
+        PostgresMigration(1, "notes", ["CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)"]),
+        PostgresMigration(2, "notes.author", ["ALTER TABLE notes ADD COLUMN author TEXT", "CREATE INDEX notes_by_author ON notes (author)"]),
+    ]
+
+    static func database(_ location: PostgresLocation, schema: String, migrations: [PostgresMigration] = migrations, statementTimeout: Duration = .seconds(5)) -> PostgreSQLDatabase {
+        PostgreSQLDatabase(
+            location, settings: .init(poolSize: 2, connectTimeout: .seconds(2), statementTimeout: statementTimeout, schema: schema),
+            name: "notes", migrations: migrations, logger: logger)
+    }
+
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func replicasStartingTogetherMigrateOnce(kind: StoreKind) async throws {
+        try await TestPostgres.withSchema { location, schema in
+            let replicas = (0..<4).map { _ in Self.database(location, schema: schema) }
+            let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+                for replica in replicas {
+                    group.addTask {
+                        try await TestPostgres.running(replica) {
+                            try await TestPostgres.waitUntilReady(replica)
+                            return try await replica.ping()
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(versions == [2, 2, 2, 2])
+            let reader = Self.database(location, schema: schema)  // a client runs once
+            let applied = try await TestPostgres.running(reader) {
+                try await TestPostgres.waitUntilReady(reader)
+                return try await reader.withConnection { connection in
+                    try await connection.rows("SELECT version FROM schema_migrations ORDER BY version", logger: Self.logger)
+                        .map { try $0.required("version", as: Int.self) }
+                }
+            }
+            #expect(applied == [1, 2])
+        }
+    }
+
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aSchemaNewerThanTheBuildIsNeverReady(kind: StoreKind) async throws {
+        try await TestPostgres.withSchema { location, schema in
+            let newer = Self.database(location, schema: schema)
+            try await TestPostgres.running(newer) { try await TestPostgres.waitUntilReady(newer) }
+            let older = Self.database(location, schema: schema, migrations: [Self.migrations[0]])
+            try await TestPostgres.running(older) {
+                try await Task.sleep(for: .milliseconds(300))
+                await #expect(throws: DatabaseUnavailable.self) { try await older.ping() }
+                await #expect(throws: DatabaseUnavailable.self) { try await older.withConnection { _ in } }
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aStatementOverTheTimeLimitIsStoppedAndAnswers503(kind: StoreKind) async throws {
+        try await TestPostgres.withSchema { location, schema in
+            let database = Self.database(location, schema: schema, statementTimeout: .milliseconds(100))
+            try await TestPostgres.running(database) {
+                try await TestPostgres.waitUntilReady(database)
+                do {
+                    try await database.withConnection { connection in
+                        _ = try await connection.query("SELECT pg_sleep(2)", logger: Self.logger).collect()
+                    }
+                    Issue.record("the statement was not stopped")
+                } catch let error as PSQLError {
+                    #expect(error.serverInfo?[.sqlState] == "57014")  // query_canceled
+                    #expect(error.appError?.code == .unavailable)
+                }
+                // The connection is usable again at once.
+                #expect(try await database.ping() == 2)
+            }
+        }
+    }
+
+    /// And stopping it returns: a pool still trying to reach the server once hung its `run()` for ever
+    /// (1 run in 3 of the whole suite), which would have kept a service from exiting on SIGTERM.
+    @Test func aServerThatIsNotThereAnswersUnavailableAndStopsWhenAsked() async throws {
+        let nobody = PostgresLocation(host: "127.0.0.1", port: freeLoopbackPort(), user: "saas", password: nil, database: "none", tls: .disable)
+        let database = PostgreSQLDatabase(
+            nobody, settings: .init(poolSize: 1, connectTimeout: .milliseconds(200), statementTimeout: .milliseconds(100)),
+            name: "nowhere", migrations: Self.migrations, logger: Self.logger)
+        try await TestPostgres.running(database) {
+            try await Task.sleep(for: .milliseconds(300))
+            await #expect(throws: DatabaseUnavailable.self) { try await database.ping() }
+            do {
+                try await database.withConnection { _ in }
+                Issue.record("a request got a connection to nothing")
+            } catch let error as DatabaseUnavailable {
+                #expect(error.appError?.code == .unavailable)
+            }
+        }
+    }
+
+    @Test func postgresURLsWithBadPartsAreNotLocations() {
+        #expect(PostgresLocation("postgres://saas@db:70000/x") == nil)
+        #expect(PostgresLocation("postgres://saas@db/x\u{0}y") == nil)
+    }
+}

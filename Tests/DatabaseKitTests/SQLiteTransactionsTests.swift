@@ -1,0 +1,54 @@
+import DatabaseKit
+import Foundation
+import GRDB
+import Testing
+
+/// SQLite transactions whose steps are awaited one by one.
+@Suite struct SQLiteTransactionsTests {
+    static func open() throws -> SQLiteTransactions {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1") { db in
+            try db.execute(sql: "CREATE TABLE counter (value INTEGER NOT NULL); INSERT INTO counter VALUES (0); CREATE TABLE notes (text TEXT)")
+        }
+        let path = NSTemporaryDirectory() + "transactions-\(UUID().uuidString)/test.sqlite"
+        return SQLiteTransactions(try SQLiteDatabase.open(path: path, migrator: migrator))
+    }
+
+    /// Read, await, write: without one writer at a time, two such transactions lose an increment.
+    @Test func transactionsThatAwaitBetweenStepsDoNotInterleave() async throws {
+        let database = try Self.open()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await database.transaction { access in
+                        let value = try await access.read { db in try Int.fetchOne(db, sql: "SELECT value FROM counter")! }
+                        await Task.yield()
+                        try await Task.sleep(for: .milliseconds(1))
+                        try await access.write { db in try db.execute(sql: "UPDATE counter SET value = ?", arguments: [value + 1]) }
+                    }
+                }
+                // Writes outside any transaction wait their turn too.
+                group.addTask { try await database.access.write { db in try db.execute(sql: "INSERT INTO notes VALUES ('x')") } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await database.access.read { db in try Int.fetchOne(db, sql: "SELECT value FROM counter") } == 20)
+        #expect(try await database.access.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notes") } == 20)
+    }
+
+    @Test func aTransactionThatThrowsIsRolledBackAndTheDatabaseGoesOn() async throws {
+        struct Abandon: Error {}
+        let database = try Self.open()
+        await #expect(throws: Abandon.self) {
+            try await database.transaction { access in
+                try await access.write { db in try db.execute(sql: "INSERT INTO notes VALUES ('lost')") }
+                #expect(try await access.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notes") } == 1)  // its own write
+                #expect(try await database.access.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notes") } == 0)  // not yet others'
+                throw Abandon()
+            }
+        }
+        #expect(try await database.access.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notes") } == 0)
+        try await database.access.write { db in try db.execute(sql: "INSERT INTO notes VALUES ('kept')") }
+        #expect(try await database.access.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notes") } == 1)
+    }
+}
