@@ -24,52 +24,14 @@ public func buildApplication(
     let keyRing = try await SigningKeyFile(path: configuration.signingKeyFile).loadOrCreate(now: now(), retention: horizon, logger: logger)
     let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
     if case .sqlite = database { try await revocationCache.reload() }  // PostgreSQL: once it answers (see run())
-    let cutOffs = SessionCutOffs(store: store, cache: revocationCache, now: now)
-    let passwords = PasswordHasher(
-        parameters: configuration.passwordHashing, queueLimit: configuration.passwordHashQueueLimit,
-        threadPool: configuration.passwordHashingPool, metrics: metrics)
-    let attempts = RateLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now)
-    let accessTokens = AccessTokenIssuer(
-        signer: keyRing.signer, issuer: configuration.issuer, audience: configuration.audience,
-        lifetimeSeconds: configuration.accessTokenSeconds, revocations: revocationCache)
-
-    let sessions = SessionService(
-        store: store, cutOffs: cutOffs, passwords: passwords,
-        accessTokens: accessTokens, attempts: attempts, refreshTokenTTL: configuration.refreshTokenTTL,
-        reuseGrace: configuration.refreshReuseGrace, dummyPasswordHash: try PasswordHasher.hashNow(RefreshTokenSecret.generate(), parameters: configuration.passwordHashing),
-        now: now)
-    let userService = UserService(store: store, passwords: passwords, cutOffs: cutOffs, attempts: attempts, now: now)
-    let tenantService = TenantService(store: store, passwords: passwords, attempts: attempts, now: now)
-
-    // The service checks its own tokens as every other service does, but with its keys at hand.
-    let verifier = AccessTokenVerifier(
-        settings: TokenVerifierSettings(issuer: configuration.issuer, audience: configuration.audience, leewaySeconds: configuration.leewaySeconds),
-        keys: StaticKeySource(keyRing.verificationKeys), revocations: revocationCache, now: now)
-    let authenticator = BearerAuthenticator<TenantRequestContext>(verifier: verifier)
-
     let events = EventShipping<TenantRequestContext>(
         settings: configuration.events, serviceName: AuthServiceConfiguration.serviceName,
         trustedProxies: configuration.service.trustedProxies,
         quietPaths: ["/.well-known/revocations"],  // polled by every verifier every 5 s
         metrics: metrics, logger: logger)
-    let router = ServiceRouter.make(
-        context: TenantRequestContext.self, metrics: metrics,
-        readiness: {
-            let version = try await store.ping()
-            guard revocationCache.isLoaded else { throw DatabaseUnavailable(reason: "the revocation list is not loaded yet") }
-            return version
-        },
-        openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json), events: events.middleware)
-    let proxies = configuration.service.trustedProxies
-    let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
-    tenantController.addPublicRoutes(to: router.group("/v1/tenants"))
-    tenantController.addAuthenticatedRoutes(to: router.authenticated("/v1/tenants", by: authenticator))
-    let sessionController = SessionController(sessions: sessions, users: userService, trustedProxies: proxies)
-    sessionController.addPublicRoutes(to: router.group("/v1/auth"))
-    sessionController.addAuthenticatedRoutes(to: router.authenticated("/v1/auth", by: authenticator))
-    UserController(service: userService).addRoutes(to: router.authenticated("/v1/users", by: authenticator))
-    WellKnownController(publicKeys: keyRing.publicKeys, revocations: revocations, horizonSeconds: horizon, now: now).addRoutes(to: router)
-    router.addMethodNotAllowedRoutes()
+    let router = try buildRouter(
+        configuration: configuration, store: store, keyRing: keyRing, revocations: revocationCache, metrics: metrics,
+        events: events.middleware, now: now)
 
     let housekeeping = AuthHousekeeping(
         refreshTokens: store.repositories.refreshTokens, revocations: revocations, revocationHorizonSeconds: horizon,
@@ -83,6 +45,64 @@ public func buildApplication(
         services: database.services + [revocationCache, housekeeping] + events.services,
         logger: logger
     )
+}
+
+/// The auth service's services and routes on a store, a key ring and a revocation cache, behind
+/// ServiceKit's middlewares: what `buildApplication` serves, and what tests can build on any store.
+func buildRouter(
+    configuration: AuthServiceConfiguration,
+    store: any AuthStore,
+    keyRing: SigningKeyRing,
+    revocations revocationCache: RevocationCache,
+    metrics: ServiceMetrics,
+    events: RequestEventMiddleware<TenantRequestContext>? = nil,
+    now: @escaping @Sendable () -> Date
+) throws -> Router<TenantRequestContext> {
+    let cutOffs = SessionCutOffs(store: store, cache: revocationCache, now: now)
+    let passwords = PasswordHasher(
+        parameters: configuration.passwordHashing, queueLimit: configuration.passwordHashQueueLimit,
+        threadPool: configuration.passwordHashingPool, metrics: metrics)
+    let attempts = RateLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now)
+    let accessTokens = AccessTokenIssuer(
+        signer: keyRing.signer, issuer: configuration.issuer, audience: configuration.audience,
+        lifetimeSeconds: configuration.accessTokenSeconds, revocations: revocationCache)
+    let sessions = SessionService(
+        store: store, cutOffs: cutOffs, passwords: passwords,
+        accessTokens: accessTokens, attempts: attempts, refreshTokenTTL: configuration.refreshTokenTTL,
+        reuseGrace: configuration.refreshReuseGrace,
+        dummyPasswordHash: try PasswordHasher.hashNow(RefreshTokenSecret.generate(), parameters: configuration.passwordHashing),
+        now: now)
+    let userService = UserService(store: store, passwords: passwords, cutOffs: cutOffs, attempts: attempts, now: now)
+    let tenantService = TenantService(store: store, passwords: passwords, attempts: attempts, now: now)
+
+    // The service checks its own tokens as every other service does, but with its keys at hand.
+    let verifier = AccessTokenVerifier(
+        settings: TokenVerifierSettings(issuer: configuration.issuer, audience: configuration.audience, leewaySeconds: configuration.leewaySeconds),
+        keys: StaticKeySource(keyRing.verificationKeys), revocations: revocationCache, now: now)
+    let authenticator = BearerAuthenticator<TenantRequestContext>(verifier: verifier)
+
+    let router = ServiceRouter.make(
+        context: TenantRequestContext.self, metrics: metrics,
+        readiness: {
+            let version = try await store.ping()
+            guard revocationCache.isLoaded else { throw DatabaseUnavailable(reason: "the revocation list is not loaded yet") }
+            return version
+        },
+        openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json), events: events)
+    let proxies = configuration.service.trustedProxies
+    let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
+    tenantController.addPublicRoutes(to: router.group("/v1/tenants"))
+    tenantController.addAuthenticatedRoutes(to: router.authenticated("/v1/tenants", by: authenticator))
+    let sessionController = SessionController(sessions: sessions, users: userService, trustedProxies: proxies)
+    sessionController.addPublicRoutes(to: router.group("/v1/auth"))
+    sessionController.addAuthenticatedRoutes(to: router.authenticated("/v1/auth", by: authenticator))
+    UserController(service: userService).addRoutes(to: router.authenticated("/v1/users", by: authenticator))
+    WellKnownController(
+        publicKeys: keyRing.publicKeys, revocations: store.repositories.revocations, horizonSeconds: configuration.accessTokenHorizonSeconds,
+        now: now
+    ).addRoutes(to: router)
+    router.addMethodNotAllowedRoutes()
+    return router
 }
 
 /// The auth database of `DATABASE_URL`: SQLite migrated, or PostgreSQL to migrate once it answers.

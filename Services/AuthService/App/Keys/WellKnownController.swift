@@ -12,14 +12,19 @@ struct WellKnownController: Sendable {
     let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<TenantRequestContext>) {
-        let jwks = publicKeys
-        router.get("/.well-known/jwks.json") { _, _ in
-            // Short caching saves requests without hiding a rotation from a verifier behind a cache for long.
-            try Response.json(jwks, headers: [.cacheControl: "public, max-age=60"])
-        }
-        router.get("/.well-known/revocations") { request, _ in
-            try Response.json(try await revocationPage(request.uri.queryParameters), headers: [.cacheControl: "no-cache"])
-        }
+        router.get("/.well-known/jwks.json", use: jwks)
+            .get("/.well-known/revocations", use: revocationList)
+    }
+
+    /// `GET /.well-known/jwks.json`: the public keys. Short caching saves requests without hiding a
+    /// rotation from a verifier behind a cache for long.
+    @Sendable func jwks(_ request: Request, context: TenantRequestContext) throws -> Response {
+        try Response.json(publicKeys, headers: [.cacheControl: "public, max-age=60"])
+    }
+
+    /// `GET /.well-known/revocations?since=&limit=`: the cut-offs since a cursor (`RevocationDocument`).
+    @Sendable func revocationList(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        try Response.json(try await revocationPage(request.uri.queryParameters), headers: [.cacheControl: "no-cache"])
     }
 
     /// Entries a page holds at most (about 80 KB).

@@ -19,55 +19,59 @@ struct IngestController: Sendable {
     }
 
     func addRoutes(to group: RouterGroup<CollectorRequestContext>) {
-        group.post { request, context in
-            let service = context.ingestService ?? "unknown"
-            let events: [ObservedEvent]
-            do {
-                events = try await IngestBatchReader.read(request, context: context)
-            } catch {
-                metrics.rejected(1, from: service, reason: "unreadable")
-                throw error
-            }
-            let receivedAt = now()
-            var valid: [StoredEvent] = []
-            valid.reserveCapacity(events.count)
-            var problems: [FieldError] = []
-            var invalid: [Int] = []
-            for (index, event) in events.enumerated() {
-                switch event.validated(index: index, keyService: service, receivedAt: receivedAt) {
-                case .success(let event): valid.append(event)
-                case .failure(let refusal):
-                    // Every invalid event is named (up to a bound), so that a sender can set those aside
-                    // and deliver the rest in one more try.
-                    invalid.append(index)
-                    if invalid.count <= Self.maximumInvalidListed { problems += refusal.details }
-                }
-            }
-            if !invalid.isEmpty {
-                metrics.rejected(events.count, from: service, reason: "invalid")
-                let message = invalid.count == 1
-                    ? "Event \(invalid[0]) is not valid; nothing was stored"
-                    : "\(invalid.count) events are not valid (the first is \(invalid[0])); nothing was stored"
-                throw AppError.validationFailed(problems, message: message)
-            }
-            let (stored, dropped) = quota.admit(valid, at: receivedAt)
-            for (tenant, count) in dropped { metrics.droppedOverQuota(count, tenant: tenant) }
-            do {
-                try await writer.submit(stored)
-            } catch let refusal as EventWriter.Refusal {
-                quota.refund(stored, at: receivedAt)
-                metrics.rejected(stored.count, from: service, reason: refusal == .queueFull ? "queue_full" : "shutting_down")
-                throw AppError.unavailable(
-                    retryAfterSeconds: 1,
-                    message: refusal == .queueFull ? "The ingest queue is full; retry shortly" : "The collector is shutting down")
-            } catch {
-                quota.refund(stored, at: receivedAt)
-                metrics.rejected(stored.count, from: service, reason: "storage")
-                throw AppError.unavailable(retryAfterSeconds: 5, message: "The events could not be stored; retry")
-            }
-            metrics.received(stored.count, from: service)
-            metrics.learn(from: stored)
-            return try Response.json(Accepted(accepted: stored.count, dropped: valid.count - stored.count), status: .accepted)
+        group.post(use: ingest)
+    }
+
+    /// `POST /v1/events`: 202 once the batch is committed (`accepted`, and `dropped` over quota); a batch
+    /// with an invalid event stores nothing (400 naming each); 503 when the queue is full.
+    @Sendable func ingest(_ request: Request, context: CollectorRequestContext) async throws -> Response {
+        let service = context.ingestService ?? "unknown"
+        let events: [ObservedEvent]
+        do {
+            events = try await IngestBatchReader.read(request, context: context)
+        } catch {
+            metrics.rejected(1, from: service, reason: "unreadable")
+            throw error
         }
+        let receivedAt = now()
+        var valid: [StoredEvent] = []
+        valid.reserveCapacity(events.count)
+        var problems: [FieldError] = []
+        var invalid: [Int] = []
+        for (index, event) in events.enumerated() {
+            switch event.validated(index: index, keyService: service, receivedAt: receivedAt) {
+            case .success(let event): valid.append(event)
+            case .failure(let refusal):
+                // Every invalid event is named (up to a bound), so that a sender can set those aside
+                // and deliver the rest in one more try.
+                invalid.append(index)
+                if invalid.count <= Self.maximumInvalidListed { problems += refusal.details }
+            }
+        }
+        if !invalid.isEmpty {
+            metrics.rejected(events.count, from: service, reason: "invalid")
+            let message = invalid.count == 1
+                ? "Event \(invalid[0]) is not valid; nothing was stored"
+                : "\(invalid.count) events are not valid (the first is \(invalid[0])); nothing was stored"
+            throw AppError.validationFailed(problems, message: message)
+        }
+        let (stored, dropped) = quota.admit(valid, at: receivedAt)
+        for (tenant, count) in dropped { metrics.droppedOverQuota(count, tenant: tenant) }
+        do {
+            try await writer.submit(stored)
+        } catch let refusal as EventWriter.Refusal {
+            quota.refund(stored, at: receivedAt)
+            metrics.rejected(stored.count, from: service, reason: refusal == .queueFull ? "queue_full" : "shutting_down")
+            throw AppError.unavailable(
+                retryAfterSeconds: 1,
+                message: refusal == .queueFull ? "The ingest queue is full; retry shortly" : "The collector is shutting down")
+        } catch {
+            quota.refund(stored, at: receivedAt)
+            metrics.rejected(stored.count, from: service, reason: "storage")
+            throw AppError.unavailable(retryAfterSeconds: 5, message: "The events could not be stored; retry")
+        }
+        metrics.received(stored.count, from: service)
+        metrics.learn(from: stored)
+        return try Response.json(Accepted(accepted: stored.count, dropped: valid.count - stored.count), status: .accepted)
     }
 }

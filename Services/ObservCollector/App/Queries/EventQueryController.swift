@@ -4,21 +4,37 @@ import TokenVerification
 
 /// `GET /v1/logs/requests`, `GET /v1/logs/errors` and `GET /v1/stats`, for a tenant's admin.
 struct EventQueryController: Sendable {
+    typealias Context = CallerContext<CollectorRequestContext>
+
     let service: EventQueryService
 
-    func addRoutes(to group: RouterGroup<CallerContext<CollectorRequestContext>>) {
-        for (path, type) in [("logs/requests", StoredEvent.Kind.request), ("logs/errors", .error)] {
-            group.get(RouterPath(path)) { request, context in
-                var query = QueryReader(request)
-                let page = query.page()
-                let filters = EventFilters(&query)
-                try query.finish()
-                return try Response.json(try await service.events(type, filters: filters, page: page, by: context.caller))
-            }
-        }
-        group.get("stats") { request, context in
-            let window = QueryReader(request).raw("window") ?? "1h"
-            return try Response.json(try await service.stats(window: window, by: context.caller))
-        }
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("logs/requests", use: requestLog)
+            .get("logs/errors", use: errorLog)
+            .get("stats", use: stats)
+    }
+
+    /// `GET /v1/logs/requests` with the log filters, newest first.
+    @Sendable func requestLog(_ request: Request, context: Context) async throws -> Response {
+        try await log(of: .request, request, context: context)
+    }
+
+    /// `GET /v1/logs/errors` with the log filters, newest first.
+    @Sendable func errorLog(_ request: Request, context: Context) async throws -> Response {
+        try await log(of: .error, request, context: context)
+    }
+
+    /// `GET /v1/stats?window=`: per service and route, over the window (default `1h`).
+    @Sendable func stats(_ request: Request, context: Context) async throws -> Response {
+        let window = QueryReader(request).raw("window") ?? "1h"
+        return try Response.json(try await service.stats(window: window, by: context.caller))
+    }
+
+    private func log(of type: StoredEvent.Kind, _ request: Request, context: Context) async throws -> Response {
+        var query = QueryReader(request)
+        let page = query.page()
+        let filters = EventFilters(&query)
+        try query.finish()
+        return try Response.json(try await service.events(type, filters: filters, page: page, by: context.caller))
     }
 }
