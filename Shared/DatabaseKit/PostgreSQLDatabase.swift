@@ -312,9 +312,7 @@ extension PostgresRandomAccessRow {
     /// A case of an enumeration stored as its raw text.
     public func enumeration<Value: RawRepresentable>(_ column: String, as type: Value.Type = Value.self) throws -> Value
     where Value.RawValue == String {
-        let text = try required(column, as: String.self)
-        guard let value = Value(rawValue: text) else { throw UnreadableRow(column: column, problem: "is not a known \(Value.self)") }
-        return value
+        try UnreadableRow.enumeration(try required(column, as: String.self), column: column)
     }
 }
 

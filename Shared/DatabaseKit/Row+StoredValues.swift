@@ -9,6 +9,12 @@ public struct UnreadableRow: Error, CustomStringConvertible {
     public let problem: String
 
     public var description: String { "the stored value of '\(column)' \(problem)" }
+
+    /// The case of `Value` stored as `text` in `column`, whatever the database.
+    static func enumeration<Value: RawRepresentable>(_ text: String, column: String) throws -> Value where Value.RawValue == String {
+        guard let value = Value(rawValue: text) else { throw UnreadableRow(column: column, problem: "is not a known \(Value.self)") }
+        return value
+    }
 }
 
 /// Reading the values the services store: UUIDs as text, times as milliseconds since the epoch,
@@ -57,8 +63,6 @@ extension Row {
     /// A case of an enumeration stored as its raw text.
     public func enumeration<Value: RawRepresentable>(_ column: String, as type: Value.Type = Value.self) throws -> Value
     where Value.RawValue == String {
-        let text = try required(column, as: String.self)
-        guard let value = Value(rawValue: text) else { throw UnreadableRow(column: column, problem: "is not a known \(Value.self)") }
-        return value
+        try UnreadableRow.enumeration(try required(column, as: String.self), column: column)
     }
 }
