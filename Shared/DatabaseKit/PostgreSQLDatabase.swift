@@ -63,7 +63,7 @@ public final class PostgreSQLDatabase: Service, Sendable {
     private let state = Mutex(State.starting)
     private let logger: Logger
 
-    /// `name` names the service's schema (its advisory lock, its log lines).
+    /// `name` names the service's schema: its versions in `schema_migrations`, its advisory lock, its log lines.
     public init(_ location: PostgresLocation, settings: Settings, name: String, migrations: [PostgresMigration], logger: Logger) {
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
@@ -187,12 +187,17 @@ public final class PostgreSQLDatabase: Service, Sendable {
     }
 
     private func applyMissing(on connection: PostgresConnection) async throws -> Int {
+        // Versions are kept per service: services that share a database (their tables do not collide)
+        // each keep their own.
         _ = try await connection.query("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
-                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                service TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (service, version))
             """, logger: logger).collect()
         var applied = 0
-        for try await version in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger).decode(Int.self) {
+        let versions = try await connection.query(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE service = \(name)", logger: logger)
+        for try await version in versions.decode(Int.self) {
             applied = version
         }
         if let newest = migrations.last?.version, applied > newest {
@@ -204,7 +209,8 @@ public final class PostgreSQLDatabase: Service, Sendable {
                     _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger).collect()
                 }
                 _ = try await connection.query(
-                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: self.logger
+                    "INSERT INTO schema_migrations (service, version, name) VALUES (\(self.name), \(migration.version), \(migration.name))",
+                    logger: self.logger
                 ).collect()
             }
             logger.info("Migrated", metadata: ["schema": "\(name)", "version": "\(migration.version)", "migration": "\(migration.name)"])

@@ -48,6 +48,29 @@ import Testing
         }
     }
 
+    /// Two services on one database keep their own versions (a shared `schema_migrations` once made
+    /// the second think it had migrated).
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func servicesSharingADatabaseEachMigrate(kind: StoreKind) async throws {
+        try await TestPostgres.withSchema { location, schema in
+            let notes = Self.database(location, schema: schema)
+            let tags = PostgreSQLDatabase(
+                location, settings: .init(poolSize: 1, schema: schema), name: "tags",
+                migrations: [PostgresMigration(1, "tags", ["CREATE TABLE tags (name TEXT PRIMARY KEY)"])], logger: Self.logger)
+            try await TestPostgres.running(notes) {
+                try await TestPostgres.running(tags) {
+                    try await TestPostgres.waitUntilReady(notes)
+                    try await TestPostgres.waitUntilReady(tags)
+                    #expect(try await notes.ping() == 2)
+                    #expect(try await tags.ping() == 1)
+                    try await tags.withConnection { connection in
+                        try await connection.run("INSERT INTO tags (name) VALUES ('swift') RETURNING name", logger: Self.logger)
+                    }
+                }
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.available.filter { $0 == .postgres })
     func aSchemaNewerThanTheBuildIsNeverReady(kind: StoreKind) async throws {
         try await TestPostgres.withSchema { location, schema in

@@ -9,7 +9,7 @@ public protocol AuthStore: Sendable {
     var repositories: AuthRepositories { get }
     /// Runs `body` in one transaction with repositories that act in it: committed when `body` returns,
     /// rolled back when it throws. `body` does storage only (it may hold other writers meanwhile).
-    func transaction<Result: Sendable>(_ body: @Sendable (AuthRepositories) async throws -> Result) async throws -> Result
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (AuthRepositories) async throws -> Result) async throws -> Result
     /// The schema version, when the database answers (`/readyz`).
     func ping() async throws -> Int
 }

@@ -10,11 +10,8 @@ struct PostgresAuthStore: AuthStore {
 
     var repositories: AuthRepositories { repositories(.pool(database)) }
 
-    func transaction<Result: Sendable>(_ body: @Sendable (AuthRepositories) async throws -> Result) async throws -> Result {
-        try await withoutActuallyEscaping(body) { body in
-            let body = UncheckedSendable(body)
-            return try await database.transaction { connection in try await body.value(repositories(.transaction(connection))) }
-        }
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (AuthRepositories) async throws -> Result) async throws -> Result {
+        try await database.transaction { connection in try await body(repositories(.transaction(connection))) }
     }
 
     func ping() async throws -> Int {
@@ -27,13 +24,6 @@ struct PostgresAuthStore: AuthStore {
             refreshTokens: PostgresRefreshTokenRepository(database: access, logger: logger),
             revocations: PostgresRevocationRepository(database: access, logger: logger))
     }
-}
-
-/// A non-escaping closure carried into the transaction's escaping one, which is awaited before
-/// `transaction` returns.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// Tenants in PostgreSQL.

@@ -11,7 +11,7 @@ struct SQLiteAuthStore: AuthStore {
 
     var repositories: AuthRepositories { Self.repositories(database.access) }
 
-    func transaction<Result: Sendable>(_ body: @Sendable (AuthRepositories) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (AuthRepositories) async throws -> Result) async throws -> Result {
         try await database.transaction { access in try await body(Self.repositories(access)) }
     }
 
