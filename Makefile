@@ -1,5 +1,5 @@
 # The commands the README shows. Each installs what it needs (scripts/install-deps.sh).
-.PHONY: run test api-check bench build deps clean
+.PHONY: run test api-check deploy-check bench build deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -19,6 +19,10 @@ test: deps
 ## schemathesis against each service's /openapi.json (installs it from PyPI): no server error, no response the document does not describe.
 api-check: deps
 	@scripts/api-check.sh
+
+## The deployment files checked offline: Prometheus config, alert rules and their tests, Alertmanager config.
+deploy-check:
+	@scripts/deploy-check.sh
 
 ## Microbenchmarks and HTTP load scenarios against release builds; prints one table (see the README).
 bench: deps

@@ -7,8 +7,9 @@ set -euo pipefail
 # libargon2 (password hashes) headers for the build; PostgreSQL's server for the tests of its stores
 # (`make test` starts a throwaway one; nothing runs on the system's own cluster).
 packages=(curl jq libsqlite3-dev libargon2-dev postgresql)
-# `make bench` also needs wrk, the HTTP load generator.
+# `make bench` also needs wrk, the HTTP load generator; `make deploy-check` promtool and amtool.
 if [ "${BENCH:-}" = 1 ]; then packages+=(wrk); fi
+if [ "${DEPLOY:-}" = 1 ]; then packages+=(prometheus prometheus-alertmanager); fi
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: no Swift toolchain on PATH (Swift 6.1 or newer is needed)" >&2
@@ -24,5 +25,5 @@ if ((${#missing[@]})); then
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -44,10 +44,15 @@ final class CollectorMetrics: Sendable {
         registry.makeCounter(name: "collector_events_received_total", labels: [("service", service)]).increment(by: Int64(count))
     }
 
-    /// A refused request's events, by why: `invalid`, `too_large`, `queue_full`, `unavailable`.
+    /// A refused request's events, by why: `unreadable`, `invalid`, `queue_full`, `shutting_down`, `storage`.
     func rejected(_ count: Int, from service: String, reason: String) {
         registry.makeCounter(name: "collector_events_rejected_total", labels: [("service", service), ("reason", reason)])
             .increment(by: Int64(count))
+    }
+
+    /// The queue's bound (`INGEST_QUEUE_CAPACITY`), beside its depth: alerts compare the two.
+    func queueCapacity(_ capacity: Int) {
+        registry.makeGauge(name: "collector_queue_capacity_events", help: "Events the ingest queue holds at most").set(Double(capacity))
     }
 
     func recordCommit(events: Int, requests: Int, duration: Duration, queued: Int) {

@@ -45,6 +45,7 @@ final class EventWriter: Service, Sendable {
     init(store: any EventStore, capacity: Int, maximumTransactionSize: Int = 50_000, metrics: CollectorMetrics, logger: Logger) {
         self.store = store
         self.capacity = capacity
+        metrics.queueCapacity(capacity)
         self.maximumTransactionSize = maximumTransactionSize
         self.metrics = metrics
         self.logger = logger
