@@ -1,5 +1,5 @@
 # The commands the README shows. Each installs what it needs (scripts/install-deps.sh).
-.PHONY: run test api-check deploy-check bench build deps clean
+.PHONY: run test api-check deploy-check compose-smoke bench build deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -23,6 +23,10 @@ api-check: deps
 ## The deployment files checked offline: Prometheus config, alert rules and their tests, Alertmanager config.
 deploy-check:
 	@scripts/deploy-check.sh
+
+## The compose stack for real (Docker engine, images made from Debian's packages), checked as a user would; about 10 minutes the first time.
+compose-smoke: deps
+	@deploy/local/compose-smoke.sh
 
 ## Microbenchmarks and HTTP load scenarios against release builds; prints one table (see the README).
 bench: deps

@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(curl jq libsqlite3-dev libargon2-dev postgresql)
 # `make bench` also needs wrk, the HTTP load generator; `make deploy-check` promtool and amtool.
 if [ "${BENCH:-}" = 1 ]; then packages+=(wrk); fi
-if [ "${DEPLOY:-}" = 1 ]; then packages+=(prometheus prometheus-alertmanager); fi
+if [ "${DEPLOY:-}" = 1 ]; then packages+=(prometheus prometheus-alertmanager docker-compose); fi
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: no Swift toolchain on PATH (Swift 6.1 or newer is needed)" >&2

@@ -21,6 +21,7 @@ import Testing
         let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
         for file in files where ["yml", "yaml", "json"].contains(file.pathExtension) && !file.path.contains("/tests/") {
             let text = try String(contentsOf: file, encoding: .utf8)
+            if file.pathExtension == "json" { _ = try JSONSerialization.jsonObject(with: Data(text.utf8)) }  // a broken dashboard fails here
             for expression in Self.expressions(in: text, json: file.pathExtension == "json") {
                 for name in Self.metricNames(in: expression) {
                     found[name, default: []].insert(file.lastPathComponent)
@@ -33,7 +34,14 @@ import Testing
     /// The PromQL of a rules file (`expr:`, with its block lines) or a dashboard (`"expr": "…"`).
     static func expressions(in text: String, json: Bool) -> [String] {
         if json {
-            return text.matches(of: /"expr"\s*:\s*"((?:[^"\\]|\\.)*)"/).map { String($0.output.1) }
+            // Every "expr" anywhere in the dashboard's JSON, unescaped.
+            func walk(_ value: Any) -> [String] {
+                if let object = value as? [String: Any] {
+                    return object.flatMap { key, value in key == "expr" ? [value as? String].compactMap { $0 } : walk(value) }
+                }
+                return (value as? [Any])?.flatMap(walk) ?? []
+            }
+            return (try? JSONSerialization.jsonObject(with: Data(text.utf8))).map(walk) ?? []
         }
         var expressions: [String] = []
         var current: [String]?
@@ -101,12 +109,15 @@ import Testing
     @Test func everyMetricTheAlertRulesNameIsExported() async throws {
         let wanted = try Self.namesInQueries()
         #expect(wanted.keys.contains("tenant_requests_total"), "the rules were read: \(wanted.keys.sorted())")
-        let stack = Stack()
+        var quotaOfTen = Stack()
+        quotaOfTen.tenantEventBurst = 10
+        let stack = quotaOfTen
         let (auth, blog, collector) = (stack.authHTTP, stack.blogHTTP, stack.collectorHTTP)
         try await stack.withAuth {
             try await stack.withCollector {
                 try await stack.withBlog {
-                    // Traffic that makes every learned series exist: a tenant's requests, and a refused batch.
+                    // Traffic that makes every learned series exist: a tenant's requests, a refused batch, and
+                    // a tenant over its quota.
                     _ = try await auth.send(.POST, "/v1/tenants", json: [
                         "slug": "metrics", "name": "Metrics", "admin": ["email": "admin@metrics.test", "password": "admin-password", "name": "Admin"],
                     ])
@@ -114,6 +125,12 @@ import Testing
                     let token = try login.decode(TokenResponse.self).accessToken
                     _ = try await blog.send(.GET, "/v1/posts", token: token)
                     _ = try await collector.send(.POST, "/v1/events", token: Stack.blogKey, json: ["events": [["type": "nonsense"]]])
+                    let busy = UUID().uuidString.lowercased()
+                    let burst = (0..<20).map { index -> [String: Any] in
+                        ["type": "request", "ts": "2026-11-23T10:00:00.000Z", "service": "blog-service", "tenant_id": busy,
+                         "request_id": "burst-\(index)", "method": "GET", "path": "/v1/posts", "status": 200, "duration_ms": 1.5]
+                    }
+                    _ = try await collector.send(.POST, "/v1/events", token: Stack.blogKey, json: ["events": burst])
                     var exported: Set<String> = ["up"]  // Prometheus's own, per target
                     for _ in 0..<100 {
                         exported = ["up"]

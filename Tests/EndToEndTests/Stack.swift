@@ -22,6 +22,8 @@ struct Stack {
     let blogPort = freeLoopbackPort()
     let collectorPort = freeLoopbackPort()
     var shipperCapacity = 10_000
+    /// The collector's `TENANT_EVENT_BURST`, when a test wants a tenant over its quota.
+    var tenantEventBurst: Int?
     var flushInterval: Duration = .milliseconds(50)
 
     /// Each service's `DATABASE_URL` when it is not SQLite in the stack's folder.
@@ -76,9 +78,11 @@ struct Stack {
     }
 
     var collector: ObservCollectorConfiguration {
-        ObservCollectorConfiguration(
+        var configuration = ObservCollectorConfiguration(
             service: service("collector", port: collectorPort), tokens: tokens,
             ingestKeys: IngestKeys([("blog-service", Self.blogKey), ("auth-service", Self.authKey)]))
+        if let tenantEventBurst { configuration.tenantEventBurst = tenantEventBurst }
+        return configuration
     }
 
     static let quiet = Logger(label: "e2e") { _ in SwiftLogNoOpLogHandler() }
