@@ -42,7 +42,9 @@ public func buildApplication(
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
-        services: database.services + [revocationCache, housekeeping] + events.services,
+        services: database.services
+            + [revocationCache, housekeeping, ReadinessMonitor(readiness(store, revocationCache), metrics: metrics, logger: logger)]
+            + events.services,
         logger: logger
     )
 }
@@ -83,11 +85,7 @@ func buildRouter(
 
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
-        readiness: {
-            let version = try await store.ping()
-            guard revocationCache.isLoaded else { throw DatabaseUnavailable(reason: "the revocation list is not loaded yet") }
-            return version
-        },
+        readiness: readiness(store, revocationCache),
         openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json), events: events)
     let proxies = configuration.service.trustedProxies
     let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
@@ -103,6 +101,15 @@ func buildRouter(
     ).addRoutes(to: router)
     router.addMethodNotAllowedRoutes()
     return router
+}
+
+/// Ready when the database answers and the revocation list has been read from it.
+func readiness(_ store: any AuthStore, _ revocationCache: RevocationCache) -> ReadinessCheck {
+    {
+        let version = try await store.ping()
+        guard revocationCache.isLoaded else { throw DatabaseUnavailable(reason: "the revocation list is not loaded yet") }
+        return version
+    }
 }
 
 /// The auth database of `DATABASE_URL`: SQLite migrated, or PostgreSQL to migrate once it answers.

@@ -30,7 +30,8 @@ public func buildApplication(
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: BlogServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
-        services: database.services + tokens.services + events.services,
+        services: database.services + [ReadinessMonitor(database.readiness, metrics: metrics, logger: logger)] + tokens.services
+            + events.services,
         logger: logger
     )
 }

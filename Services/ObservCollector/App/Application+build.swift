@@ -59,7 +59,7 @@ func buildApplication(
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: ObservCollectorConfiguration.serviceName),
         // The server stops first (Hummingbird runs it after these), then the writer commits what is queued.
-        services: databaseServices + [writer, retention] + tokens.services,
+        services: databaseServices + [writer, retention, ReadinessMonitor(readiness, metrics: metrics, logger: logger)] + tokens.services,
         logger: logger
     )
 }
