@@ -132,4 +132,10 @@ for _ in $(seq 1 120); do
     sleep 1
 done
 [ -n "$alert" ] || fail "no notification in 2 minutes"; ok "$alert after $(( $(date +%s) - start )) s"
+step "SIGTERM to the blog (docker-compose stop)"
+start=$(date +%s.%N)
+"${compose[@]}" stop -t 20 blog >/dev/null 2>&1
+code="$(docker inspect -f '{{.State.ExitCode}}' "$("${compose[@]}" ps -q blog)")"
+[ "$code" = 0 ] || fail "exit code $code"
+ok "exit code 0 after $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s"
 echo "smoke: passed"
