@@ -120,13 +120,23 @@ final class EventWriter: Service, Sendable {
             case .group(let group): return group
             case .finished: return nil
             case .wait:
-                await withCheckedContinuation { (wakeUp: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state in
-                        if !state.queue.isEmpty || state.stopping { return true }
-                        state.writerWakeUp = wakeUp
-                        return false
+                // Woken by a submission, a graceful shutdown, or a cancellation (the application failing
+                // to start cancels its services: a writer deaf to it kept the process alive for ever).
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (wakeUp: CheckedContinuation<Void, Never>) in
+                        let resumeNow = state.withLock { state in
+                            if !state.queue.isEmpty || state.stopping || Task.isCancelled { return true }
+                            state.writerWakeUp = wakeUp
+                            return false
+                        }
+                        if resumeNow { wakeUp.resume() }
                     }
-                    if resumeNow { wakeUp.resume() }
+                } onCancel: {
+                    let wakeUp = state.withLock { state in
+                        defer { state.writerWakeUp = nil }
+                        return state.writerWakeUp
+                    }
+                    wakeUp?.resume()
                 }
             }
         }
