@@ -146,7 +146,9 @@ import ServiceTestSupport
         let subject = fixture.userID.lowercasedString
         server.revoked.withLock { $0 = [.init(sub: subject, notBefore: 42)] }
         let poller = try await server.whileRunning { base in
-            let poller = RevocationPoller(settings: .init(url: base.revocations, timeout: .seconds(2)), logger: quietLogger)
+            // A generous timeout: the first poll must get the list even on a loaded machine (it once
+            // timed out at 2 s with the whole suite and three service binaries starting at once).
+            let poller = RevocationPoller(settings: .init(url: base.revocations, timeout: .seconds(15)), logger: quietLogger)
             await poller.poll()
             return poller
         }
