@@ -112,15 +112,17 @@ final class PostgresEventStore: EventStore {
                 "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass",
                 logger: logger
             ).map { try $0.required("name", as: String.self) }
-            for name in partitions {
-                guard let day = Self.day(ofPartition: name), day < boundaryDay else { continue }
+            for relation in partitions {
+                // The name is rebuilt from the day number, never taken from the catalogue into the SQL.
+                guard let day = Self.day(ofPartition: relation), day < boundaryDay else { continue }
+                let name = Self.partitionName(day: day)
                 let rows = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT COUNT(*) AS n FROM \(name)"), logger: logger)
                 deleted += try rows.first?.required("n", as: Int.self) ?? 0
                 _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE \(name)"), logger: logger).collect()
                 _ = self.knownDays.withLock { $0.remove(day) }
             }
             let boundary = Self.partitionName(day: boundaryDay)
-            if partitions.contains(boundary), deleted < limit {
+            if partitions.contains(boundary), deleted < limit {  // boundary is made from a number too
                 deleted += try await connection.run(
                     PostgresQuery(
                         unsafeSQL: """
