@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: microbenchmarks, then HTTP load scenarios against release builds of the three
-# services on loopback, printed as one table. About 3 minutes once the release build exists.
+# `make bench`: microbenchmarks, a hello-world baseline, then HTTP load scenarios against release builds of the three
+# services on loopback, printed as one table (Benchmarks/report.py) with each figure against the baseline
+# and its goal. About 2 minutes once the release build exists.
 #
 # BENCH_DATABASE=sqlite (default), postgres, or both: the databases the load scenarios run on, one after
 # the other in the same run. PostgreSQL is a throwaway server (scripts/with-test-postgres.sh) with fsync on
@@ -38,13 +39,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-rows=()
-row() { rows+=("$1"); }
+results="$work/results.txt"   # raw figures, one line each; Benchmarks/report.py makes the table
+: >"$results"
 
 echo "Microbenchmarks…" >&2
-while IFS='|' read -r _ name time rate iterations; do
-    row "$name|$rate|$time (mean)|||||$iterations runs"
-done < <("$bin/micro-benchmarks" | grep '^micro|')
+"$bin/micro-benchmarks" | grep '^micro|' >>"$results"
 
 blog_key=bench-blog-ingest-key-0123; auth_key=bench-auth-ingest-key-0123
 common=(LOG_LEVEL=warning JWT_ISSUER="$auth" AUTH_JWKS_URL="$auth/.well-known/jwks.json" COLLECTOR_URL="$collector")
@@ -79,20 +78,19 @@ for n in (100, 1000):
     open(f"{sys.argv[1]}/events{n}.json", "w").write(json.dumps({"events": events}))
 PY
 
-rss() { awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$1/status"; }
-scenario() { # label pid threads connections url script env...
-    local label=$1 pid=$2 threads=$3 connections=$4 url=$5 script=$6; shift 6
+peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+scenario() { # id label pid threads connections url script env...
+    local id=$1 label=$2 pid=$3 threads=$4 connections=$5 url=$6 script=$7; shift 7
     echo "  $label" >&2
     local result profile=""
+    echo 5 >"/proc/$pid/clear_refs"   # the peak RSS starts again from the current RSS: each row has its own
     if [ -n "${BENCH_PROFILE:-}" ]; then   # BENCH_PROFILE=1: where each scenario's service spends its CPU (perf)
         profile="$work/$(echo "$label$suffix" | tr -c 'a-zA-Z0-9' '_').perf"
         perf record -F 499 -g -p "$pid" -o "$profile" -- sleep 5 >/dev/null 2>&1 &
     fi
     result="$(env "$@" wrk -t"$threads" -c"$connections" -d"$DURATION" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
     IFS='|' read -r _ rps eps p50 p99 errors total <<<"$result"
-    local rate="$rps req/s"
-    [ "$eps" != 0 ] && rate="$eps events/s ($rps req/s)"
-    row "$label$suffix|$rate|$p50 ms|$p99 ms|$errors|$(rss "$pid")||$total requests, $connections connections"
+    echo "load|$database|$id|$label|$rps|$eps|$p50|$p99|$errors|$(peak_rss_kib "$pid")|$total|$connections" >>"$results"
     if [ -n "$profile" ]; then
         wait "$!" 2>/dev/null || true
         { echo "== $label$suffix: top of the profile (self time)"
@@ -102,6 +100,16 @@ scenario() { # label pid threads connections url script env...
         } >>"$work/profiles.txt"
     fi
 }
+
+# The baseline: a hello-world Hummingbird server under the load the blog and collector scenarios get.
+CONNECTIONS=32
+"$bin/bench-baseline" 18180 >"$work/baseline.log" 2>&1 &
+pids+=($!); pid_baseline=$!
+for _ in $(seq 1 200); do curl -fs http://127.0.0.1:18180/ >/dev/null 2>&1 && break; sleep 0.05; done
+database=- suffix=""
+echo "Baseline…" >&2
+scenario baseline "baseline" "$pid_baseline" 2 "$CONNECTIONS" http://127.0.0.1:18180/ request.lua
+kill "$pid_baseline"; wait "$pid_baseline" 2>/dev/null || true
 
 round=0
 for database in $databases; do
@@ -127,17 +135,17 @@ for database in $databases; do
     for _ in 1 2 3 4; do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
 
     echo "Load scenarios on $database ($DURATION each)…" >&2
-    scenario "blog GET /v1/posts (20), shipping on" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token"
-    scenario "blog GET /v1/posts/{id}" "$pid_blog_service" 2 16 "$blog/v1/posts/$post_id" request.lua TOKEN="$token"
-    scenario "blog POST /v1/posts" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token" METHOD=POST BODY_FILE="$work/post.json"
-    scenario "auth POST /v1/auth/login" "$pid_auth_service" 2 4 "$auth/v1/auth/login" request.lua METHOD=POST BODY_FILE="$work/login.json"
+    scenario blog-list "blog GET /v1/posts (20), shipping on" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token"
+    scenario blog-get "blog GET /v1/posts/{id}" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts/$post_id" request.lua TOKEN="$token"
+    scenario blog-create "blog POST /v1/posts" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token" METHOD=POST BODY_FILE="$work/post.json"
+    scenario auth-login "auth POST /v1/auth/login" "$pid_auth_service" 2 4 "$auth/v1/auth/login" request.lua METHOD=POST BODY_FILE="$work/login.json"
     # One connection per thread: each carries its own session's rotating refresh token.
-    scenario "auth POST /v1/auth/refresh" "$pid_auth_service" 4 4 "$auth/v1/auth/refresh" refresh.lua REFRESH_FILE="$work/refresh.txt"
-    scenario "collector POST /v1/events, 100 a request" "$pid_observ_collector" 2 16 "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events100.json" EVENTS=100
-    scenario "collector POST /v1/events, 1,000 a request" "$pid_observ_collector" 2 16 "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
+    scenario auth-refresh "auth POST /v1/auth/refresh" "$pid_auth_service" 4 4 "$auth/v1/auth/refresh" refresh.lua REFRESH_FILE="$work/refresh.txt"
+    scenario ingest-100 "collector POST /v1/events, 100 a request" "$pid_observ_collector" 2 "$CONNECTIONS" "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events100.json" EVENTS=100
+    scenario ingest-1000 "collector POST /v1/events, 1,000 a request" "$pid_observ_collector" 2 "$CONNECTIONS" "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
     kill "$pid_blog_service"; wait "$pid_blog_service" 2>/dev/null || true
     start blog-service "${ports[1]}"   # no COLLECTOR_INGEST_KEY: no shipping
-    scenario "blog GET /v1/posts (20), shipping off" "$pid_blog_service" 2 16 "$blog/v1/posts" request.lua TOKEN="$token"
+    scenario blog-list-unobserved "blog GET /v1/posts (20), shipping off" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token"
 
     kill "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
     wait "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
@@ -147,9 +155,4 @@ done
 echo
 echo "Benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m); load from wrk on the same machine"
 echo
-echo "| what | rate | p50 (micro: mean) | p99 | errors | peak RSS of the service | runs |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
-for line in "${rows[@]}"; do
-    IFS='|' read -r name rate time p99 errors rss _ runs <<<"$line"
-    echo "| $name | $rate | $time | ${p99:-} | ${errors:-} | ${rss:-} | $runs |"
-done
+python3 Benchmarks/report.py "$results"

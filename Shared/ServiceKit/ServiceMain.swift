@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 
 /// What an executable does: read its configuration, set up logging and metrics, build the
 /// application and run it until SIGINT or SIGTERM (graceful shutdown through swift-service-lifecycle).
@@ -10,6 +12,17 @@ import Logging
 public enum ServiceMain {
     /// Exit status for a configuration error (`EX_CONFIG` of sysexits.h).
     public static let configurationErrorStatus: Int32 = 78
+
+    /// Makes NIO's event loops Swift concurrency's global executor, so that a request's handler runs on
+    /// the event loop that read it instead of crossing to the cooperative pool and back (two thread
+    /// switches a request, and more for each `await` that resumes). Call it first in `main`, on the main
+    /// thread, before anything asynchronous has run. Blocking work must then never run on a task: it
+    /// would hold an event loop (the services run Argon2 on NIO's blocking pool, SQLite on GRDB's queues).
+    /// False when another executor was installed first, and then nothing changed.
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
 
     public static func run<App: ApplicationProtocol>(
         name: String,

@@ -19,6 +19,7 @@ if CommandLine.arguments.dropFirst().first == RotateSigningKeyCommand.name {
     }
 }
 
+ServiceMain.runTasksOnEventLoops()
 await ServiceMain.run(name: name, defaultPort: AuthServiceConfiguration.defaultPort) { reader, common, logger, metrics in
     let configuration = try AuthServiceConfiguration(reader, service: common)
     return try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)

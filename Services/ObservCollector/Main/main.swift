@@ -1,6 +1,7 @@
 import ObservCollector
 import ServiceKit
 
+ServiceMain.runTasksOnEventLoops()
 await ServiceMain.run(name: ObservCollectorConfiguration.serviceName, defaultPort: ObservCollectorConfiguration.defaultPort) { reader, common, logger, metrics in
     let configuration = try ObservCollectorConfiguration(reader, service: common)
     return try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""The table `make bench` prints: each figure, its ratio to the baseline measured in the same run, the
+issue's goal for it, and whether it is met.
+
+Reads the raw results Benchmarks/run.sh wrote, one line each:
+  micro|<name>|<mean>|<per second>|<runs>
+  load|<round>|<id>|<label>|<requests/s>|<events/s>|<p50 ms>|<p99 ms>|<errors>|<peak RSS KiB>|<requests>|<connections>
+Rounds are the databases (`sqlite`, `postgres`); the baseline's round is `-`.
+"""
+import os
+import sys
+
+CORES = os.cpu_count() or 1
+
+# Goals as ratios to the baseline (a hello-world Hummingbird server under the same load), per scenario id.
+RATIO_GOALS = {
+    "blog-list": 0.30, "blog-get": 0.45, "blog-create": 0.30, "auth-refresh": 0.10,
+}
+EVENTS_PER_BASELINE_REQUEST = {"ingest-1000": 3.0, "ingest-100": 2.5}
+P99_GOALS_MS = {"blog-list": 10.0}
+RSS_GOALS_MIB = {"blog": 64, "auth": 64, "collector": 96}
+VERIFY_GOAL_US = 2.0
+OBSERVING_GOAL = 0.95
+LOGIN_GOAL = 0.80   # of cores ÷ one Argon2id hash time
+GROWTH_GOAL = 0.80  # a scenario on large data, against the same scenario on small data
+
+
+def micro_seconds(text):
+    value, unit = text.split()
+    return float(value) * {"µs": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
+
+
+def main(path):
+    micro, loads = [], []
+    for line in open(path):
+        fields = line.rstrip("\n").split("|")
+        if fields[0] == "micro":
+            micro.append(fields[1:])
+        elif fields[0] == "load":
+            round_, id_, label, rps, eps, p50, p99, errors, rss, total, connections = fields[1:]
+            loads.append(dict(round=round_, id=id_, label=label, rps=float(rps), eps=float(eps), p50=float(p50),
+                              p99=float(p99), errors=int(errors), rss_mib=int(rss) / 1024, total=int(total),
+                              connections=int(connections)))
+
+    baseline = next((load for load in loads if load["id"] == "baseline"), None)
+    hash_seconds = next((micro_seconds(mean) for name, mean, *_ in micro if name.startswith("password hash")), None)
+    rounds = sorted({load["round"] for load in loads if load["round"] != "-"})
+    print("| scenario | figure | p50 (micro: mean) | p99 | errors | peak RSS | vs baseline | goal | met |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    misses = []
+
+    def row(label, figure, p50="", p99="", errors="", rss="", ratio="", goal="", met=None):
+        verdict = "" if met is None else ("yes" if met else "**no**")
+        if met is False:
+            misses.append(label)
+        print(f"| {label} | {figure} | {p50} | {p99} | {errors} | {rss} | {ratio} | {goal} | {verdict} |")
+
+    for name, mean, rate, runs in micro:
+        if name.startswith("token verification, warm"):
+            us = micro_seconds(mean) * 1e6
+            row(name, f"{rate} ({runs} runs)", p50=f"{mean}", goal=f"≤ {VERIFY_GOAL_US:g} µs", met=us <= VERIFY_GOAL_US)
+        else:
+            row(name, f"{rate} ({runs} runs)", p50=f"{mean}")
+
+    if baseline:
+        row(f"baseline: hello-world Hummingbird, {baseline['connections']} connections", f"{baseline['rps']:,.0f} req/s",
+            f"{baseline['p50']:.2f} ms", f"{baseline['p99']:.2f} ms", baseline["errors"], f"{baseline['rss_mib']:.0f} MiB",
+            "1", "")
+    for round_ in rounds:
+        by_id = {load["id"]: load for load in loads if load["round"] == round_}
+        suffix = f" [{round_}]" if len(rounds) > 1 or round_ != "sqlite" else ""
+        for load in (load for load in loads if load["round"] == round_):
+            id_, service = load["id"], load["id"].split("-")[0].replace("ingest", "collector").replace("stats", "collector")
+            goals, met = [], []
+            ratio = ""
+            base = baseline["rps"] if baseline else None
+            if load["eps"]:
+                figure = f"{load['eps']:,.0f} events/s ({load['rps']:,.0f} req/s)"
+            else:
+                figure = f"{load['rps']:,.0f} req/s"
+            if base:
+                if load["eps"]:
+                    ratio = f"{load['eps'] / base:.2f} events/req"
+                else:
+                    ratio = f"{load['rps'] / base:.1%}"
+            growth_of = id_.removesuffix("-large") if id_.endswith("-large") else None
+            if growth_of and growth_of in by_id:
+                small = by_id[growth_of]
+                measure = (load["eps"] or load["rps"]) / (small["eps"] or small["rps"])
+                ratio += f"; {measure:.0%} of small data"
+                goals.append(f"≥ {GROWTH_GOAL:.0%} of small data")
+                met.append(measure >= GROWTH_GOAL)
+            key = growth_of or id_
+            if base and key in RATIO_GOALS and not growth_of:
+                goals.append(f"≥ {RATIO_GOALS[key]:.0%}")
+                met.append(load["rps"] / base >= RATIO_GOALS[key])
+            if base and key in EVENTS_PER_BASELINE_REQUEST and not growth_of:
+                goals.append(f"≥ {EVENTS_PER_BASELINE_REQUEST[key]:g} events/req")
+                met.append(load["eps"] / base >= EVENTS_PER_BASELINE_REQUEST[key])
+            if key in P99_GOALS_MS and not growth_of:
+                goals.append(f"p99 ≤ {P99_GOALS_MS[key]:g} ms")
+                met.append(load["p99"] <= P99_GOALS_MS[key])
+            if id_ == "auth-login" and hash_seconds:
+                ceiling = CORES / hash_seconds
+                ratio = f"{load['rps'] / ceiling:.0%} of {CORES} cores ÷ hash ({ceiling:.0f}/s)"
+                goals.append(f"≥ {LOGIN_GOAL:.0%} of that")
+                met.append(load["rps"] >= LOGIN_GOAL * ceiling)
+            if id_ == "blog-list-unobserved" and "blog-list" in by_id:
+                share = by_id["blog-list"]["rps"] / load["rps"]
+                ratio += f"; shipping on is {share:.0%} of this"
+                goals.append(f"on ÷ off ≥ {OBSERVING_GOAL:.0%}")
+                met.append(share >= OBSERVING_GOAL)
+            if service in RSS_GOALS_MIB:
+                goals.append(f"RSS ≤ {RSS_GOALS_MIB[service]} MiB")
+                met.append(load["rss_mib"] <= RSS_GOALS_MIB[service])
+            if load["errors"]:
+                met.append(False)
+            row(load["label"] + suffix, figure, f"{load['p50']:.2f} ms", f"{load['p99']:.2f} ms", load["errors"],
+                f"{load['rss_mib']:.0f} MiB", ratio, ", ".join(goals), all(met) if met else None)
+    print()
+    if misses:
+        print(f"Goals not met: {len(misses)} of the rows above (" + "; ".join(misses) + ").")
+    else:
+        print("Every goal is met.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
