@@ -38,12 +38,19 @@ public struct ContractResponseEncoder: ResponseEncoder {
 
 extension Response {
     /// A JSON response in the contract's encoding.
+    /// Written by `ContractJSONWriter`; by Foundation's encoder for a value the streaming writer cannot
+    /// write (the same JSON, with sorted keys).
     public static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let data = try ContractJSON.makeEncoder().encode(value)
+        let body: ByteBuffer
+        do {
+            body = ByteBuffer(bytes: try ContractJSONWriter.encode(value))
+        } catch is ContractJSONWriter.Unsupported {
+            body = ByteBuffer(data: try ContractJSON.makeEncoder().encode(value))
+        }
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        fields[.contentLength] = String(data.count)
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        fields[.contentLength] = String(body.readableBytes)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
     }
 }
 

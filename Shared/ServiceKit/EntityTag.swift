@@ -20,7 +20,7 @@ public enum EntityTag {
     public static func ifMatch(_ header: String, accepts version: Int) -> Bool {
         let current = value(version: version)
         return header.split(separator: ",").contains { candidate in
-            let tag = candidate.trimmingCharacters(in: .whitespaces)
+            let tag = candidate.trimmingHTTPWhitespace()
             return tag == "*" || tag == current  // a weak tag (`W/"3"`) never matches strongly
         }
     }

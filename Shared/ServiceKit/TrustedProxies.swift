@@ -35,7 +35,7 @@ public struct TrustedProxies: Sendable, Equatable {
     /// right-most address of `X-Forwarded-For` that is not itself a trusted proxy.
     public func clientAddress(peer: String?, forwardedFor: String?) -> String? {
         guard let peer, isTrusted(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let hops = forwardedFor.split(separator: ",").map { String($0.trimmingHTTPWhitespace()) }.filter { !$0.isEmpty }
         for hop in hops.reversed() where !isTrusted(hop) {
             return IPNetwork.addressBytes(hop) != nil ? hop : peer
         }

@@ -39,10 +39,10 @@ public struct BearerAuthenticator<Context: AuthenticatedRequestContext>: RouterM
     /// `Bearer` with nothing after it yields an empty token, which the verifier refuses.
     static func bearerToken(_ authorization: String?) -> String? {
         guard let authorization else { return nil }
-        let trimmed = authorization.trimmingCharacters(in: .whitespaces)
+        let trimmed = authorization.trimmingHTTPWhitespace()
         let scheme = trimmed.prefix { $0 != " " }
-        guard scheme.lowercased() == "bearer" else { return nil }
-        return trimmed.dropFirst(scheme.count).trimmingCharacters(in: .whitespaces)
+        guard scheme.count == 6, scheme.lowercased() == "bearer" else { return nil }
+        return String(trimmed.dropFirst(scheme.count).trimmingHTTPWhitespace())
     }
 
     static var missingCredentials: AppError {

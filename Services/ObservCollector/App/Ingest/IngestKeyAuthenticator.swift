@@ -10,7 +10,7 @@ struct IngestKeyAuthenticator: RouterMiddleware {
         guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else {
             throw AppError(.authenticationFailed, "An ingest key is required", headers: [.wwwAuthenticate: "Bearer"])
         }
-        let key = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        let key = String(authorization.dropFirst("bearer ".count).trimmingHTTPWhitespace())
         guard let service = keys.service(forKey: key) else {
             context.logger.notice("Ingest key refused")
             throw AppError(.authenticationFailed, "The ingest key is not valid", headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
