@@ -17,52 +17,82 @@ public struct UnreadableRow: Error, CustomStringConvertible {
     }
 }
 
+/// A column of a row: by name (a `String`), or by position (a `SelectedColumn`).
+public protocol RowColumn {
+    /// The name, for errors.
+    var columnName: String { get }
+    func decode<Value: DatabaseValueConvertible>(_ type: Value.Type, in row: Row) throws -> Value
+}
+
+extension String: RowColumn {
+    public var columnName: String { self }
+
+    public func decode<Value: DatabaseValueConvertible>(_ type: Value.Type, in row: Row) throws -> Value {
+        try row.decode(Value.self, forColumn: self)
+    }
+}
+
+/// The columns a hot read selects, in the order of its `SELECT` list, read by position: GRDB finds a
+/// column by name by lower-casing the name, and allocating, on every read of every row.
+public protocol SelectedColumn: RowColumn, RawRepresentable<Int>, CaseIterable {}
+
+extension SelectedColumn {
+    public func decode<Value: DatabaseValueConvertible>(_ type: Value.Type, in row: Row) throws -> Value {
+        try row.decode(Value.self, atIndex: rawValue)
+    }
+
+    /// The `SELECT` list: every column, in position order.
+    public static var selectList: String { allCases.sorted { $0.rawValue < $1.rawValue }.map(\.columnName).joined(separator: ", ") }
+}
+
 /// Reading the values the services store: UUIDs as text, times as milliseconds since the epoch,
 /// enumerations as their raw text. Each throws `UnreadableRow` for a value it cannot read.
 extension Row {
     /// A value that must be there, of the type asked for.
-    public func required<Value: DatabaseValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
+    public func required<Value: DatabaseValueConvertible>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value {
         do {
-            return try decode(Value.self, forColumn: column)
+            return try column.decode(Value.self, in: self)
         } catch {
-            throw UnreadableRow(column: column, problem: "is not a \(Value.self)")
+            throw UnreadableRow(column: column.columnName, problem: "is not a \(Value.self)")
         }
     }
 
     /// A value that may be NULL.
-    public func optional<Value: DatabaseValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws -> Value? {
+    public func optional<Value: DatabaseValueConvertible>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value? {
         do {
-            return try decode(Value?.self, forColumn: column)
+            return try column.decode(Value?.self, in: self)
         } catch {
-            throw UnreadableRow(column: column, problem: "is not a \(Value.self)")
+            throw UnreadableRow(column: column.columnName, problem: "is not a \(Value.self)")
         }
     }
 
     /// A UUID stored as text.
-    public func uuid(_ column: String) throws -> UUID {
-        guard let id = UUID(parsing: try required(column, as: String.self)) else { throw UnreadableRow(column: column, problem: "is not a UUID") }
+    public func uuid(_ column: some RowColumn) throws -> UUID {
+        guard let id = UUID(parsing: try required(column, as: String.self)) else {
+            throw UnreadableRow(column: column.columnName, problem: "is not a UUID")
+        }
         return id
     }
 
     /// A UUID stored as text, or NULL.
-    public func optionalUUID(_ column: String) throws -> UUID? {
+    public func optionalUUID(_ column: some RowColumn) throws -> UUID? {
         guard let text = try optional(column, as: String.self) else { return nil }
-        guard let id = UUID(parsing: text) else { throw UnreadableRow(column: column, problem: "is not a UUID") }
+        guard let id = UUID(parsing: text) else { throw UnreadableRow(column: column.columnName, problem: "is not a UUID") }
         return id
     }
 
     /// A time stored as milliseconds.
-    public func date(_ column: String) throws -> Date {
+    public func date(_ column: some RowColumn) throws -> Date {
         Date(millisecondsSince1970: try required(column, as: Int64.self))
     }
 
-    public func optionalDate(_ column: String) throws -> Date? {
+    public func optionalDate(_ column: some RowColumn) throws -> Date? {
         try optional(column, as: Int64.self).map(Date.init(millisecondsSince1970:))
     }
 
     /// A case of an enumeration stored as its raw text.
-    public func enumeration<Value: RawRepresentable>(_ column: String, as type: Value.Type = Value.self) throws -> Value
+    public func enumeration<Value: RawRepresentable>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value
     where Value.RawValue == String {
-        try UnreadableRow.enumeration(try required(column, as: String.self), column: column)
+        try UnreadableRow.enumeration(try required(column, as: String.self), column: column.columnName)
     }
 }

@@ -24,7 +24,8 @@ struct SQLitePostRepository: PostRepository {
     func find(id: UUID, tenantID: UUID) async throws -> Post? {
         try await database.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM posts WHERE id = ? AND tenant_id = ?", arguments: [id.lowercasedString, tenantID.lowercasedString]
+                db.cachedStatement(sql: "\(Self.selectPosts) WHERE id = ? AND tenant_id = ?"),
+                arguments: [id.lowercasedString, tenantID.lowercasedString]
             ).map(Self.post)
         }
     }
@@ -32,13 +33,13 @@ struct SQLitePostRepository: PostRepository {
     func list(tenantID: UUID, filter: PostListFilter, page: PageRequest) async throws -> [Post] {
         let (sql, arguments) = Self.listQuery(tenantID: tenantID, filter: filter, page: page)
         return try await database.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.post)
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.post)
         }
     }
 
     /// The list's statement: a keyset walk down `posts_by_tenant_and_creation`.
     static func listQuery(tenantID: UUID, filter: PostListFilter, page: PageRequest) -> (String, StatementArguments) {
-        var sql = "SELECT * FROM posts WHERE tenant_id = ?"
+        var sql = "\(Self.selectPosts) WHERE tenant_id = ?"
         var arguments: StatementArguments = [tenantID.lowercasedString]
         if let author = filter.author {
             sql += " AND author_id = ?"
@@ -78,7 +79,8 @@ struct SQLitePostRepository: PostRepository {
                 sql: "UPDATE posts SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ? AND version = ?",
                 arguments: arguments)
             guard db.changesCount == 1 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM posts WHERE id = ?", arguments: [id.lowercasedString]).map(Self.post)
+            return try Row.fetchOne(db, sql: "\(Self.selectPosts) WHERE id = ?", arguments: [id.lowercasedString])
+                .map(Self.post)
         }
     }
 
@@ -91,10 +93,32 @@ struct SQLitePostRepository: PostRepository {
         }
     }
 
+    /// Every read of posts starts so (made once: the list's statement is looked up by its text).
+    static let selectPosts = "SELECT \(PostColumn.selectList) FROM posts"
+
+    /// What every read of a post selects, in this order.
+    enum PostColumn: Int, SelectedColumn {
+        case id, tenantID, authorID, title, content, status, version, createdAt, updatedAt
+
+        var columnName: String {
+            switch self {
+            case .id: "id"
+            case .tenantID: "tenant_id"
+            case .authorID: "author_id"
+            case .title: "title"
+            case .content: "content"
+            case .status: "status"
+            case .version: "version"
+            case .createdAt: "created_at"
+            case .updatedAt: "updated_at"
+            }
+        }
+    }
+
     static func post(_ row: Row) throws -> Post {
         try Post(
-            id: row.uuid("id"), tenantID: row.uuid("tenant_id"), authorID: row.uuid("author_id"), title: row.required("title"),
-            content: row.required("content"), status: row.enumeration("status"), version: row.required("version"),
-            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
+            id: row.uuid(PostColumn.id), tenantID: row.uuid(PostColumn.tenantID), authorID: row.uuid(PostColumn.authorID),
+            title: row.required(PostColumn.title), content: row.required(PostColumn.content), status: row.enumeration(PostColumn.status),
+            version: row.required(PostColumn.version), createdAt: row.date(PostColumn.createdAt), updatedAt: row.date(PostColumn.updatedAt))
     }
 }
