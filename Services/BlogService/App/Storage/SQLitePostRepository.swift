@@ -6,6 +6,13 @@ import ServiceKit
 /// Posts in SQLite.
 struct SQLitePostRepository: PostRepository {
     let database: DatabasePool
+    /// Reads by id and keyset pages without a text search: bounded by an index.
+    let inline: InlineReads
+
+    init(database: DatabasePool) {
+        self.database = database
+        self.inline = InlineReads(database)
+    }
 
     func create(_ post: Post) async throws {
         try await database.write { db in
@@ -22,7 +29,7 @@ struct SQLitePostRepository: PostRepository {
     }
 
     func find(id: UUID, tenantID: UUID) async throws -> Post? {
-        try await database.read { db in
+        try await inline.read { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "\(Self.selectPosts) WHERE id = ? AND tenant_id = ?"),
                 arguments: [id.lowercasedString, tenantID.lowercasedString]
@@ -32,9 +39,11 @@ struct SQLitePostRepository: PostRepository {
 
     func list(tenantID: UUID, filter: PostListFilter, page: PageRequest) async throws -> [Post] {
         let (sql, arguments) = Self.listQuery(tenantID: tenantID, filter: filter, page: page)
-        return try await database.read { db in
+        let read: @Sendable (Database) throws -> [Post] = { db in
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.post)
         }
+        // A text search reads every text of the tenant: never on the caller's thread.
+        return filter.text == nil ? try await inline.read(read) : try await database.read(read)
     }
 
     /// The list's statement: a keyset walk down `posts_by_tenant_and_creation`.
