@@ -88,7 +88,7 @@ scenario() { # id label pid threads connections url script env...
         profile="$work/$(echo "$label$suffix" | tr -c 'a-zA-Z0-9' '_').perf"
         perf record -F 499 -g -p "$pid" -o "$profile" -- sleep 5 >/dev/null 2>&1 &
     fi
-    result="$(env "$@" wrk -t"$threads" -c"$connections" -d"$DURATION" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
+    result="$(env "$@" wrk -t"$threads" -c"$connections" -d"$DURATION" --timeout "${WRK_TIMEOUT:-2s}" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
     IFS='|' read -r _ rps eps p50 p99 errors total <<<"$result"
     echo "load|$database|$id|$label|$rps|$eps|$p50|$p99|$errors|$(peak_rss_kib "$pid")|$total|$connections" >>"$results"
     if [ -n "$profile" ]; then
@@ -99,6 +99,23 @@ scenario() { # id label pid threads connections url script env...
           perf report -i "$profile" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -6 || true
         } >>"$work/profiles.txt"
     fi
+}
+
+# Sends COUNT requests of a body, as fast as the service takes them, before a scenario on large data.
+seed() { # label count url body-file token
+    local label=$1 count=$2 url=$3 body=$4 token=$5
+    echo "  seeding: $label" >&2
+    rm -f "$work"/seeded.*
+    COUNT="$count" THREADS=2 DONE_PREFIX="$work/seeded." BODY_FILE="$body" TOKEN="$token" \
+        wrk -t2 -c16 -d3600s -s Benchmarks/wrk/seed.lua "$url" >"$work/seed.out" &
+    local pid=$!
+    while [ "$(ls "$work"/seeded.* 2>/dev/null | wc -l)" -lt 2 ]; do
+        kill -0 "$pid" 2>/dev/null || { echo "bench: seeding $label stopped early" >&2; exit 1; }
+        sleep 0.2
+    done
+    kill -INT "$pid"; wait "$pid" || true
+    IFS='|' read -r _ sent failed < <(grep '^seed|' "$work/seed.out")
+    [ "${failed:-1}" = 0 ] || { echo "bench: seeding $label: $failed of $sent requests failed" >&2; exit 1; }
 }
 
 # The baseline: a hello-world Hummingbird server under the load the blog and collector scenarios get.
@@ -121,7 +138,9 @@ for database in $databases; do
             psql -q "${TEST_POSTGRES_URL%%\?*}" -c "CREATE DATABASE bench_${name}_$round" >/dev/null
         done
     fi
-    start observ-collector "${ports[2]}" INGEST_KEYS="blog-service:$blog_key,auth-service:$auth_key"
+    # The tenants' ingest quotas lifted: the scenarios measure what the collector can store.
+    start observ-collector "${ports[2]}" INGEST_KEYS="blog-service:$blog_key,auth-service:$auth_key" \
+        TENANT_EVENT_RATE=10000000 TENANT_EVENT_BURST=100000000
     start auth-service "${ports[0]}" JWT_SIGNING_KEY_FILE="$work/keys.json" LOGIN_RATE_LIMIT=100000 COLLECTOR_INGEST_KEY="$auth_key"
     start blog-service "${ports[1]}" COLLECTOR_INGEST_KEY="$blog_key"
 
@@ -143,9 +162,29 @@ for database in $databases; do
     scenario auth-refresh "auth POST /v1/auth/refresh" "$pid_auth_service" 4 4 "$auth/v1/auth/refresh" refresh.lua REFRESH_FILE="$work/refresh.txt"
     scenario ingest-100 "collector POST /v1/events, 100 a request" "$pid_observ_collector" 2 "$CONNECTIONS" "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events100.json" EVENTS=100
     scenario ingest-1000 "collector POST /v1/events, 1,000 a request" "$pid_observ_collector" 2 "$CONNECTIONS" "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
+    WRK_TIMEOUT=60s scenario stats "collector GET /v1/stats?window=1h" "$pid_observ_collector" 1 4 "$collector/v1/stats?window=1h" request.lua TOKEN="$token"
+
+    # Growth: the collector with 2,000,000 more events, all of the bench tenant and within the hour.
+    python3 - "$work" "$token" <<'PY'
+import base64, datetime, json, random, sys, uuid
+payload = sys.argv[2].split(".")[1]
+tenant = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["tid"]
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+routes = ["/v1/posts", "/v1/posts/{id}", "/v1/users", "/v1/auth/login", "/v1/auth/refresh"]
+events = [{"type": "request", "ts": now, "service": "blog-service", "tenant_id": tenant, "request_id": str(uuid.uuid4()),
+           "method": "GET", "path": "/", "route": random.choice(routes), "status": random.choice([200] * 50 + [404, 500]),
+           "duration_ms": round(random.expovariate(1 / 5), 2)} for _ in range(1000)]
+open(f"{sys.argv[1]}/tenant-events1000.json", "w").write(json.dumps({"events": events}))
+PY
+    seed "2,000,000 events" 2000 "$collector/v1/events" "$work/tenant-events1000.json" "$blog_key"
+    scenario ingest-1000-large "collector POST /v1/events, 1,000 a request, 2,000,000 more stored" "$pid_observ_collector" 2 "$CONNECTIONS" "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
+    WRK_TIMEOUT=60s scenario stats-large "collector GET /v1/stats?window=1h, 2,000,000 more in the hour" "$pid_observ_collector" 1 4 "$collector/v1/stats?window=1h" request.lua TOKEN="$token"
     kill "$pid_blog_service"; wait "$pid_blog_service" 2>/dev/null || true
     start blog-service "${ports[1]}"   # no COLLECTOR_INGEST_KEY: no shipping
     scenario blog-list-unobserved "blog GET /v1/posts (20), shipping off" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token"
+    # Growth: the same list with 100,000 more posts in the tenant.
+    seed "100,000 posts" 100000 "$blog/v1/posts" "$work/post.json" "$token"
+    scenario blog-list-unobserved-large "blog GET /v1/posts (20), shipping off, 100,000 more posts" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token"
 
     kill "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
     wait "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true

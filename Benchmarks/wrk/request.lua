@@ -1,5 +1,6 @@
 -- One request, again and again: METHOD, PATH_FILE (lines: paths to cycle through) or the URL's path,
--- BODY_FILE, TOKEN from the environment. EVENTS (events a request) turns requests/s into events/s.
+-- BODY_FILE, TOKEN from the environment. EVENTS (set for ingest) turns requests/s into events/s: the
+-- events the collector says it stored (`accepted` of each answer), not those sent.
 local method = os.getenv("METHOD") or "GET"
 local token = os.getenv("TOKEN")
 local body_file = os.getenv("BODY_FILE")
@@ -11,14 +12,33 @@ local headers = {}
 if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
 if body then headers["Content-Type"] = "application/json" end
 
+local counting = (tonumber(os.getenv("EVENTS") or "0") or 0) > 0
+local threads = {}
+
+setup = function(thread)
+  table.insert(threads, thread)
+end
+
+init = function(args)
+  accepted = 0
+end
+
 request = function()
   return wrk.format(method, nil, headers, body)
 end
 
+if counting then
+  response = function(status, headers, body)
+    local stored = body:match('"accepted":(%d+)')
+    if stored then accepted = accepted + tonumber(stored) end
+  end
+end
+
 done = function(summary, latency, requests)
-  local events = tonumber(os.getenv("EVENTS") or "0")
+  local events = 0
+  for _, thread in ipairs(threads) do events = events + (thread:get("accepted") or 0) end
   local seconds = summary.duration / 1e6
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("wrk|%.1f|%.0f|%.2f|%.2f|%d|%d\n", summary.requests / seconds, events * summary.requests / seconds,
+  io.write(string.format("wrk|%.1f|%.0f|%.2f|%.2f|%d|%d\n", summary.requests / seconds, events / seconds,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, summary.requests))
 end

@@ -14,8 +14,7 @@ import Synchronization
 /// and run again the async way, under the database's own statement limit. A read of unbounded cost (a
 /// text search) must use the pool directly.
 ///
-/// Each read is one statement outside a transaction (`unsafeRead`): a single `SELECT` sees one snapshot
-/// anyway, and `BEGIN`/`COMMIT` around it would cost two more statements.
+/// Each read is a read-only transaction, as the pool's are: its statements see one snapshot.
 public final class InlineReads: Sendable {
     /// How long an inline statement may run before it is moved off the caller's thread.
     public static let timeLimit: Duration = .milliseconds(20)
@@ -59,7 +58,7 @@ public final class InlineReads: Sendable {
 
     /// On the calling thread: GRDB's synchronous read runs a connection's work inline when it is idle.
     private static func readNow<T>(on connection: DatabaseQueue, _ body: (Database) throws -> T) throws -> T {
-        try connection.unsafeRead(body)
+        try connection.read(body)
     }
 
     private func checkOut() -> DatabaseQueue? {

@@ -7,18 +7,21 @@ import Synchronization
 /// GRDB runs a transaction inside one synchronous closure. Here every write of the database instead
 /// takes `writer`, an async lock, then runs on GRDB's single writer connection: a write of its own in
 /// a transaction of its own, or a transaction's statements one after another between `BEGIN IMMEDIATE`
-/// and `COMMIT`, with no other write in between. Reads outside a transaction go to the pool's readers
-/// (WAL snapshots, beside the writer); reads inside one go to the writer, so that they see its writes.
+/// and `COMMIT`, with no other write in between. Reads outside a transaction are `InlineReads` (on the
+/// caller's thread, WAL snapshots beside the writer, moved to the pool's readers past 20 ms); reads
+/// inside one go to the writer, so that they see its writes.
 ///
 /// A transaction holds every writer of the database until it ends: its body does storage only, never
 /// a password hash or a call to another service.
 public final class SQLiteTransactions: Sendable {
     public let pool: DatabasePool
+    let inline: InlineReads
     private let writer = AsyncLock()
 
     /// `pool` must be opened with `allowsUnsafeTransactions` (`SQLiteDatabase.open` does).
     public init(_ pool: DatabasePool) {
         self.pool = pool
+        self.inline = InlineReads(pool)
     }
 
     /// How repositories outside a transaction reach the database: each statement its own transaction.
@@ -55,7 +58,7 @@ public struct SQLiteAccess: Sendable {
 
     /// Reads committed data, or the transaction's own view of it.
     public func read<Result: Sendable>(_ body: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
-        inTransaction ? try await database.pool.writeWithoutTransaction(body) : try await database.pool.read(body)
+        inTransaction ? try await database.pool.writeWithoutTransaction(body) : try await database.inline.read(body)
     }
 
     /// Writes, in a transaction of its own or as a step of the one in progress.
