@@ -13,6 +13,11 @@ import Synchronization
 ///
 /// A transaction holds every writer of the database until it ends: its body does storage only, never
 /// a password hash or a call to another service.
+///
+/// Writes run on the caller's thread: whoever holds `writer` is the only one to write, so GRDB's writer
+/// connection is idle and its synchronous API runs the statement at once where it is called, without the
+/// two thread switches of its async API (which cost more than a single-row write). The caller's thread
+/// is held for the statement's time: writes here are a few rows each, bounded by the statement limit.
 public final class SQLiteTransactions: Sendable {
     public let pool: DatabasePool
     let inline: InlineReads
@@ -30,16 +35,14 @@ public final class SQLiteTransactions: Sendable {
     /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
     public func transaction<Result: Sendable>(_ body: (SQLiteAccess) async throws -> Result) async throws -> Result {
         try await writer.withLock {
-            try await pool.writeWithoutTransaction { db in try db.beginTransaction(.immediate) }
+            try writeNow { db in try db.beginTransaction(.immediate) }
             let result: Result
             do {
                 result = try await body(SQLiteAccess(database: self, inTransaction: true))
-                try await pool.writeWithoutTransaction { db in try db.commit() }
+                try writeNow { db in try db.commit() }
             } catch {
-                // Not cancellable: a transaction left open would take every later write into it.
-                await Task { [pool] in
-                    try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } }
-                }.value
+                // Synchronous, so never cancelled: a transaction left open would take every later write into it.
+                try? writeNow { db in if db.isInsideTransaction { try db.rollback() } }
                 throw error
             }
             return result
@@ -47,7 +50,21 @@ public final class SQLiteTransactions: Sendable {
     }
 
     fileprivate func write<Result: Sendable>(_ updates: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
-        try await writer.withLock { try await pool.write(updates) }
+        try await writer.withLock {
+            try writeNow { db in
+                var result: Result?
+                try db.inTransaction(.immediate) {
+                    result = try updates(db)
+                    return .commit
+                }
+                return result!  // set: the transaction committed
+            }
+        }
+    }
+
+    /// On the writer connection, on the calling thread; only while holding `writer`.
+    fileprivate func writeNow<Result>(_ updates: (Database) throws -> Result) throws -> Result {
+        try pool.writeWithoutTransaction(updates)
     }
 }
 
@@ -58,12 +75,12 @@ public struct SQLiteAccess: Sendable {
 
     /// Reads committed data, or the transaction's own view of it.
     public func read<Result: Sendable>(_ body: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
-        inTransaction ? try await database.pool.writeWithoutTransaction(body) : try await database.inline.read(body)
+        inTransaction ? try database.writeNow(body) : try await database.inline.read(body)
     }
 
     /// Writes, in a transaction of its own or as a step of the one in progress.
     public func write<Result: Sendable>(_ updates: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
-        inTransaction ? try await database.pool.writeWithoutTransaction(updates) : try await database.write(updates)
+        inTransaction ? try database.writeNow(updates) : try await database.write(updates)
     }
 }
 
