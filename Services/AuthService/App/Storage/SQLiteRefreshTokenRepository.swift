@@ -9,11 +9,11 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
 
     func insert(_ token: RefreshTokenRecord) async throws {
         try await database.write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """).execute(
                 arguments: [
                     token.id.lowercasedString, token.tokenHash, token.familyID.lowercasedString, token.userID.lowercasedString,
                     token.tenantID.lowercasedString, token.createdAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
@@ -24,17 +24,17 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
 
     func find(tokenHash: Data) async throws -> RefreshTokenRecord? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?", arguments: [tokenHash]).map(Self.record)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?"), arguments: [tokenHash]).map(Self.record)
         }
     }
 
     func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool {
         try await database.write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ?
                     WHERE id = ? AND rotated_at IS NULL AND revoked_at IS NULL
-                    """,
+                    """).execute(
                 arguments: [date.millisecondsSince1970, successor.lowercasedString, id.lowercasedString])
             return db.changesCount == 1
         }
@@ -42,14 +42,14 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
 
     func spendGrace(id: UUID, rotatedSince: Date) async throws -> Bool {
         try await database.write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE refresh_tokens SET grace_used = 1
                     WHERE id = ? AND grace_used = 0 AND revoked_at IS NULL AND rotated_at >= ?
                       AND EXISTS (SELECT 1 FROM refresh_tokens AS successor
                                   WHERE successor.id = refresh_tokens.replaced_by
                                     AND successor.rotated_at IS NULL AND successor.revoked_at IS NULL)
-                    """,
+                    """).execute(
                 arguments: [id.lowercasedString, rotatedSince.millisecondsSince1970])
             return db.changesCount == 1
         }
@@ -57,23 +57,23 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
 
     func revokeFamily(_ familyID: UUID, at date: Date) async throws {
         try await database.write { db in
-            try db.execute(
-                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+            try db.cachedStatement(
+                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL").execute(
                 arguments: [date.millisecondsSince1970, familyID.lowercasedString])
         }
     }
 
     func revokeAll(userID: UUID, at date: Date) async throws {
         try await database.write { db in
-            try db.execute(
-                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            try db.cachedStatement(
+                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL").execute(
                 arguments: [date.millisecondsSince1970, userID.lowercasedString])
         }
     }
 
     func deleteExpired(before date: Date) async throws -> Int {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM refresh_tokens WHERE expires_at < ?", arguments: [date.millisecondsSince1970])
+            try db.cachedStatement(sql: "DELETE FROM refresh_tokens WHERE expires_at < ?").execute( arguments: [date.millisecondsSince1970])
             return db.changesCount
         }
     }

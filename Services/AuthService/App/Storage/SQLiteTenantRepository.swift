@@ -10,8 +10,8 @@ struct SQLiteTenantRepository: TenantRepository {
     func create(_ tenant: Tenant) async throws {
         do {
             try await database.write { db in
-                try db.execute(
-                    sql: "INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)",
+                try db.cachedStatement(
+                    sql: "INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)").execute(
                     arguments: [tenant.id.lowercasedString, tenant.slug, tenant.name, tenant.createdAt.millisecondsSince1970])
             }
         } catch let error as DatabaseError where error.isUniqueViolation(on: "tenants.slug") {
@@ -21,13 +21,13 @@ struct SQLiteTenantRepository: TenantRepository {
 
     func find(id: UUID) async throws -> Tenant? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE id = ?", arguments: [id.lowercasedString]).map(Self.tenant)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [id.lowercasedString]).map(Self.tenant)
         }
     }
 
     func find(slug: String) async throws -> Tenant? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE slug = ?", arguments: [slug]).map(Self.tenant)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE slug = ?"), arguments: [slug]).map(Self.tenant)
         }
     }
 

@@ -11,11 +11,11 @@ struct SQLiteUserRepository: UserRepository {
     func create(_ user: User) async throws {
         do {
             try await database.write { db in
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO users (id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """).execute(
                     arguments: [
                         user.id.lowercasedString, user.tenantID.lowercasedString, user.email, user.name, user.role.rawValue,
                         user.isActive, user.passwordHash, user.createdAt.millisecondsSince1970, user.updatedAt.millisecondsSince1970,
@@ -29,7 +29,7 @@ struct SQLiteUserRepository: UserRepository {
     func find(id: UUID, tenantID: UUID) async throws -> User? {
         try await database.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM users WHERE id = ? AND tenant_id = ?",
+                db.cachedStatement(sql: "SELECT * FROM users WHERE id = ? AND tenant_id = ?"),
                 arguments: [id.lowercasedString, tenantID.lowercasedString]
             ).map(Self.user)
         }
@@ -38,7 +38,7 @@ struct SQLiteUserRepository: UserRepository {
     func find(email: String, tenantID: UUID) async throws -> User? {
         try await database.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM users WHERE tenant_id = ? AND email = ?",
+                db.cachedStatement(sql: "SELECT * FROM users WHERE tenant_id = ? AND email = ?"),
                 arguments: [tenantID.lowercasedString, email]
             ).map(Self.user)
         }
@@ -63,7 +63,7 @@ struct SQLiteUserRepository: UserRepository {
         sql += " ORDER BY created_at, id LIMIT ?"
         arguments += [page.limit + 1]
         return try await database.read { [sql, arguments] db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.user)
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.user)
         }
     }
 
@@ -77,22 +77,22 @@ struct SQLiteUserRepository: UserRepository {
         arguments += [id.lowercasedString, tenantID.lowercasedString]
         let sql = "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ? RETURNING *"
         return try await database.write { [arguments] db in
-            try Row.fetchOne(db, sql: sql, arguments: arguments).map(Self.user)
+            try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map(Self.user)
         }
     }
 
     func countActiveAdmins(tenantID: UUID) async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND role = 'admin' AND is_active = 1",
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND role = 'admin' AND is_active = 1"),
                 arguments: [tenantID.lowercasedString]) ?? 0
         }
     }
 
     func markSessionsCutOff(id: UUID, at date: Date) async throws {
         try await database.write { db in
-            try db.execute(
-                sql: "UPDATE users SET sessions_cut_off = max(sessions_cut_off + 1, ?) WHERE id = ?",
+            try db.cachedStatement(
+                sql: "UPDATE users SET sessions_cut_off = max(sessions_cut_off + 1, ?) WHERE id = ?").execute(
                 arguments: [date.millisecondsSince1970, id.lowercasedString])
         }
     }
