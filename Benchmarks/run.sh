@@ -74,7 +74,7 @@ event = {"type": "request", "ts": "2026-11-22T10:00:00.000Z", "service": "blog-s
          "user_id": str(uuid.uuid4()), "method": "GET", "path": "/v1/posts/" + str(uuid.uuid4()), "route": "/v1/posts/{id}",
          "status": 200, "duration_ms": 3.25, "client_ip": "203.0.113.7", "user_agent": "curl/8.5.0"}
 for n in (100, 1000):
-    events = [dict(event, request_id=str(uuid.uuid4())) for _ in range(n)]
+    events = [dict(event, request_id="@ID@") for _ in range(n)]  # a new id each time it is sent (wrk/unique_ids.lua)
     open(f"{sys.argv[1]}/events{n}.json", "w").write(json.dumps({"events": events}))
 PY
 
@@ -171,7 +171,7 @@ payload = sys.argv[2].split(".")[1]
 tenant = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["tid"]
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 routes = ["/v1/posts", "/v1/posts/{id}", "/v1/users", "/v1/auth/login", "/v1/auth/refresh"]
-events = [{"type": "request", "ts": now, "service": "blog-service", "tenant_id": tenant, "request_id": str(uuid.uuid4()),
+events = [{"type": "request", "ts": now, "service": "blog-service", "tenant_id": tenant, "request_id": "@ID@",
            "method": "GET", "path": "/", "route": random.choice(routes), "status": random.choice([200] * 50 + [404, 500]),
            "duration_ms": round(random.expovariate(1 / 5), 2)} for _ in range(1000)]
 open(f"{sys.argv[1]}/tenant-events1000.json", "w").write(json.dumps({"events": events}))

@@ -1,6 +1,7 @@
 -- One request, again and again: METHOD, PATH_FILE (lines: paths to cycle through) or the URL's path,
 -- BODY_FILE, TOKEN from the environment. EVENTS (set for ingest) turns requests/s into events/s: the
--- events the collector says it stored (`accepted` of each answer), not those sent.
+-- events the collector says it stored (`accepted` of each answer), not those sent. Each "@ID@" of the
+-- body is a new request id in every request (unique_ids.lua).
 local method = os.getenv("METHOD") or "GET"
 local token = os.getenv("TOKEN")
 local body_file = os.getenv("BODY_FILE")
@@ -17,14 +18,18 @@ local threads = {}
 
 setup = function(thread)
   table.insert(threads, thread)
+  thread:set("number", #threads)
 end
+
+dofile("Benchmarks/wrk/unique_ids.lua")
 
 init = function(args)
   accepted = 0
+  fresh_body = body_with_unique_ids(body, number)
 end
 
 request = function()
-  return wrk.format(method, nil, headers, body)
+  return wrk.format(method, nil, headers, fresh_body and fresh_body() or body)
 end
 
 if counting then

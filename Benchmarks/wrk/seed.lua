@@ -13,7 +13,10 @@ setup = function(thread)
   thread:set("number", #threads)
 end
 
+dofile("Benchmarks/wrk/unique_ids.lua")
+
 init = function(args)
+  fresh_body = body_with_unique_ids(body, number)
   local total = tonumber(os.getenv("COUNT"))
   quota = math.ceil(total / tonumber(os.getenv("THREADS")))
   sent, answered, failed = 0, 0, 0
@@ -21,7 +24,7 @@ end
 
 request = function()
   sent = sent + 1
-  return wrk.format(method, nil, headers, body)
+  return wrk.format(method, nil, headers, fresh_body and fresh_body() or body)
 end
 
 response = function(status, headers, body)

@@ -3,13 +3,14 @@ import HTTPTypes
 import Hummingbird
 
 /// Gives every request an id: the client's `X-Request-ID` when it is a sane token (1–128 printable
-/// ASCII characters, no spaces), else a new UUID. The id is stored on the context, added to the
-/// logger's metadata as `request_id` and echoed on every response, error responses included.
+/// ASCII characters, no spaces), else a new version 7 UUID (time-ordered, which keeps the collector's
+/// index of request ids growing at its end). The id is stored on the context, added to the logger's
+/// metadata as `request_id` and echoed on every response, error responses included.
 public struct RequestIDMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let id = request.headers[.requestID].flatMap(Self.sanitized) ?? UUID().lowercasedString
+        let id = request.headers[.requestID].flatMap(Self.sanitized) ?? UUID.version7().lowercasedString
         var context = context
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)

@@ -70,3 +70,21 @@ extension UUID {
         }
     }
 }
+
+extension UUID {
+    /// A version 7 UUID (RFC 9562): 48 bits of Unix time in milliseconds, then random bits. Ids made one
+    /// after another sort in the order they were made, as text too, so that an index on them grows at its
+    /// end (a random id lands on a random page of the index: the collector's `(tenant_id, request_id)`
+    /// index made inserts three to eight times slower with random request ids than with these).
+    public static func version7(at date: Date = Date()) -> UUID {
+        let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
+        var generator = SystemRandomNumberGenerator()
+        var bytes = UUID().uuid  // random bits where the time and version do not go
+        withUnsafeMutableBytes(of: &bytes) { bytes in
+            for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * UInt64(index))) }
+            bytes[6] = 0x70 | UInt8.random(in: 0...15, using: &generator)
+            bytes[8] = 0x80 | (bytes[8] & 0x3F)  // the RFC's variant
+        }
+        return UUID(uuid: bytes)
+    }
+}

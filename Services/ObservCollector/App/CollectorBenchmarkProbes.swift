@@ -21,12 +21,15 @@ public enum CollectorBenchmarkProbes {
     public static func bulkInserter(path: String, count: Int) throws -> @Sendable () async throws -> Void {
         let store = SQLiteEventStore(database: try openSQLiteDatabase(path: path))
         let tenant = UUID()
-        let events = (0..<count).map { index in
-            StoredEvent(
-                type: .request, ts: Date(), receivedAt: Date(), service: "blog-service", tenantID: tenant, userID: UUID(),
-                requestID: UUID().lowercasedString, method: "GET", path: "/v1/posts/\(UUID().lowercasedString)", route: "/v1/posts/{id}",
-                status: 200, durationMs: 3.25, clientIP: "203.0.113.7", userAgent: "curl/8.5.0")
+        // Fresh request ids each call, time-ordered as the services make them (`UUID.version7`).
+        return {
+            let events = (0..<count).map { _ in
+                StoredEvent(
+                    type: .request, ts: Date(), receivedAt: Date(), service: "blog-service", tenantID: tenant, userID: UUID(),
+                    requestID: UUID.version7().lowercasedString, method: "GET", path: "/v1/posts/\(UUID().lowercasedString)",
+                    route: "/v1/posts/{id}", status: 200, durationMs: 3.25, clientIP: "203.0.113.7", userAgent: "curl/8.5.0")
+            }
+            try await store.insert(events)
         }
-        return { try await store.insert(events) }
     }
 }
