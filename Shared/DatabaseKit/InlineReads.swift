@@ -5,8 +5,8 @@ import Synchronization
 /// Reads that an index bounds to a few rows (a post by its id, a page of a keyset walk), run at once
 /// on the calling thread with a connection of their own, instead of through GRDB's async API, which
 /// sends each read to a dispatch queue and resumes the request afterwards: two thread switches, which
-/// cost more than the read itself (the blog's `GET /v1/posts/{id}`: about 6,300 → 11,700 requests/s
-/// on 2 cores, `make bench`).
+/// cost more than the read itself (the blog's `GET /v1/posts/{id}`: about 7,100 → 15,000 requests/s
+/// on 2 cores, `wrk -t2 -c32`).
 ///
 /// Blocking the caller (an event loop, when the services run their tasks there) is the price, so it is
 /// bounded twice over: a read never waits for a connection (when every inline connection is busy, the
