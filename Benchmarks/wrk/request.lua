@@ -14,14 +14,7 @@ if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
 if body then headers["Content-Type"] = "application/json" end
 
 local counting = (tonumber(os.getenv("EVENTS") or "0") or 0) > 0
-local threads = {}
-
-setup = function(thread)
-  table.insert(threads, thread)
-  thread:set("number", #threads)
-end
-
-dofile("Benchmarks/wrk/unique_ids.lua")
+dofile("Benchmarks/wrk/unique_ids.lua")  -- setup, threads, body_with_unique_ids
 
 init = function(args)
   accepted = 0

@@ -6,14 +6,7 @@ local token = os.getenv("TOKEN")
 local f = io.open(os.getenv("BODY_FILE"), "rb"); local body = f:read("*a"); f:close()
 local headers = { ["Content-Type"] = "application/json" }
 if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
-local threads = {}
-
-setup = function(thread)
-  table.insert(threads, thread)
-  thread:set("number", #threads)
-end
-
-dofile("Benchmarks/wrk/unique_ids.lua")
+dofile("Benchmarks/wrk/unique_ids.lua")  -- setup, threads, body_with_unique_ids
 
 init = function(args)
   fresh_body = body_with_unique_ids(body, number)

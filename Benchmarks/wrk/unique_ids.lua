@@ -1,3 +1,12 @@
+-- What request.lua and seed.lua share: each thread's number (`number` in the thread, `threads` here for
+-- `done`), and bodies whose events each need an id of their own.
+threads = {}
+
+setup = function(thread)
+  table.insert(threads, thread)
+  thread:set("number", #threads)
+end
+
 -- A body whose events each need an id of their own: every "@ID@" of BODY becomes a new request id,
 -- increasing in the order they are made, as the services make them (time-ordered UUIDs): each thread
 -- counts from a prefix of the second it started and its number (`thread`).

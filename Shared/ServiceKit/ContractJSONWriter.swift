@@ -344,26 +344,24 @@ enum SnakeCase {
             guard !bytes.isEmpty, bytes.allSatisfy({ $0 < 0x80 }) else { return output.append(contentsOf: bytes) }
             func isUpper(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
             func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
-            func lowered(_ byte: UInt8) -> UInt8 { isUpper(byte) ? byte + 32 : byte }
-            // Word starts, as Foundation finds them.
-            var boundaries: [Int] = []
+            // Most keys have no capital: written as they are, without looking for words.
+            guard bytes.dropFirst().contains(where: isUpper) else { return output.append(contentsOf: bytes) }
+            // Word starts, as Foundation finds them, in one pass: a capital after index 0 starts a word;
+            // at the end of a run of capitals, the last one starts the word its lower-case letters end.
             var search = 1
+            var written = 0
+            func write(upTo end: Int, split: Bool) {
+                for index in written..<end { output.append(isUpper(bytes[index]) ? bytes[index] + 32 : bytes[index]) }
+                if split { output.append(UInt8(ascii: "_")) }
+                written = end
+            }
             while let upper = (search..<bytes.count).first(where: { isUpper(bytes[$0]) }) {
-                boundaries.append(upper)
+                write(upTo: upper, split: true)
                 guard let lower = (upper..<bytes.count).first(where: { isLower(bytes[$0]) }) else { break }
-                if lower != upper + 1 {
-                    boundaries.append(lower - 1)
-                }
+                if lower != upper + 1 { write(upTo: lower - 1, split: true) }
                 search = lower + 1
             }
-            var next = 0
-            for index in bytes.indices {
-                if next < boundaries.count, boundaries[next] == index {
-                    output.append(UInt8(ascii: "_"))
-                    next += 1
-                }
-                output.append(lowered(bytes[index]))
-            }
+            write(upTo: bytes.count, split: false)
         }
     }
 }

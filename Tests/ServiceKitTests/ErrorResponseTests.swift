@@ -214,6 +214,15 @@ import Testing
         #expect(first != nil && first != second)
     }
 
+    /// Generated ids are time-ordered (version 7), so the collector's index of request ids grows at its end.
+    @Test func aGeneratedRequestIDIsATimeOrderedUUID() async throws {
+        let before = UUID.version7().lowercasedString
+        let generated = try #require(try await Self.requestID(sending: nil).header)
+        #expect(UUID(uuidString: generated) != nil)
+        #expect(generated[generated.index(generated.startIndex, offsetBy: 14)] == "7")  // the version digit
+        #expect(String(generated.prefix(13)) >= String(before.prefix(13)))  // its millisecond, not earlier
+    }
+
     @Test func theLongestSaneIDIsKept() {
         let longest = String(repeating: "z", count: 128)
         #expect(RequestIDMiddleware<BasicServiceRequestContext>.sanitized(longest) == longest)
