@@ -17,7 +17,9 @@ public enum ServiceMain {
     /// the event loop that read it instead of crossing to the cooperative pool and back (two thread
     /// switches a request, and more for each `await` that resumes). Call it first in `main`, on the main
     /// thread, before anything asynchronous has run. Blocking work must then never run on a task: it
-    /// would hold an event loop (the services run Argon2 on NIO's blocking pool, SQLite on GRDB's queues).
+    /// would hold an event loop. The services run Argon2 on NIO's blocking pool and SQLite on GRDB's
+    /// queues, except what is bounded: `InlineReads` (20 ms at most) and `SQLiteTransactions`' few-row
+    /// writes, which run where they are called.
     /// False when another executor was installed first, and then nothing changed.
     @discardableResult
     public static func runTasksOnEventLoops() -> Bool {
