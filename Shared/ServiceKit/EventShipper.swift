@@ -16,7 +16,9 @@ import Synchronization
 /// - A background loop posts batches (`batchSize`, or whatever is there after `flushInterval`) to
 ///   `/v1/events` over the shared pooled HTTP client. Network errors, 429 and 5xx are retried with
 ///   exponential backoff and jitter, never sooner than `Retry-After` (believed up to 5 minutes);
-///   events stay buffered meanwhile. Other refusals (400, 401, 413) cannot succeed later: the batch is
+///   events stay buffered meanwhile. A retry sends the same events under the same `Idempotency-Key`
+///   (a version 7 UUID per batch): when the first try was committed after all (an answer lost to a
+///   timeout or a dropped connection), the collector answers again without storing them twice. Other refusals (400, 401, 413) cannot succeed later: the batch is
 ///   dropped and counted, except that a 400 naming events (`details` fields `events[i]…`) drops only
 ///   those (`reason="invalid"`) and the rest is sent again at once.
 /// - Events are clamped to the collector's limits as they are buffered (`ObservedEvent.clamped()`),
@@ -46,6 +48,9 @@ public final class EventShipper: Service, Sendable {
 
     private struct State {
         var buffer = Deque<ObservedEvent>()
+        /// The batch being sent (the first `count` events of the buffer) and its key, kept until the
+        /// collector has answered for it for good, so that every try sends the same batch.
+        var sending: (count: Int, key: String)?
         var droppedSinceWarning = 0
         var lastWarning: ContinuousClock.Instant?
     }
@@ -143,9 +148,13 @@ public final class EventShipper: Service, Sendable {
     /// collector could not take it and the caller backs off (at least the returned `Retry-After`).
     func sendBuffered() async -> Duration?? {
         while true {
-            let batch = state.withLock { Array($0.buffer.prefix(settings.batchSize)) }
+            let (batch, key) = state.withLock { state -> ([ObservedEvent], String) in
+                let sending = state.sending ?? (min(settings.batchSize, state.buffer.count), UUID.version7().lowercasedString)
+                if sending.count > 0 { state.sending = sending }
+                return (Array(state.buffer.prefix(sending.count)), sending.key)
+            }
             guard !batch.isEmpty else { return nil }
-            switch await post(batch) {
+            switch await post(batch, key: key) {
             case .delivered:
                 remove(batch.count)
                 sent.increment(by: Int64(batch.count))
@@ -166,8 +175,10 @@ public final class EventShipper: Service, Sendable {
         }
     }
 
+    /// Removes the batch that was sent (delivered, or refused for good).
     private func remove(_ count: Int) {
         let left = state.withLock { state in
+            state.sending = nil
             state.buffer.removeFirst(min(count, state.buffer.count))
             return state.buffer.count
         }
@@ -177,6 +188,7 @@ public final class EventShipper: Service, Sendable {
     /// Drops the events at `indices` of the first `count` buffered, keeping the others first in line.
     private func setAside(_ indices: Set<Int>, of count: Int) {
         let left = state.withLock { state in
+            state.sending = nil  // nothing of it was stored: the rest goes as a new batch
             let batch = state.buffer.prefix(count)
             let kept = batch.enumerated().filter { !indices.contains($0.offset) }.map(\.element)
             state.buffer.removeFirst(min(count, state.buffer.count))
@@ -211,10 +223,11 @@ public final class EventShipper: Service, Sendable {
         }
     }
 
-    func post(_ events: [ObservedEvent]) async -> Outcome {
+    func post(_ events: [ObservedEvent], key: String) async -> Outcome {
         var request = HTTPClientRequest(url: settings.collectorURL.appendingPathComponent("v1/events").absoluteString)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Idempotency-Key", value: key)
         request.headers.add(name: "Authorization", value: "Bearer \(settings.ingestKey)")
         do {
             request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(Batch(events: events))))

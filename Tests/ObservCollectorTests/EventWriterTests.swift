@@ -33,7 +33,8 @@ final class RecordingStore: EventStore {
     /// Transactions begun (held or not).
     let begun = Mutex(0)
 
-    func insert(_ events: [StoredEvent]) async throws {
+    func insert(_ batches: [IngestBatch]) async throws -> [IngestReceipt?] {
+        let events = batches.flatMap(\.events)
         begun.withLock { $0 += 1 }
         await withCheckedContinuation { continuation in
             let open = gate.withLock { gate in
@@ -44,6 +45,7 @@ final class RecordingStore: EventStore {
         }
         if delay > .zero { try await Task.sleep(for: delay) }
         transactions.withLock { $0.append(events.count) }
+        return batches.map { _ in nil }
     }
 
     var stored: Int { transactions.withLock { $0.reduce(0, +) } }
@@ -51,6 +53,7 @@ final class RecordingStore: EventStore {
     func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent] { [] }
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] { [] }
     func deleteReceived(before date: Date, limit: Int) async throws -> Int { 0 }
+    func deleteBatchKeys(receivedBefore date: Date) async throws -> Int { 0 }
     func count() async throws -> Int { stored }
 }
 

@@ -23,7 +23,7 @@ import Testing
             #expect(adminToken.status == .unauthorized, "a user's access token is no ingest key")
             let right = try await client.ingest([requestEvent(tenant: harness.acme), errorEvent(tenant: harness.acme)])
             #expect(right.status == .accepted)
-            #expect(try right.decode(IngestController.Accepted.self).accepted == 2)
+            #expect(try right.decode(IngestReceipt.self).accepted == 2)
         }
         #expect(try await harness.openStore().count() == 2, "only the right key's events were stored")
     }
@@ -64,7 +64,7 @@ import Testing
             let response = try await client.send(
                 .post, "/v1/events", token: CollectorTestHarness.blogKey, body: body, headers: [.contentType: "application/x-ndjson"])
             #expect(response.status == .accepted)
-            #expect(try response.decode(IngestController.Accepted.self).accepted == 3)
+            #expect(try response.decode(IngestReceipt.self).accepted == 3)
 
             let broken = ByteBuffer(string: lines[0] + "\n{\"type\": \"request\"\n")
             let refused = try await client.send(

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -15,6 +16,8 @@ final class FakeCollector: Sendable {
     /// Statuses to answer first (with `Retry-After: 1` for 429 and 503), then 202.
     let script: Mutex<[HTTPResponse.Status]>
     let authorizations = Mutex<[String]>([])
+    /// Every post, answered or not: its `Idempotency-Key` and its events' request ids.
+    let posts = Mutex<[(key: String, requestIDs: [String])]>([])
     /// Events with these request ids are refused as the collector does: a 400 naming each of them.
     let refusedRequestIDs: Set<String>
 
@@ -33,11 +36,14 @@ final class FakeCollector: Sendable {
             // The body is read before any answer: a server that answers before reading may close the
             // connection under a client still sending, which the shipper rightly counts as a failure.
             let body = try await request.body.collect(upTo: 10 << 20)
+            let batch = try JSONDecoder().decode(ReceivedBatch.self, from: body)
+            self.posts.withLock {
+                $0.append((request.headers[HTTPField.Name("Idempotency-Key")!] ?? "", batch.events.map { $0["request_id"]?.text ?? "" }))
+            }
             let next = self.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             if let next {
                 return Response(status: next, headers: [.retryAfter: "1"])
             }
-            let batch = try JSONDecoder().decode(ReceivedBatch.self, from: body)
             let refused = batch.events.indices.filter { self.refusedRequestIDs.contains(batch.events[$0]["request_id"]?.text ?? "") }
             if !refused.isEmpty {
                 throw AppError.validationFailed(refused.map { FieldError(field: "events[\($0)].path", message: "must be at most 2048 characters") })
@@ -140,6 +146,26 @@ struct AnyScalar: Decodable {
             #expect(ContinuousClock.now - start >= .seconds(2), "each Retry-After: 1 was waited out")
             #expect(prometheusValue("event_shipper_send_failures_total", in: metrics.render()) == Double(posts - 1))
             #expect(collector.received == 5)
+        }
+    }
+
+    /// A retry is the same batch under the same key, whatever was buffered meanwhile: a collector that
+    /// committed the first try (its answer lost) then stores nothing twice.
+    @Test func aRetrySendsTheSameBatchUnderTheSameKey() async throws {
+        let collector = FakeCollector(script: [.serviceUnavailable])
+        try await collector.whileRunning { url in
+            let (shipper, _) = shipper(url) { $0.batchSize = 10 }
+            try await running(shipper) {
+                for index in 0..<3 { shipper.enqueue(event(index)) }
+                try await waitUntil { collector.posts.withLock { $0.count } == 1 }
+                for index in 3..<5 { shipper.enqueue(event(index)) }  // during the Retry-After
+                try await waitUntil { collector.received == 5 }
+            }
+            let posts = collector.posts.withLock { $0 }
+            #expect(posts.map(\.requestIDs) == [["r-0", "r-1", "r-2"], ["r-0", "r-1", "r-2"], ["r-3", "r-4"]])
+            #expect(posts[0].key == posts[1].key)
+            #expect(posts[1].key != posts[2].key)
+            #expect(posts.allSatisfy { UUID(uuidString: $0.key) != nil }, "\(posts.map(\.key))")
         }
     }
 

@@ -8,7 +8,7 @@ import ServiceKit
 public enum CollectorBenchmarkProbes {
     /// Decodes and validates an ingest body (`{"events": [...]}`) as `POST /v1/events` does; returns the event count.
     public static func decodeAndValidate(_ body: Data, service: String) throws -> Int {
-        let events = try JSONDecoder().decode(IngestBatch.self, from: body).events
+        let events = try JSONDecoder().decode(IngestRequestBody.self, from: body).events
         let now = Date()
         var valid = 0
         for (index, event) in events.enumerated() {

@@ -17,11 +17,25 @@ enum CollectorOpenAPIDocument {
   "paths": {
     "/v1/events": {
       "post": {
-        "summary": "Ingest events. Answered 202 only once they are committed; an invalid event rejects the whole request (every invalid event named in `details`, up to 100) and stores nothing; events over their tenant's quota are dropped and counted in `dropped`",
+        "summary": "Ingest events. Answered 202 only once they are committed; an invalid event rejects the whole request (every invalid event named in `details`, up to 100) and stores nothing; events over their tenant's quota are dropped and counted in `dropped`. A batch sent again under an `Idempotency-Key` committed in the last 24 hours is answered as the first time and not stored again",
         "operationId": "ingest",
+        "parameters": [
+          {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "The sender's id for this batch (1 to 128 printable ASCII characters, no spaces), the same on every retry of it; scoped to the ingest key's service",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 128,
+              "pattern": "^[!-~]+$"
+            }
+          }
+        ],
         "responses": {
           "202": {
-            "description": "Stored",
+            "description": "Stored (or, for a repeated `Idempotency-Key`, stored before: the first answer again)",
             "content": {
               "application/json": {
                 "schema": {

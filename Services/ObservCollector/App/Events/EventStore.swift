@@ -3,8 +3,12 @@ import ServiceKit
 
 /// Where events are kept.
 public protocol EventStore: Sendable {
-    /// Stores the events in one transaction: all or none.
-    func insert(_ events: [StoredEvent]) async throws
+    /// Stores the batches' events in one transaction, all or none, and each keyed batch at most once:
+    /// a batch whose key was committed within `IngestBatchKey.window` before it was received (by this
+    /// collector or another on the same database), or that comes earlier in `batches`, is not stored
+    /// again. Returns, for each batch, nil when its events were stored now, else the receipt its key was
+    /// first committed with.
+    func insert(_ batches: [IngestBatch]) async throws -> [IngestReceipt?]
     /// Up to `page.limit + 1` events of the query's tenant and type, newest first, after the page's cursor.
     func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent]
     /// Statistics of a tenant's `request` events since `since`, per service and route (the path when
@@ -12,8 +16,18 @@ public protocol EventStore: Sendable {
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics]
     /// Deletes up to `limit` events received before `date`; returns how many (0 when none are left).
     func deleteReceived(before date: Date, limit: Int) async throws -> Int
+    /// Forgets the batch keys received before `date`; returns how many.
+    @discardableResult
+    func deleteBatchKeys(receivedBefore date: Date) async throws -> Int
     /// How many events there are (for tests and the closing checks of a shutdown).
     func count() async throws -> Int
+}
+
+extension EventStore {
+    /// Stores the events in one transaction, all or none, as one batch without a key.
+    func insert(_ events: [StoredEvent]) async throws {
+        _ = try await insert([IngestBatch(events)])
+    }
 }
 
 /// The filters of `GET /v1/logs/requests` and `/v1/logs/errors`.

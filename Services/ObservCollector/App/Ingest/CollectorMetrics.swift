@@ -44,6 +44,11 @@ final class CollectorMetrics: Sendable {
         registry.makeCounter(name: "collector_events_received_total", labels: [("service", service)]).increment(by: Int64(count))
     }
 
+    /// A batch whose `Idempotency-Key` was committed before: answered again, stored once.
+    func repeatedBatch(_ count: Int, from service: String) {
+        registry.makeCounter(name: "collector_events_repeated_total", labels: [("service", service)]).increment(by: Int64(count))
+    }
+
     /// A refused request's events, by why: `unreadable`, `invalid`, `queue_full`, `shutting_down`, `storage`.
     func rejected(_ count: Int, from service: String, reason: String) {
         registry.makeCounter(name: "collector_events_rejected_total", labels: [("service", service), ("reason", reason)])

@@ -22,8 +22,8 @@ final class EventWriter: Service, Sendable {
     }
 
     private struct Pending {
-        let events: [StoredEvent]
-        let continuation: CheckedContinuation<Void, any Error>
+        let batch: IngestBatch
+        let continuation: CheckedContinuation<IngestReceipt?, any Error>
     }
 
     private struct State {
@@ -54,15 +54,22 @@ final class EventWriter: Service, Sendable {
     /// Events waiting for a commit.
     var queuedEvents: Int { state.withLock { $0.queuedEvents } }
 
-    /// Queues the events and returns once they are committed; throws `Refusal` or the store's error.
+    /// Queues the events as a batch without a key and returns once they are committed.
     func submit(_ events: [StoredEvent]) async throws {
-        guard !events.isEmpty else { return }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        _ = try await submit(IngestBatch(events))
+    }
+
+    /// Queues the batch and returns once it is committed: nil when its events were stored, or the
+    /// receipt its key was committed with before (nothing stored again). Throws `Refusal` or the store's error.
+    func submit(_ batch: IngestBatch) async throws -> IngestReceipt? {
+        let events = batch.events
+        guard !events.isEmpty else { return nil }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<IngestReceipt?, any Error>) in
             let outcome: Result<CheckedContinuation<Void, Never>?, Refusal> = state.withLock { state in
                 if state.stopped { return .failure(.shuttingDown) }
                 // A batch larger than the whole capacity is let in alone, so that no valid request can never fit.
                 if state.queuedEvents > 0, state.queuedEvents + events.count > capacity { return .failure(.queueFull) }
-                state.queue.append(Pending(events: events, continuation: continuation))
+                state.queue.append(Pending(batch: batch, continuation: continuation))
                 state.queuedEvents += events.count
                 defer { state.writerWakeUp = nil }
                 return .success(state.writerWakeUp)
@@ -104,9 +111,9 @@ final class EventWriter: Service, Sendable {
                 if !state.queue.isEmpty {
                     var group: [Pending] = []
                     var size = 0
-                    while let first = state.queue.first, group.isEmpty || size + first.events.count <= maximumTransactionSize {
+                    while let first = state.queue.first, group.isEmpty || size + first.batch.events.count <= maximumTransactionSize {
                         group.append(state.queue.removeFirst())
-                        size += first.events.count
+                        size += first.batch.events.count
                     }
                     return .group(group)
                 }
@@ -143,20 +150,19 @@ final class EventWriter: Service, Sendable {
     }
 
     private func commit(_ group: [Pending]) async {
-        let events = group.flatMap(\.events)
+        let events = group.reduce(0) { $0 + $1.batch.events.count }
         let start = ContinuousClock.now
-        let result: Result<Void, any Error>
+        let result: Result<[IngestReceipt?], any Error>
         do {
-            try await store.insert(events)
-            result = .success(())
+            result = .success(try await store.insert(group.map(\.batch)))
         } catch {
-            logger.error("Cannot store a batch of events", metadata: ["events": "\(events.count)", "error": "\(error)"])
+            logger.error("Cannot store a batch of events", metadata: ["events": "\(events)", "error": "\(error)"])
             result = .failure(error)
         }
-        state.withLock { $0.queuedEvents -= events.count }
-        metrics.recordCommit(events: events.count, requests: group.count, duration: ContinuousClock.now - start, queued: queuedEvents)
-        for pending in group {
-            pending.continuation.resume(with: result)
+        state.withLock { $0.queuedEvents -= events }
+        metrics.recordCommit(events: events, requests: group.count, duration: ContinuousClock.now - start, queued: queuedEvents)
+        for (index, pending) in group.enumerated() {
+            pending.continuation.resume(with: result.map { $0[index] })
         }
     }
 }

@@ -30,7 +30,7 @@ enum IngestBatchReader {
             events = decoded
         } else {
             do {
-                events = try decoder.decode(IngestBatch.self, from: buffer).events
+                events = try decoder.decode(IngestRequestBody.self, from: buffer).events
             } catch let error as DecodingError {
                 throw AppError(decoding: error)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ServiceKit
 
@@ -12,20 +13,16 @@ struct IngestController: Sendable {
     /// Invalid events named in a refusal at most (their problems listed in `details`).
     static let maximumInvalidListed = 100
 
-    struct Accepted: Codable {
-        var accepted: Int
-        /// Events over their tenant's quota, not stored.
-        var dropped: Int
-    }
-
     func addRoutes(to group: RouterGroup<CollectorRequestContext>) {
         group.post(use: ingest)
     }
 
     /// `POST /v1/events`: 202 once the batch is committed (`accepted`, and `dropped` over quota); a batch
-    /// with an invalid event stores nothing (400 naming each); 503 when the queue is full.
+    /// with an invalid event stores nothing (400 naming each); 503 when the queue is full. A batch whose
+    /// `Idempotency-Key` was committed within the day gets that commit's answer again, and is not stored.
     @Sendable func ingest(_ request: Request, context: CollectorRequestContext) async throws -> Response {
         let service = context.ingestService ?? "unknown"
+        let key = try IngestBatchKey.fromHeader(request.headers[.idempotencyKey], sender: service)
         let events: [ObservedEvent]
         do {
             events = try await IngestBatchReader.read(request, context: context)
@@ -56,9 +53,10 @@ struct IngestController: Sendable {
             throw AppError.validationFailed(problems, message: message)
         }
         let (stored, dropped) = quota.admit(valid, at: receivedAt)
-        for (tenant, count) in dropped { metrics.droppedOverQuota(count, tenant: tenant) }
+        let receipt = IngestReceipt(accepted: stored.count, dropped: valid.count - stored.count)
+        let repeated: IngestReceipt?
         do {
-            try await writer.submit(stored)
+            repeated = try await writer.submit(IngestBatch(key: key, events: stored, receipt: receipt, receivedAt: receivedAt))
         } catch let refusal as EventWriter.Refusal {
             quota.refund(stored, at: receivedAt)
             metrics.rejected(stored.count, from: service, reason: refusal == .queueFull ? "queue_full" : "shutting_down")
@@ -70,8 +68,19 @@ struct IngestController: Sendable {
             metrics.rejected(stored.count, from: service, reason: "storage")
             throw AppError.unavailable(retryAfterSeconds: 5, message: "The events could not be stored; retry")
         }
+        if let repeated {
+            // A retry of a committed batch: its quota is given back, and it is counted once.
+            quota.refund(stored, at: receivedAt)
+            metrics.repeatedBatch(events.count, from: service)
+            return try Response.json(repeated, status: .accepted)
+        }
+        for (tenant, count) in dropped { metrics.droppedOverQuota(count, tenant: tenant) }
         metrics.received(stored.count, from: service)
         metrics.learn(from: stored)
-        return try Response.json(Accepted(accepted: stored.count, dropped: valid.count - stored.count), status: .accepted)
+        return try Response.json(receipt, status: .accepted)
     }
+}
+
+extension HTTPField.Name {
+    static var idempotencyKey: Self { .init("Idempotency-Key")! }
 }

@@ -68,6 +68,6 @@ extension ObservedEvent {
 }
 
 /// `{"events": [...]}`.
-struct IngestBatch: Decodable, Sendable {
+struct IngestRequestBody: Decodable, Sendable {
     var events: [ObservedEvent]
 }

@@ -34,6 +34,9 @@ enum CollectorSchema {
                 CREATE INDEX events_by_tenant_request ON events (tenant_id, request_id) WHERE request_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("2: batch keys") { db in
+            try db.execute(sql: IngestBatchKeysSchema.sqlite)
+        }
         return migrator
     }
 }
@@ -75,5 +78,36 @@ extension CollectorSchema {
             // Retention's partial day: a block-range index, a few pages for a day of appends.
             "CREATE INDEX events_by_arrival ON events USING brin (received_at)",
         ]),
+        PostgresMigration(2, "batch keys", IngestBatchKeysSchema.postgres),
+    ]
+}
+
+/// The `Idempotency-Key`s of committed batches (`IngestBatchKey`), with the answer each got; retention
+/// forgets them after the window.
+enum IngestBatchKeysSchema {
+    static let sqlite = """
+        CREATE TABLE ingest_batches (
+            sender TEXT NOT NULL,
+            key TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            accepted INTEGER NOT NULL,
+            dropped INTEGER NOT NULL,
+            PRIMARY KEY (sender, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX ingest_batches_by_time ON ingest_batches (received_at);
+        """
+
+    static let postgres = [
+        """
+        CREATE TABLE ingest_batches (
+            sender TEXT NOT NULL,
+            key TEXT NOT NULL,
+            received_at BIGINT NOT NULL,
+            accepted INTEGER NOT NULL,
+            dropped INTEGER NOT NULL,
+            PRIMARY KEY (sender, key)
+        )
+        """,
+        "CREATE INDEX ingest_batches_by_time ON ingest_batches (received_at)",
     ]
 }

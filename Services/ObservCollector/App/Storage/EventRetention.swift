@@ -4,7 +4,8 @@ import ServiceKit
 import ServiceLifecycle
 
 /// Deletes events older than `RETENTION_DAYS`, every `interval`, in chunks of `chunkSize` with a pause
-/// between them, so that each delete is a short transaction and ingest commits go in between.
+/// between them, so that each delete is a short transaction and ingest commits go in between; and the
+/// batch keys past their window.
 struct EventRetention: Service {
     let store: any EventStore
     let days: Int
@@ -26,6 +27,8 @@ struct EventRetention: Service {
             try await Task.sleep(for: pause)
         }
         if total > 0 { logger.info("Deleted events past retention", metadata: ["events": "\(total)", "days": "\(days)"]) }
+        // The batch keys' window is a day, whatever the events' retention.
+        try await store.deleteBatchKeys(receivedBefore: now().addingTimeInterval(-IngestBatchKey.window))
         return total
     }
 

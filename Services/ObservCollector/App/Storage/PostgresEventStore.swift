@@ -24,18 +24,78 @@ final class PostgresEventStore: EventStore {
         self.logger = logger
     }
 
-    func insert(_ events: [StoredEvent]) async throws {
-        guard !events.isEmpty else { return }
-        let days = Set(events.map { Self.day(of: $0.receivedAt.millisecondsSince1970) })
+    /// Without keys, one `COPY`. With keys, one transaction: the keys are recorded first (one
+    /// statement), and the events of batches whose key was already there are left out of the `COPY`.
+    /// A replica recording the same key at the same moment waits for this transaction, then finds it.
+    func insert(_ batches: [IngestBatch]) async throws -> [IngestReceipt?] {
+        let receipts = batches.receiptsOfRepeatedKeys()
+        let keyed = batches.indices.filter { receipts[$0] == nil && batches[$0].key != nil }
+        let days = Set(batches.lazy.flatMap(\.events).map { Self.day(of: $0.receivedAt.millisecondsSince1970) })
         try await ensurePartitions(for: days)
-        var buffer = ByteBufferAllocator().buffer(capacity: events.count * 256)
-        for event in events { CopyText.append(event, to: &buffer) }
-        let rows = buffer
-        try await database.withConnection { [logger] connection in
-            try await connection.copyFrom(table: "events", columns: Self.columns, logger: logger) { writer in
-                try await writer.write(rows)
-            }
+        guard !keyed.isEmpty else {
+            try await database.withConnection { [logger] connection in try await Self.copy(batches, on: connection, logger: logger) }
+            return receipts
         }
+        return try await database.transaction { [logger] connection in
+            let repeated = try await Self.record(keyed.map { batches[$0] }, on: connection, logger: logger)
+            var receipts = receipts
+            for index in keyed {
+                receipts[index] = repeated[batches[index].key!]
+            }
+            let fresh = batches.indices.filter { receipts[$0] == nil }.map { batches[$0] }
+            try await Self.copy(fresh, on: connection, logger: logger)
+            return receipts
+        }
+    }
+
+    private static func copy(_ batches: [IngestBatch], on connection: PostgresConnection, logger: Logger) async throws {
+        let count = batches.reduce(0) { $0 + $1.events.count }
+        guard count > 0 else { return }
+        var buffer = ByteBufferAllocator().buffer(capacity: count * 256)
+        for batch in batches {
+            for event in batch.events { CopyText.append(event, to: &buffer) }
+        }
+        let rows = buffer
+        try await connection.copyFrom(table: "events", columns: Self.columns, logger: logger) { writer in
+            try await writer.write(rows)
+        }
+    }
+
+    /// Records the keys of `batches` (in key order, so that two replicas recording overlapping keys
+    /// take their locks in the same order); returns the receipts of those already recorded within the window.
+    private static func record(_ batches: [IngestBatch], on connection: PostgresConnection, logger: Logger) async throws -> [IngestBatchKey: IngestReceipt] {
+        let sorted = batches.sorted { ($0.key!.sender, $0.key!.key) < ($1.key!.sender, $1.key!.key) }
+        let senders = sorted.map { $0.key!.sender }
+        let keys = sorted.map { $0.key!.key }
+        let received = sorted.map { $0.receivedAt.millisecondsSince1970 }
+        let accepted = sorted.map { Int64($0.receipt.accepted) }
+        let dropped = sorted.map { Int64($0.receipt.dropped) }
+        let window = Int64(IngestBatchKey.window * 1000)
+        let recorded = try await connection.rows(
+            """
+            INSERT INTO ingest_batches (sender, key, received_at, accepted, dropped)
+            SELECT * FROM unnest(\(senders)::text[], \(keys)::text[], \(received)::bigint[], \(accepted)::int[], \(dropped)::int[])
+            ON CONFLICT (sender, key) DO UPDATE
+                SET received_at = EXCLUDED.received_at, accepted = EXCLUDED.accepted, dropped = EXCLUDED.dropped
+                WHERE ingest_batches.received_at < EXCLUDED.received_at - \(window)
+            RETURNING sender, key
+            """,
+            logger: logger
+        ).map { try IngestBatchKey(sender: $0.required("sender"), key: $0.required("key")) }
+        guard recorded.count < sorted.count else { return [:] }
+        let repeated = Set(sorted.map { $0.key! }).subtracting(recorded)
+        let rows = try await connection.rows(
+            """
+            SELECT sender, key, accepted, dropped FROM ingest_batches
+            WHERE (sender, key) IN (SELECT * FROM unnest(\(repeated.map(\.sender))::text[], \(repeated.map(\.key))::text[]))
+            """,
+            logger: logger)
+        var receipts: [IngestBatchKey: IngestReceipt] = [:]
+        for row in rows {
+            let key = try IngestBatchKey(sender: row.required("sender"), key: row.required("key"))
+            receipts[key] = try IngestReceipt(accepted: row.required("accepted", as: Int.self), dropped: row.required("dropped", as: Int.self))
+        }
+        return receipts
     }
 
     func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent] {
@@ -132,6 +192,15 @@ final class PostgresEventStore: EventStore {
                     logger: logger)
             }
             return deleted
+        }
+    }
+
+    func deleteBatchKeys(receivedBefore date: Date) async throws -> Int {
+        try await database.withConnection { [logger] connection in
+            try await connection.rows(
+                "WITH gone AS (DELETE FROM ingest_batches WHERE received_at < \(date.millisecondsSince1970) RETURNING 1) SELECT COUNT(*) AS n FROM gone",
+                logger: logger
+            ).first?.required("n", as: Int.self) ?? 0
         }
     }
 

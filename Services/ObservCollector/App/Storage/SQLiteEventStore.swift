@@ -15,37 +15,63 @@ struct SQLiteEventStore: EventStore {
         """
 
     /// One transaction, one prepared statement, values bound straight through SQLite's C API: GRDB's
-    /// `StatementArguments` cost about three times what SQLite itself does per row here.
-    func insert(_ events: [StoredEvent]) async throws {
+    /// `StatementArguments` cost about three times what SQLite itself does per row here. The write
+    /// transaction is exclusive, so a key looked up and then recorded cannot be recorded meanwhile.
+    func insert(_ batches: [IngestBatch]) async throws -> [IngestReceipt?] {
         try await database.write { db in
+            var receipts = batches.receiptsOfRepeatedKeys()
+            for (index, batch) in batches.enumerated() where receipts[index] == nil {
+                guard let key = batch.key else { continue }
+                receipts[index] = try Self.record(key, of: batch, in: db)
+            }
             let statement = try db.makeStatement(sql: Self.insertSQL)
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
-            for event in events {
-                var binder = RowBinder(handle: handle)
-                binder.bind(event.type.rawValue)
-                binder.bind(event.ts.millisecondsSince1970)
-                binder.bind(event.receivedAt.millisecondsSince1970)
-                binder.bind(event.service)
-                binder.bind(event.tenantID?.lowercasedString)
-                binder.bind(event.userID?.lowercasedString)
-                binder.bind(event.requestID)
-                binder.bind(event.method)
-                binder.bind(event.path)
-                binder.bind(event.route)
-                binder.bind(event.status.map(Int64.init))
-                binder.bind(event.durationMs)
-                binder.bind(event.clientIP)
-                binder.bind(event.userAgent)
-                binder.bind(event.level)
-                binder.bind(event.message)
-                binder.bind(event.errorType)
-                let code = sqlite3_step(handle)
-                sqlite3_reset(handle)
-                guard code == SQLITE_DONE else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: Self.insertSQL)
-                }
+            for (index, batch) in batches.enumerated() where receipts[index] == nil {
+                for event in batch.events { try Self.insert(event, with: handle, in: db) }
             }
+            return receipts
+        }
+    }
+
+    /// The receipt `key` was committed with within the window, or nil after recording it for `batch`.
+    private static func record(_ key: IngestBatchKey, of batch: IngestBatch, in db: Database) throws -> IngestReceipt? {
+        let earliest = batch.receivedAt.addingTimeInterval(-IngestBatchKey.window).millisecondsSince1970
+        if let row = try Row.fetchOne(
+            db, sql: "SELECT accepted, dropped FROM ingest_batches WHERE sender = ? AND key = ? AND received_at >= ?",
+            arguments: [key.sender, key.key, earliest])
+        {
+            return IngestReceipt(accepted: row[0], dropped: row[1])
+        }
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO ingest_batches (sender, key, received_at, accepted, dropped) VALUES (?, ?, ?, ?, ?)",
+            arguments: [key.sender, key.key, batch.receivedAt.millisecondsSince1970, batch.receipt.accepted, batch.receipt.dropped])
+        return nil
+    }
+
+    private static func insert(_ event: StoredEvent, with handle: OpaquePointer, in db: Database) throws {
+        var binder = RowBinder(handle: handle)
+        binder.bind(event.type.rawValue)
+        binder.bind(event.ts.millisecondsSince1970)
+        binder.bind(event.receivedAt.millisecondsSince1970)
+        binder.bind(event.service)
+        binder.bind(event.tenantID?.lowercasedString)
+        binder.bind(event.userID?.lowercasedString)
+        binder.bind(event.requestID)
+        binder.bind(event.method)
+        binder.bind(event.path)
+        binder.bind(event.route)
+        binder.bind(event.status.map(Int64.init))
+        binder.bind(event.durationMs)
+        binder.bind(event.clientIP)
+        binder.bind(event.userAgent)
+        binder.bind(event.level)
+        binder.bind(event.message)
+        binder.bind(event.errorType)
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: insertSQL)
         }
     }
 
@@ -148,6 +174,13 @@ struct SQLiteEventStore: EventStore {
             try db.execute(
                 sql: "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)",
                 arguments: [firstKept ?? Int64.max, limit])
+            return db.changesCount
+        }
+    }
+
+    func deleteBatchKeys(receivedBefore date: Date) async throws -> Int {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM ingest_batches WHERE received_at < ?", arguments: [date.millisecondsSince1970])
             return db.changesCount
         }
     }

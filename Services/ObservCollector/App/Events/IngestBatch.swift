@@ -1,0 +1,78 @@
+import Foundation
+import ServiceKit
+
+/// A sender's id for one batch (the `Idempotency-Key` header), scoped to the service of the ingest key
+/// that sent it: a batch whose key was committed within `window` is answered again and stored once,
+/// so that a shipper retrying after a timeout (the first try may have been committed) stores nothing twice.
+public struct IngestBatchKey: Hashable, Sendable {
+    /// The service of the ingest key: senders cannot collide with, or pre-empt, each other's keys.
+    public let sender: String
+    public let key: String
+
+    /// How long a committed key is remembered (the contract: 24 hours).
+    public static let window: TimeInterval = 86_400
+
+    public init(sender: String, key: String) {
+        self.sender = sender
+        self.key = key
+    }
+
+    /// The header's value when it is a sane token (1–128 printable ASCII characters, no spaces, as an
+    /// `X-Request-ID`); nil when absent; a validation failure otherwise.
+    static func fromHeader(_ value: String?, sender: String) throws -> IngestBatchKey? {
+        guard let value else { return nil }
+        guard (1...128).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw AppError.validationFailed(
+                [FieldError(field: "Idempotency-Key", message: "must be 1 to 128 printable ASCII characters without spaces")],
+                message: "The Idempotency-Key header is not valid")
+        }
+        return IngestBatchKey(sender: sender, key: value)
+    }
+}
+
+/// What a batch was answered with. Kept with its key, so that a retry gets the same answer.
+public struct IngestReceipt: Sendable, Equatable, Codable {
+    public var accepted: Int
+    /// Events over their tenant's quota, not stored.
+    public var dropped: Int
+
+    public init(accepted: Int, dropped: Int) {
+        self.accepted = accepted
+        self.dropped = dropped
+    }
+}
+
+/// One accepted request's events as the writer commits them.
+public struct IngestBatch: Sendable {
+    public var key: IngestBatchKey?
+    public var events: [StoredEvent]
+    public var receipt: IngestReceipt
+    /// When the batch was received: the key's time within the window.
+    public var receivedAt: Date
+
+    public init(key: IngestBatchKey?, events: [StoredEvent], receipt: IngestReceipt, receivedAt: Date) {
+        self.key = key
+        self.events = events
+        self.receipt = receipt
+        self.receivedAt = receivedAt
+    }
+
+    /// Batches without a key, for callers that store events without a sender's id (tests, tools).
+    public init(_ events: [StoredEvent], receivedAt: Date = Date()) {
+        self.init(key: nil, events: events, receipt: IngestReceipt(accepted: events.count, dropped: 0), receivedAt: receivedAt)
+    }
+}
+
+extension Array where Element == IngestBatch {
+    /// For each batch, the earlier batch of the array with the same key (its receipt), if any: a retry
+    /// queued while its first try still waited is stored once, and answered as the first.
+    func receiptsOfRepeatedKeys() -> [IngestReceipt?] {
+        var first: [IngestBatchKey: IngestReceipt] = [:]
+        return map { batch in
+            guard let key = batch.key else { return nil }
+            if let earlier = first[key] { return earlier }
+            first[key] = batch.receipt
+            return nil
+        }
+    }
+}
