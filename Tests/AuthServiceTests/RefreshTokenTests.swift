@@ -147,7 +147,7 @@ import Testing
         let store = SQLiteAuthStore(database).repositories
         let housekeeping = AuthHousekeeping(
             refreshTokens: store.refreshTokens, revocations: store.revocations,
-            revocationHorizonSeconds: harness.configuration.accessTokenHorizonSeconds, interval: .seconds(600),
+            revocationHorizonSeconds: harness.configuration.accessTokenHorizonSeconds, attempts: RateLimiter(perMinute: 10), interval: .seconds(600),
             now: { harness.clock.now.addingTimeInterval(8 * 24 * 3600) }, logger: .init(label: "test"))
         try await housekeeping.purge()
         let remaining = try await database.read { db in

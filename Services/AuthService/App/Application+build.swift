@@ -35,6 +35,7 @@ public func buildApplication(
 
     let housekeeping = AuthHousekeeping(
         refreshTokens: store.repositories.refreshTokens, revocations: revocations, revocationHorizonSeconds: horizon,
+        attempts: store.attemptLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now),
         interval: .seconds(600), now: now, logger: logger)
     logger.info("Signing access tokens", metadata: ["kid": "\(keyRing.signer.key.keyID)", "published_keys": "\(keyRing.publicKeys.keys.count)"])
     return Application(
@@ -64,7 +65,7 @@ func buildRouter(
     let passwords = PasswordHasher(
         parameters: configuration.passwordHashing, queueLimit: configuration.passwordHashQueueLimit,
         threadPool: configuration.passwordHashingPool, metrics: metrics)
-    let attempts = RateLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now)
+    let attempts = store.attemptLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now)
     let accessTokens = AccessTokenIssuer(
         signer: keyRing.signer, issuer: configuration.issuer, audience: configuration.audience,
         lifetimeSeconds: configuration.accessTokenSeconds, revocations: revocationCache)

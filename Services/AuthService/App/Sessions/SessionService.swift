@@ -9,7 +9,7 @@ struct SessionService: Sendable {
     let cutOffs: SessionCutOffs
     let passwords: PasswordHasher
     let accessTokens: AccessTokenIssuer
-    let attempts: RateLimiter
+    let attempts: any AttemptLimiter
     let refreshTokenTTL: Duration
     let reuseGrace: Duration
     /// A hash of no one's password, verified when there is no user, so that every failed login costs one hash.
@@ -34,7 +34,7 @@ struct SessionService: Sendable {
         AccountRules.check(presentedPassword: password, field: "password", in: &validator)
         try validator.finish()
         let email = AccountRules.normalizedEmail(email)
-        if let wait = attempts.attempt(["login:address:\(clientAddress ?? "unknown")", "login:account:\(slug.lowercased())/\(email)"]) {
+        if let wait = try await attempts.attempt(["login:address:\(clientAddress ?? "unknown")", "login:account:\(slug.lowercased())/\(email)"]) {
             logger.notice("Login rate limited", metadata: ["tenant": "\(slug)"])
             throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many login attempts; try again later")
         }

@@ -9,6 +9,7 @@ struct AuthHousekeeping: Service {
     let refreshTokens: any RefreshTokenRepository
     let revocations: any RevocationRepository
     let revocationHorizonSeconds: Int
+    let attempts: any AttemptLimiter
     let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger
@@ -17,8 +18,11 @@ struct AuthHousekeeping: Service {
         let now = now()
         let tokens = try await refreshTokens.deleteExpired(before: now)
         let cutOffs = try await revocations.deleteOlder(than: Int(now.timeIntervalSince1970) - revocationHorizonSeconds)
-        if tokens + cutOffs > 0 {
-            logger.info("Purged expired records", metadata: ["refresh_tokens": "\(tokens)", "revocations": "\(cutOffs)"])
+        let buckets = try await attempts.forgetRefilled()
+        if tokens + cutOffs + buckets > 0 {
+            logger.info("Purged expired records", metadata: [
+                "refresh_tokens": "\(tokens)", "revocations": "\(cutOffs)", "rate_limit_buckets": "\(buckets)",
+            ])
         }
     }
 

@@ -12,6 +12,9 @@ public protocol AuthStore: Sendable {
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (AuthRepositories) async throws -> Result) async throws -> Result
     /// The schema version, when the database answers (`/readyz`).
     func ping() async throws -> Int
+    /// Where this store's processes count attempts: in the process for a store only one process
+    /// opens (SQLite), in the database for one that replicas share (PostgreSQL).
+    func attemptLimiter(perMinute limit: Int, capacity: Int, now: @escaping @Sendable () -> Date) -> any AttemptLimiter
 }
 
 /// The repositories of one store, in one transaction or none.

@@ -55,5 +55,10 @@ extension AuthSchema {
             "CREATE TABLE revocation_sequence (value BIGINT NOT NULL)",
             "INSERT INTO revocation_sequence (value) VALUES (0)",
         ]),
+        // Shared by the replicas (`PostgresRateLimiter`): a key's digest, its tokens, and when (seconds) they were counted.
+        PostgresMigration(2, "rate limits", [
+            "CREATE TABLE rate_limit_buckets (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, counted_at DOUBLE PRECISION NOT NULL)",
+            "CREATE INDEX rate_limit_buckets_by_time ON rate_limit_buckets (counted_at)",
+        ]),
     ]
 }

@@ -18,6 +18,10 @@ struct PostgresAuthStore: AuthStore {
         try await database.ping()
     }
 
+    func attemptLimiter(perMinute limit: Int, capacity: Int, now: @escaping @Sendable () -> Date) -> any AttemptLimiter {
+        PostgresRateLimiter(limit: limit, database: database, logger: logger, now: now)
+    }
+
     private func repositories(_ access: PostgresAccess) -> AuthRepositories {
         AuthRepositories(
             tenants: PostgresTenantRepository(database: access, logger: logger), users: PostgresUserRepository(database: access, logger: logger),

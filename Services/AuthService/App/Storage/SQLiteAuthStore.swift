@@ -1,3 +1,4 @@
+import Foundation
 import DatabaseKit
 import GRDB
 
@@ -17,6 +18,10 @@ struct SQLiteAuthStore: AuthStore {
 
     func ping() async throws -> Int {
         try await SQLiteDatabase.ping(database.pool)
+    }
+
+    func attemptLimiter(perMinute limit: Int, capacity: Int, now: @escaping @Sendable () -> Date) -> any AttemptLimiter {
+        RateLimiter(perMinute: limit, capacity: capacity, now: now)
     }
 
     private static func repositories(_ access: SQLiteAccess) -> AuthRepositories {

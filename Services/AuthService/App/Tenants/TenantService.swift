@@ -7,7 +7,7 @@ import TokenVerification
 struct TenantService: Sendable {
     let store: any AuthStore
     let passwords: PasswordHasher
-    let attempts: RateLimiter
+    let attempts: any AttemptLimiter
     let now: @Sendable () -> Date
 
     /// Creates a tenant and its first admin, in one transaction.
@@ -21,7 +21,7 @@ struct TenantService: Sendable {
         AccountRules.check(name: request.admin.name, field: "admin.name", in: &validator)
         try validator.finish()
         let email = AccountRules.normalizedEmail(request.admin.email)
-        if let wait = attempts.attempt(["signup:address:\(clientAddress ?? "unknown")", "signup:account:\(email)"]) {
+        if let wait = try await attempts.attempt(["signup:address:\(clientAddress ?? "unknown")", "signup:account:\(email)"]) {
             throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many sign-ups; try again later")
         }
 

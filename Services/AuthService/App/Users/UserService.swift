@@ -10,7 +10,7 @@ struct UserService: Sendable {
     let passwords: PasswordHasher
     let cutOffs: SessionCutOffs
     /// Registrations per client address and per tenant; password changes per user.
-    let attempts: RateLimiter
+    let attempts: any AttemptLimiter
     let now: @Sendable () -> Date
 
     static let userNotFound = AppError.notFound("User not found")
@@ -24,7 +24,7 @@ struct UserService: Sendable {
         AccountRules.check(password: request.password, in: &validator)
         AccountRules.check(name: request.name, in: &validator)
         try validator.finish()
-        if let wait = attempts.attempt(["register:address:\(clientAddress ?? "unknown")", "register:tenant:\(request.tenant.lowercased())"]) {
+        if let wait = try await attempts.attempt(["register:address:\(clientAddress ?? "unknown")", "register:tenant:\(request.tenant.lowercased())"]) {
             logger.notice("Registration rate limited", metadata: ["tenant": "\(request.tenant)"])
             throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many registrations; try again later")
         }
@@ -88,7 +88,7 @@ struct UserService: Sendable {
         var changes = UserChanges(name: request.name, role: request.role, isActive: request.isActive)
         if let password = request.password, let current = request.currentPassword {
             // Every try counts, right or wrong: a stolen access token must not brute-force the password.
-            if let wait = attempts.attempt(["password:user:\(user.id.lowercasedString)"]) {
+            if let wait = try await attempts.attempt(["password:user:\(user.id.lowercasedString)"]) {
                 logger.notice("Password change rate limited", metadata: ["user_id": "\(user.id.lowercasedString)"])
                 throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many password changes; try again later")
             }
