@@ -18,14 +18,17 @@ import TokenVerification
         let harness = AuthTestHarness()
         try await withAuthStore(kind) { store in
             let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-            let keyRing = try await SigningKeyFile(path: NSTemporaryDirectory() + "keys-\(UUID().uuidString).json")
-                .loadOrCreate(now: harness.clock.now, retention: harness.configuration.accessTokenHorizonSeconds, logger: logger)
+            let keyFile = SigningKeyFile(path: NSTemporaryDirectory() + "keys-\(UUID().uuidString).json")
+            let horizon = harness.configuration.accessTokenHorizonSeconds
+            let keys = SigningKeys(
+                try await keyFile.loadOrCreate(now: harness.clock.now, retention: horizon, logger: logger), file: keyFile, retention: horizon,
+                interval: .seconds(5), now: harness.clock.closure, logger: logger)
             let revocations = RevocationCache(
                 repository: store.repositories.revocations, horizonSeconds: harness.configuration.accessTokenHorizonSeconds,
                 now: harness.clock.closure, logger: logger)
             try await revocations.reload()
             let router = try buildRouter(
-                configuration: harness.configuration, store: store, keyRing: keyRing, revocations: revocations, metrics: ServiceMetrics(),
+                configuration: harness.configuration, store: store, keys: keys, revocations: revocations, metrics: ServiceMetrics(),
                 now: harness.clock.closure)
             try await Application(router: router).test(.router, body)
         }

@@ -38,18 +38,35 @@ import TokenVerification
         }
     }
 
-    @Test func tokensVerifyAcrossAKeyRotation() async throws {
-        let harness = AuthTestHarness()
-        let before = try await harness.testLive { client, _ in try await client.adminSession("rotation").tokens }
-        let message = try RotateSigningKeyCommand.run(configuration: harness.configuration, now: harness.clock.now)
-        #expect(message.contains("New signing key"))
-
+    /// A rotation while the service runs, without a restart: the new key is published first (within
+    /// the reload interval), signs once active, and the old one stays published until its tokens have
+    /// expired, then drops out.
+    @Test func tokensVerifyAcrossAKeyRotationWithoutARestart() async throws {
+        let harness = AuthTestHarness { $0.signingKeyReloadInterval = .milliseconds(50) }
+        let kid = { @Sendable (token: String) in
+            (try? JSONSerialization.jsonObject(with: Base64URL.decode(token.split(separator: ".")[0])!) as? [String: Any])?["kid"] as? String
+        }
         try await harness.testLive { client, base in
-            let after = try await client.login("rotation", "admin@rotation.test", "admin-password")
-            let kid = { (token: String) in
-                (try? JSONSerialization.jsonObject(with: Base64URL.decode(token.split(separator: ".")[0])!) as? [String: Any])?["kid"] as? String
+            @Sendable func publishedKeys() async throws -> [String] {
+                try JSONDecoder().decode(JSONWebKeySet.self, from: try await client.send(.get, "/.well-known/jwks.json").body).keys.compactMap(\.kid)
             }
-            #expect(kid(before.accessToken) != kid(after.accessToken), "the new key signs")
+            @Sendable func waitFor(_ condition: @Sendable () async throws -> Bool) async throws {
+                for _ in 0..<200 where try await !condition() { try await Task.sleep(for: .milliseconds(25)) }
+                #expect(try await condition())
+            }
+            let before = try await client.adminSession("rotation").tokens
+            let message = try RotateSigningKeyCommand.run(configuration: harness.configuration, now: harness.clock.now)
+            #expect(message.contains("New signing key"))
+            let set = try JSONDecoder().decode(JSONWebKeySet.self, from: Data(contentsOf: URL(fileURLWithPath: harness.configuration.signingKeyFile)))
+            let newKid = try #require(set.keys.first?.kid)
+
+            try await waitFor { try await publishedKeys().contains(newKid) }
+            let during = try await client.login("rotation", "admin@rotation.test", "admin-password")
+            #expect(kid(during.accessToken) == kid(before.accessToken), "published, not signing before SIGNING_KEY_ACTIVATION_DELAY")
+
+            harness.clock.advance(by: Double(Int(harness.configuration.signingKeyActivationDelay.components.seconds)))
+            try await waitFor { kid(try await client.login("rotation", "admin@rotation.test", "admin-password").accessToken) == newKid }
+            let after = try await client.login("rotation", "admin@rotation.test", "admin-password")
 
             let keys = jwksSource(base)
             try await keys.refresh()
@@ -59,15 +76,24 @@ import TokenVerification
             // The service's own routes accept both too.
             #expect(try await client.send(.get, "/v1/auth/me", token: before.accessToken).status == .ok)
             #expect(try await client.send(.get, "/v1/auth/me", token: after.accessToken).status == .ok)
-        }
 
-        // Once every token of the old key has expired, the next rotation drops it.
-        harness.clock.advance(by: Double(harness.configuration.accessTokenHorizonSeconds + 1))
-        try RotateSigningKeyCommand.run(configuration: harness.configuration, now: harness.clock.now)
-        try await harness.testLive { client, _ in
-            let set = try JSONDecoder().decode(JSONWebKeySet.self, from: try await client.send(.get, "/.well-known/jwks.json").body)
-            #expect(set.keys.count == 2, "the current key and the one it replaced just now")
+            // Once every token of the old key has expired, it is no longer published.
+            harness.clock.advance(by: Double(harness.configuration.accessTokenHorizonSeconds + 1))
+            try await waitFor { try await publishedKeys() == [newKid] }
         }
+    }
+
+    /// A key file that goes bad while the service runs changes nothing: the keys in use stay.
+    @Test func aKeyFileThatGoesBadKeepsTheKeysInUse() async throws {
+        let harness = AuthTestHarness { $0.signingKeyReloadInterval = .milliseconds(50) }
+        try await harness.testLive { client, _ in
+            let before = try await client.send(.get, "/.well-known/jwks.json").text
+            try Data("not a key set".utf8).write(to: URL(fileURLWithPath: harness.configuration.signingKeyFile))
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await client.send(.get, "/.well-known/jwks.json").text == before)
+            #expect(try await client.adminSession("bad-file").tokens.accessToken.isEmpty == false)
+        }
+        #expect(harness.logs.lines.contains { $0.contains("Cannot reload the signing keys") })
     }
 
     @Test func theKeyFileIsCreatedPrivate() async throws {
@@ -142,5 +168,32 @@ import TokenVerification
             let fresh = try await client.login("actions", "u@actions.test", password)
             #expect(try await client.send(.get, "/v1/auth/me", token: fresh.accessToken).status == .ok, "\(action): new token")
         }
+    }
+}
+
+/// The key file's times: a rotated-in key is published before it signs; a retired one is published
+/// until its tokens have expired.
+@Suite struct SigningKeyFileTests {
+    @Test func aRotationPublishesFirstThenSignsThenDropsTheOldKey() async throws {
+        let file = SigningKeyFile(path: NSTemporaryDirectory() + "keys-\(UUID().lowercasedString)/keys.json")
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let logger = Logger(label: "test")
+        let old = try await file.loadOrCreate(now: start, retention: 930, logger: logger).signer.key.keyID
+        let (new, dropped) = try file.rotate(now: start, retention: 930, activationDelay: 60)
+        #expect(dropped.isEmpty)
+
+        let pending = try await file.load(now: start.addingTimeInterval(59), retention: 930)
+        #expect(pending.signer.key.keyID == old)
+        #expect(Set(pending.publicKeys.keys.compactMap(\.kid)) == [old, new])
+        let active = try await file.load(now: start.addingTimeInterval(60), retention: 930)
+        #expect(active.signer.key.keyID == new)
+        #expect(Set(active.publicKeys.keys.compactMap(\.kid)) == [old, new])
+        let later = try await file.load(now: start.addingTimeInterval(60 + 930), retention: 930)
+        #expect(later.publicKeys.keys.compactMap(\.kid) == [new])
+
+        // Two rotations within the delay: the middle key signs from its activation to the next one's.
+        let (third, _) = try file.rotate(now: start.addingTimeInterval(100), retention: 930, activationDelay: 60)
+        #expect(try await file.load(now: start.addingTimeInterval(159), retention: 930).signer.key.keyID == new)
+        #expect(try await file.load(now: start.addingTimeInterval(160), retention: 930).signer.key.keyID == third)
     }
 }

@@ -21,7 +21,10 @@ public func buildApplication(
     let revocations = store.repositories.revocations
 
     let horizon = configuration.accessTokenHorizonSeconds
-    let keyRing = try await SigningKeyFile(path: configuration.signingKeyFile).loadOrCreate(now: now(), retention: horizon, logger: logger)
+    let keyFile = SigningKeyFile(path: configuration.signingKeyFile)
+    let keys = SigningKeys(
+        try await keyFile.loadOrCreate(now: now(), retention: horizon, logger: logger), file: keyFile, retention: horizon,
+        interval: configuration.signingKeyReloadInterval, now: now, logger: logger)
     let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
     if case .sqlite = database { try await revocationCache.reload() }  // PostgreSQL: once it answers (see run())
     let events = EventShipping<TenantRequestContext>(
@@ -30,32 +33,32 @@ public func buildApplication(
         quietPaths: ["/.well-known/revocations"],  // polled by every verifier every 5 s
         metrics: metrics, logger: logger)
     let router = try buildRouter(
-        configuration: configuration, store: store, keyRing: keyRing, revocations: revocationCache, metrics: metrics,
+        configuration: configuration, store: store, keys: keys, revocations: revocationCache, metrics: metrics,
         events: events.middleware, now: now)
 
     let housekeeping = AuthHousekeeping(
         refreshTokens: store.repositories.refreshTokens, revocations: revocations, revocationHorizonSeconds: horizon,
         attempts: store.attemptLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now),
         interval: .seconds(600), now: now, logger: logger)
-    logger.info("Signing access tokens", metadata: ["kid": "\(keyRing.signer.key.keyID)", "published_keys": "\(keyRing.publicKeys.keys.count)"])
+    logger.info("Signing access tokens", metadata: ["kid": "\(keys.current.signer.key.keyID)", "published_keys": "\(keys.current.publicKeys.keys.count)"])
     return Application(
         router: router,
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
         services: database.services
-            + [revocationCache, housekeeping, ReadinessMonitor(readiness(store, revocationCache), metrics: metrics, logger: logger)]
+            + [revocationCache, keys, housekeeping, ReadinessMonitor(readiness(store, revocationCache), metrics: metrics, logger: logger)]
             + events.services,
         logger: logger
     )
 }
 
-/// The auth service's services and routes on a store, a key ring and a revocation cache, behind
+/// The auth service's services and routes on a store, its signing keys and a revocation cache, behind
 /// ServiceKit's middlewares: what `buildApplication` serves, and what tests can build on any store.
 func buildRouter(
     configuration: AuthServiceConfiguration,
     store: any AuthStore,
-    keyRing: SigningKeyRing,
+    keys: SigningKeys,
     revocations revocationCache: RevocationCache,
     metrics: ServiceMetrics,
     events: RequestEventMiddleware<TenantRequestContext>? = nil,
@@ -67,7 +70,7 @@ func buildRouter(
         threadPool: configuration.passwordHashingPool, metrics: metrics)
     let attempts = store.attemptLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now)
     let accessTokens = AccessTokenIssuer(
-        signer: keyRing.signer, issuer: configuration.issuer, audience: configuration.audience,
+        keys: keys, issuer: configuration.issuer, audience: configuration.audience,
         lifetimeSeconds: configuration.accessTokenSeconds, revocations: revocationCache)
     let sessions = SessionService(
         store: store, cutOffs: cutOffs, passwords: passwords,
@@ -81,7 +84,7 @@ func buildRouter(
     // The service checks its own tokens as every other service does, but with its keys at hand.
     let verifier = AccessTokenVerifier(
         settings: TokenVerifierSettings(issuer: configuration.issuer, audience: configuration.audience, leewaySeconds: configuration.leewaySeconds),
-        keys: StaticKeySource(keyRing.verificationKeys), revocations: revocationCache, now: now)
+        keys: keys, revocations: revocationCache, now: now)
     let authenticator = BearerAuthenticator<TenantRequestContext>(verifier: verifier)
 
     let router = ServiceRouter.make(
@@ -97,7 +100,7 @@ func buildRouter(
     sessionController.addAuthenticatedRoutes(to: router.authenticated("/v1/auth", by: authenticator))
     UserController(service: userService).addRoutes(to: router.authenticated("/v1/users", by: authenticator))
     WellKnownController(
-        publicKeys: keyRing.publicKeys, revocations: store.repositories.revocations, horizonSeconds: configuration.accessTokenHorizonSeconds,
+        keys: keys, revocations: store.repositories.revocations, horizonSeconds: configuration.accessTokenHorizonSeconds,
         now: now
     ).addRoutes(to: router)
     router.addMethodNotAllowedRoutes()

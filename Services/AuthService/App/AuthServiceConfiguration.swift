@@ -13,6 +13,13 @@ public struct AuthServiceConfiguration: Sendable {
     public var audience: String
     /// `JWT_SIGNING_KEY_FILE`: the JWK Set of private signing keys (default `.data/jwt-signing-keys.json`).
     public var signingKeyFile: String
+    /// `SIGNING_KEY_RELOAD_INTERVAL`: how often a running service reads the key file again (default 5 s).
+    public var signingKeyReloadInterval: Duration = .seconds(5)
+    /// `SIGNING_KEY_ACTIVATION_DELAY`: how long after `rotate-signing-key` the new key starts signing
+    /// (default 60 s): published at once, so that every replica (each reading the file within
+    /// `SIGNING_KEY_RELOAD_INTERVAL`, or a Kubernetes Secret's update reaching each pod) has it before
+    /// a token signed with it reaches a verifier.
+    public var signingKeyActivationDelay: Duration = .seconds(60)
     /// `ACCESS_TOKEN_TTL`: access-token lifetime (default 15 minutes).
     public var accessTokenTTL: Duration
     /// `REFRESH_TOKEN_TTL`: refresh-token lifetime, renewed by each rotation (default 7 days).
@@ -66,6 +73,8 @@ public struct AuthServiceConfiguration: Sendable {
             refreshReuseGrace: try reader.duration("REFRESH_REUSE_GRACE", default: .zero),
             loginRateLimit: try reader.int("LOGIN_RATE_LIMIT", default: 10, in: 1...100_000)
         )
+        signingKeyReloadInterval = try reader.duration("SIGNING_KEY_RELOAD_INTERVAL", default: .seconds(5), atLeast: .milliseconds(100))
+        signingKeyActivationDelay = try reader.duration("SIGNING_KEY_ACTIVATION_DELAY", default: .seconds(60))
         events = try EventShipper.Settings.read(reader)
     }
 

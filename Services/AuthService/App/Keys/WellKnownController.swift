@@ -5,7 +5,7 @@ import TokenVerification
 
 /// `GET /.well-known/jwks.json` and `GET /.well-known/revocations`: what verifiers fetch.
 struct WellKnownController: Sendable {
-    let publicKeys: JSONWebKeySet
+    let keys: SigningKeys
     let revocations: any RevocationRepository
     /// Entries older than this (seconds) concern only expired tokens and drop out of the list.
     let horizonSeconds: Int
@@ -19,7 +19,7 @@ struct WellKnownController: Sendable {
     /// `GET /.well-known/jwks.json`: the public keys. Short caching saves requests without hiding a
     /// rotation from a verifier behind a cache for long.
     @Sendable func jwks(_ request: Request, context: TenantRequestContext) throws -> Response {
-        try Response.json(publicKeys, headers: [.cacheControl: "public, max-age=60"])
+        try Response.json(keys.current.publicKeys, headers: [.cacheControl: "public, max-age=60"])
     }
 
     /// `GET /.well-known/revocations?since=&limit=`: the cut-offs since a cursor (`RevocationDocument`).

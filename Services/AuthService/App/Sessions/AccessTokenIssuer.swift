@@ -4,7 +4,8 @@ import TokenVerification
 
 /// Mints access tokens with exactly the contract's claims, signed by the ring's current key.
 struct AccessTokenIssuer: Sendable {
-    let signer: AccessTokenSigner
+    /// The key in use when a token is signed (a rotation takes effect without a restart).
+    let keys: SigningKeys
     let issuer: String
     let audience: String
     let lifetimeSeconds: Int
@@ -19,6 +20,6 @@ struct AccessTokenIssuer: Sendable {
             issuer: issuer, audience: audience, subject: subject, tenantID: tenant.id.lowercasedString,
             tenantSlug: tenant.slug, role: user.role, tokenID: UUID().lowercasedString,
             issuedAt: issuedAt, notBefore: issuedAt, expiresAt: issuedAt + lifetimeSeconds)
-        return try await signer.sign(claims)
+        return try await keys.current.signer.sign(claims)
     }
 }
