@@ -17,16 +17,17 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let database = try openDatabase(configuration.service, logger: logger)
     return try await buildApplication(
-        configuration: configuration, store: eventStore(on: database, logger: logger),
+        configuration: configuration, store: eventStore(on: database, logger: logger), quota: ingestQuota(on: database, configuration, logger: logger),
         tokens: .remote(configuration.tokens, metrics: metrics, logger: logger),
         readiness: database.readiness, databaseServices: database.services, logger: logger, metrics: metrics, now: now)
 }
 
 /// The collector on any event store and token verification: tests put a slow store in to fill the
-/// queue, and verify admin tokens with keys in memory.
+/// queue, and verify admin tokens with keys in memory. The quota is kept in memory unless given.
 func buildApplication(
     configuration: ObservCollectorConfiguration,
     store: any EventStore,
+    quota: (any IngestQuota)? = nil,
     tokens: AccessTokenVerification,
     readiness: @escaping ReadinessCheck,
     databaseServices: [any Service] = [],
@@ -39,16 +40,16 @@ func buildApplication(
     }
     let collectorMetrics = CollectorMetrics(
         metrics, maxTenants: configuration.metricsMaxTenants, maxRoutes: configuration.metricsMaxRoutes, now: now)
-    let writer = EventWriter(store: store, capacity: configuration.queueCapacity, metrics: collectorMetrics, logger: logger)
+    let quota = quota ?? TenantIngestQuota(rate: configuration.tenantEventRate, burst: configuration.tenantEventBurst)
+    let writer = EventWriter(store: store, quota: quota, capacity: configuration.queueCapacity, metrics: collectorMetrics, logger: logger, now: now)
     let retention = EventRetention(
-        store: store, days: configuration.retentionDays, interval: configuration.retentionInterval, chunkSize: 5_000,
+        store: store, quota: quota, days: configuration.retentionDays, interval: configuration.retentionInterval, chunkSize: 5_000,
         pause: .milliseconds(20), now: now, logger: logger)
 
     let router = ServiceRouter.make(
         context: CollectorRequestContext.self, metrics: metrics, readiness: readiness, readinessWarnings: tokens.readinessWarnings,
         openAPIDocument: OpenAPIDocument.assemble(CollectorOpenAPIDocument.json))
-    let quota = TenantIngestQuota(rate: configuration.tenantEventRate, burst: configuration.tenantEventBurst)
-    IngestController(writer: writer, quota: quota, metrics: collectorMetrics, now: now)
+    IngestController(writer: writer, metrics: collectorMetrics, now: now)
         .addRoutes(to: router.group("/v1/events").add(middleware: IngestKeyAuthenticator(keys: configuration.ingestKeys)))
     EventQueryController(service: EventQueryService(store: store, now: now))
         .addRoutes(to: router.authenticated("/v1", by: BearerAuthenticator(verifier: tokens.verifier)))
@@ -77,6 +78,16 @@ func eventStore(on database: ServiceDatabase, logger: Logger) -> any EventStore 
     switch database {
     case .sqlite(let pool): SQLiteEventStore(database: pool)
     case .postgres(let database): PostgresEventStore(database: database, logger: logger)
+    }
+}
+
+/// The tenants' ingest quota: in memory for SQLite (one process writes it), in the database for
+/// PostgreSQL (replicas share it).
+func ingestQuota(on database: ServiceDatabase, _ configuration: ObservCollectorConfiguration, logger: Logger) -> any IngestQuota {
+    switch database {
+    case .sqlite: TenantIngestQuota(rate: configuration.tenantEventRate, burst: configuration.tenantEventBurst)
+    case .postgres(let database):
+        PostgresIngestQuota(rate: configuration.tenantEventRate, burst: configuration.tenantEventBurst, database: database, logger: logger)
     }
 }
 

@@ -7,7 +7,8 @@ import Synchronization
 /// Group commit: every accepted batch joins one queue, and a single writer drains it into large
 /// transactions. `submit` returns only once the transaction holding its events has committed, so a
 /// 202 means stored. Batches that arrive while a commit runs share the next one; a lone batch is
-/// written at once, never held back to wait for company.
+/// written at once, never held back to wait for company. The tenants' quota (`IngestQuota`) is taken
+/// for a whole group just before it is written, and given back for what was not stored.
 ///
 /// The queue is bounded: `capacity` counts events from acceptance to commit (waiting or being written),
 /// and a batch that does not fit is refused with `queueFull`
@@ -23,7 +24,20 @@ final class EventWriter: Service, Sendable {
 
     private struct Pending {
         let batch: IngestBatch
-        let continuation: CheckedContinuation<IngestReceipt?, any Error>
+        let continuation: CheckedContinuation<Committed, any Error>
+    }
+
+    /// What became of a submitted batch.
+    struct Committed: Sendable {
+        /// The answer: the events stored and those dropped over their tenant's quota, or for a batch
+        /// whose key was committed before, that commit's answer.
+        let receipt: IngestReceipt
+        /// The events stored now (none for a repeated batch).
+        let stored: [StoredEvent]
+        /// Events dropped over their tenant's quota, by tenant.
+        let dropped: [UUID?: Int]
+        /// Whether the batch's key had been committed before (nothing stored now).
+        let repeated: Bool
     }
 
     private struct State {
@@ -38,12 +52,19 @@ final class EventWriter: Service, Sendable {
     let capacity: Int
     /// Most events one transaction takes (whole batches; a single larger batch still goes alone).
     let maximumTransactionSize: Int
+    private let quota: (any IngestQuota)?
     private let metrics: CollectorMetrics
     private let logger: Logger
+    private let now: @Sendable () -> Date
     private let state = Mutex(State())
 
-    init(store: any EventStore, capacity: Int, maximumTransactionSize: Int = 50_000, metrics: CollectorMetrics, logger: Logger) {
+    init(
+        store: any EventStore, quota: (any IngestQuota)? = nil, capacity: Int, maximumTransactionSize: Int = 50_000, metrics: CollectorMetrics,
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
+        self.quota = quota
+        self.now = now
         self.capacity = capacity
         metrics.queueCapacity(capacity)
         self.maximumTransactionSize = maximumTransactionSize
@@ -59,12 +80,12 @@ final class EventWriter: Service, Sendable {
         _ = try await submit(IngestBatch(events))
     }
 
-    /// Queues the batch and returns once it is committed: nil when its events were stored, or the
-    /// receipt its key was committed with before (nothing stored again). Throws `Refusal` or the store's error.
-    func submit(_ batch: IngestBatch) async throws -> IngestReceipt? {
+    /// Queues the batch and returns once it is committed (or found committed before, by its key).
+    /// Throws `Refusal`, or the store's or the quota's error (nothing of the batch stored, its quota given back).
+    func submit(_ batch: IngestBatch) async throws -> Committed {
         let events = batch.events
-        guard !events.isEmpty else { return nil }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<IngestReceipt?, any Error>) in
+        guard !events.isEmpty else { return Committed(receipt: IngestReceipt(accepted: 0, dropped: 0), stored: [], dropped: [:], repeated: false) }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Committed, any Error>) in
             let outcome: Result<CheckedContinuation<Void, Never>?, Refusal> = state.withLock { state in
                 if state.stopped { return .failure(.shuttingDown) }
                 // A batch larger than the whole capacity is let in alone, so that no valid request can never fit.
@@ -152,9 +173,9 @@ final class EventWriter: Service, Sendable {
     private func commit(_ group: [Pending]) async {
         let events = group.reduce(0) { $0 + $1.batch.events.count }
         let start = ContinuousClock.now
-        let result: Result<[IngestReceipt?], any Error>
+        let result: Result<[Committed], any Error>
         do {
-            result = .success(try await store.insert(group.map(\.batch)))
+            result = .success(try await write(group.map(\.batch)))
         } catch {
             logger.error("Cannot store a batch of events", metadata: ["events": "\(events)", "error": "\(error)"])
             result = .failure(error)
@@ -163,6 +184,46 @@ final class EventWriter: Service, Sendable {
         metrics.recordCommit(events: events, requests: group.count, duration: ContinuousClock.now - start, queued: queuedEvents)
         for (index, pending) in group.enumerated() {
             pending.continuation.resume(with: result.map { $0[index] })
+        }
+    }
+
+    /// Takes the group's quota, writes what it grants in one transaction, and gives back the quota of
+    /// what was not stored (all of it when the write fails; a repeated batch's share when it succeeds).
+    private func write(_ batches: [IngestBatch]) async throws -> [Committed] {
+        let now = now()
+        var admitted = batches
+        var dropped = batches.map { _ in [UUID?: Int]() }
+        if let quota {
+            var left = try await quota.take(batches.flatMap(\.events).countsByTenant, at: now)
+            for index in batches.indices {
+                let batch = batches[index]
+                admitted[index].events = batch.events.filter { event in
+                    guard left[event.tenantID, default: 0] > 0 else {
+                        dropped[index][event.tenantID, default: 0] += 1
+                        return false
+                    }
+                    left[event.tenantID, default: 0] -= 1
+                    return true
+                }
+            }
+        }
+        for index in admitted.indices {
+            admitted[index].receipt = IngestReceipt(accepted: admitted[index].events.count, dropped: batches[index].events.count - admitted[index].events.count)
+        }
+        let repeated: [IngestReceipt?]
+        do {
+            repeated = try await store.insert(admitted)
+        } catch {
+            try? await quota?.giveBack(admitted.flatMap(\.events).countsByTenant, at: now)
+            throw error
+        }
+        let unstored = admitted.indices.filter { repeated[$0] != nil }.flatMap { admitted[$0].events }
+        if !unstored.isEmpty { try? await quota?.giveBack(unstored.countsByTenant, at: now) }
+        return admitted.indices.map { index in
+            if let receipt = repeated[index] {
+                return Committed(receipt: receipt, stored: [], dropped: [:], repeated: true)
+            }
+            return Committed(receipt: admitted[index].receipt, stored: admitted[index].events, dropped: dropped[index], repeated: false)
         }
     }
 }

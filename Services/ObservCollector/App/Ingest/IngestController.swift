@@ -6,7 +6,6 @@ import ServiceKit
 /// `POST /v1/events`: validates the whole batch, then waits for the commit that holds it.
 struct IngestController: Sendable {
     let writer: EventWriter
-    let quota: TenantIngestQuota
     let metrics: CollectorMetrics
     let now: @Sendable () -> Date
 
@@ -52,32 +51,26 @@ struct IngestController: Sendable {
                 : "\(invalid.count) events are not valid (the first is \(invalid[0])); nothing was stored"
             throw AppError.validationFailed(problems, message: message)
         }
-        let (stored, dropped) = quota.admit(valid, at: receivedAt)
-        let receipt = IngestReceipt(accepted: stored.count, dropped: valid.count - stored.count)
-        let repeated: IngestReceipt?
+        let committed: EventWriter.Committed
         do {
-            repeated = try await writer.submit(IngestBatch(key: key, events: stored, receipt: receipt, receivedAt: receivedAt))
+            committed = try await writer.submit(IngestBatch(key: key, events: valid, receipt: IngestReceipt(accepted: valid.count, dropped: 0), receivedAt: receivedAt))
         } catch let refusal as EventWriter.Refusal {
-            quota.refund(stored, at: receivedAt)
-            metrics.rejected(stored.count, from: service, reason: refusal == .queueFull ? "queue_full" : "shutting_down")
+            metrics.rejected(valid.count, from: service, reason: refusal == .queueFull ? "queue_full" : "shutting_down")
             throw AppError.unavailable(
                 retryAfterSeconds: 1,
                 message: refusal == .queueFull ? "The ingest queue is full; retry shortly" : "The collector is shutting down")
         } catch {
-            quota.refund(stored, at: receivedAt)
-            metrics.rejected(stored.count, from: service, reason: "storage")
+            metrics.rejected(valid.count, from: service, reason: "storage")
             throw AppError.unavailable(retryAfterSeconds: 5, message: "The events could not be stored; retry")
         }
-        if let repeated {
-            // A retry of a committed batch: its quota is given back, and it is counted once.
-            quota.refund(stored, at: receivedAt)
-            metrics.repeatedBatch(events.count, from: service)
-            return try Response.json(repeated, status: .accepted)
+        if committed.repeated {
+            metrics.repeatedBatch(valid.count, from: service)
+        } else {
+            for (tenant, count) in committed.dropped { metrics.droppedOverQuota(count, tenant: tenant) }
+            metrics.received(committed.stored.count, from: service)
+            metrics.learn(from: committed.stored)
         }
-        for (tenant, count) in dropped { metrics.droppedOverQuota(count, tenant: tenant) }
-        metrics.received(stored.count, from: service)
-        metrics.learn(from: stored)
-        return try Response.json(receipt, status: .accepted)
+        return try Response.json(committed.receipt, status: .accepted)
     }
 }
 

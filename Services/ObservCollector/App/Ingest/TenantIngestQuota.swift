@@ -2,11 +2,25 @@ import Foundation
 import ServiceKit
 import Synchronization
 
-/// Each tenant's share of the collector: at most `rate` events a second, with bursts of `burst`
-/// (`TENANT_EVENT_RATE`, `TENANT_EVENT_BURST`), so that one tenant's traffic cannot fill the queue and
-/// the disk for everyone. Events over the quota are dropped at ingest and counted; the batch itself is
-/// still accepted. Events with no tenant share one bucket of their own.
-final class TenantIngestQuota: Sendable {
+/// Each tenant's share of the collector: at most `TENANT_EVENT_RATE` events a second, in bursts of
+/// `TENANT_EVENT_BURST`, so that one tenant's traffic cannot fill the queue and the disk for everyone.
+/// Events over the quota are dropped at ingest and counted; the batch itself is still accepted. Events
+/// with no tenant share one bucket of their own.
+///
+/// The writer takes the quota of a whole group commit at once, just before writing it, and gives back
+/// what it took for events that were not stored after all (a failed write, a repeated batch): one
+/// exchange with a shared store per commit, not per request.
+protocol IngestQuota: Sendable {
+    /// Takes up to `wanted[tenant]` events from each tenant's bucket; returns how many each got.
+    func take(_ wanted: [UUID?: Int], at now: Date) async throws -> [UUID?: Int]
+    /// Gives back what `take` granted, for events that were not stored.
+    func giveBack(_ counts: [UUID?: Int], at now: Date) async throws
+    /// Forgets the buckets that have filled up again; returns how many.
+    func forgetRefilled(at now: Date) async throws -> Int
+}
+
+/// The quota in this process's memory: the collector on SQLite, which one process writes.
+final class TenantIngestQuota: IngestQuota {
     private let buckets: Mutex<TokenBuckets<UUID?>>
     /// Tenants tracked at most (their buckets are forgotten once full again, the fullest first).
     static let capacity = 100_000
@@ -15,37 +29,31 @@ final class TenantIngestQuota: Sendable {
         buckets = Mutex(TokenBuckets(burst: Double(burst), refillPerSecond: Double(rate), capacity: Self.capacity))
     }
 
-    /// Gives back the quota that `events` took, when the collector could not take them after all (a full
-    /// queue): the sender will retry, and a refused batch must not cost its tenant twice.
-    func refund(_ events: [StoredEvent], at now: Date) {
-        var counts: [UUID?: Int] = [:]
-        for event in events { counts[event.tenantID, default: 0] += 1 }
+    func take(_ wanted: [UUID?: Int], at now: Date) -> [UUID?: Int] {
         buckets.withLock { buckets in
-            for (tenant, count) in counts { buckets.take(-Double(count), from: tenant, at: now) }
+            wanted.mapValues { _ in 0 }.merging(wanted.map { tenant, count in
+                let granted = min(count, Int(max(0, buckets.available(tenant, at: now)).rounded(.down)))
+                buckets.take(Double(granted), from: tenant, at: now)
+                return (tenant, granted)
+            }, uniquingKeysWith: { $1 })
         }
     }
 
-    /// The events within their tenants' quotas, in their order, and how many of each tenant's were dropped.
-    func admit(_ events: [StoredEvent], at now: Date) -> (admitted: [StoredEvent], dropped: [UUID?: Int]) {
-        var wanted: [UUID?: Int] = [:]
-        for event in events { wanted[event.tenantID, default: 0] += 1 }
-        var allowed: [UUID?: Int] = [:]
+    func giveBack(_ counts: [UUID?: Int], at now: Date) {
         buckets.withLock { buckets in
-            for (tenant, count) in wanted {
-                let granted = min(count, Int(max(0, buckets.available(tenant, at: now)).rounded(.down)))
-                buckets.take(Double(granted), from: tenant, at: now)
-                allowed[tenant] = granted
-            }
+            for (tenant, count) in counts where count > 0 { buckets.take(-Double(count), from: tenant, at: now) }
         }
-        guard allowed != wanted else { return (events, [:]) }
-        var dropped: [UUID?: Int] = [:]
-        for (tenant, count) in wanted where count > allowed[tenant, default: 0] { dropped[tenant] = count - allowed[tenant, default: 0] }
-        var admitted: [StoredEvent] = []
-        admitted.reserveCapacity(events.count)
-        for event in events where allowed[event.tenantID, default: 0] > 0 {
-            allowed[event.tenantID, default: 0] -= 1
-            admitted.append(event)
-        }
-        return (admitted, dropped)
+    }
+
+    /// `TokenBuckets` prunes itself within its capacity.
+    func forgetRefilled(at now: Date) -> Int { 0 }
+}
+
+extension Array where Element == StoredEvent {
+    /// How many events each tenant has here.
+    var countsByTenant: [UUID?: Int] {
+        var counts: [UUID?: Int] = [:]
+        for event in self { counts[event.tenantID, default: 0] += 1 }
+        return counts
     }
 }

@@ -79,6 +79,11 @@ extension CollectorSchema {
             "CREATE INDEX events_by_arrival ON events USING brin (received_at)",
         ]),
         PostgresMigration(2, "batch keys", IngestBatchKeysSchema.postgres),
+        // The tenants' ingest quota, shared by the replicas (`PostgresIngestQuota`).
+        PostgresMigration(3, "tenant ingest buckets", [
+            "CREATE TABLE tenant_ingest_buckets (tenant TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, counted_at DOUBLE PRECISION NOT NULL)",
+            "CREATE INDEX tenant_ingest_buckets_by_time ON tenant_ingest_buckets (counted_at)",
+        ]),
     ]
 }
 

@@ -8,6 +8,7 @@ import ServiceLifecycle
 /// batch keys past their window.
 struct EventRetention: Service {
     let store: any EventStore
+    var quota: (any IngestQuota)? = nil
     let days: Int
     let interval: Duration
     let chunkSize: Int
@@ -29,6 +30,7 @@ struct EventRetention: Service {
         if total > 0 { logger.info("Deleted events past retention", metadata: ["events": "\(total)", "days": "\(days)"]) }
         // The batch keys' window is a day, whatever the events' retention.
         try await store.deleteBatchKeys(receivedBefore: now().addingTimeInterval(-IngestBatchKey.window))
+        _ = try await quota?.forgetRefilled(at: now())
         return total
     }
 
