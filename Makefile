@@ -1,5 +1,5 @@
 # The commands the README shows. Each installs what it needs (scripts/install-deps.sh).
-.PHONY: run test api-check deploy-check compose-smoke bench build deps clean
+.PHONY: run test cluster cluster-stop api-check deploy-check compose-smoke bench build deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -10,6 +10,14 @@ build: deps
 ## Start the three services locally on SQLite (ports 8081, 8082, 8083); Ctrl-C stops them.
 run: deps
 	@scripts/run-local.sh
+
+## The services scaled out on loopback: one PostgreSQL, REPLICAS (2) replicas of each, nginx in front on 8081–8083; Ctrl-C stops it.
+cluster: deps
+	@scripts/cluster.sh
+
+## Stops a cluster that `make cluster` started in another shell.
+cluster-stop:
+	@scripts/cluster.sh stop
 
 ## Build and run every test, the PostgreSQL ones on a throwaway server started for the run.
 test: deps

@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "ServiceExecutableTests",
             dependencies: [
-                "auth-service", "blog-service", "observ-collector",
+                "auth-service", "blog-service", "observ-collector", "ServiceTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -5,8 +5,9 @@ set -euo pipefail
 
 # Debian packages: curl and jq for the README's commands and `make run`'s readiness wait; SQLite (GRDB) and
 # libargon2 (password hashes) headers for the build; PostgreSQL's server for the tests of its stores
-# (`make test` starts a throwaway one; nothing runs on the system's own cluster).
-packages=(curl jq libsqlite3-dev libargon2-dev postgresql)
+# (`make test` starts a throwaway one; nothing runs on the system's own cluster); nginx for `make cluster`
+# and its test (the balancer in front of the replicas; started only by scripts/cluster.sh, on loopback).
+packages=(curl jq libsqlite3-dev libargon2-dev postgresql nginx-light)
 # `make bench` also needs wrk, the HTTP load generator; `make deploy-check` promtool and amtool.
 if [ "${BENCH:-}" = 1 ]; then packages+=(wrk); fi
 if [ "${DEPLOY:-}" = 1 ]; then packages+=(prometheus prometheus-alertmanager docker-compose); fi
