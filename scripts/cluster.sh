@@ -31,7 +31,9 @@ if [ "${1:-start}" = stop ]; then
         echo "cluster: not running (no live pid in $dir/cluster.pid)"
         exit 0
     fi
-    kill -TERM "$pid"
+    # A stop file as well as the signal: a shell that started with SIGTERM ignored cannot trap it.
+    touch "$dir/stop"
+    kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || { echo "cluster: stopped"; exit 0; }; sleep 0.2; done
     echo "cluster: $pid still running after 30 s" >&2
     exit 1
@@ -93,14 +95,14 @@ cleanup() {
         kill -KILL "${replica_pid[$label]}" 2>/dev/null || true
     done
     [ -n "$postgres_stop" ] && eval "$postgres_stop" || true
-    rm -f "$dir/cluster.pid" "$dir/replicas"
+    rm -f "$dir/cluster.pid" "$dir/replicas" "$dir/stop"
 }
 declare -A replica_pid=() replica_port=()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 echo $$ >"$dir/cluster.pid"
-rm -f "$dir/ready"
+rm -f "$dir/ready" "$dir/stop"
 
 server_url=${CLUSTER_POSTGRES_URL:-}
 if [ -z "$server_url" ]; then
@@ -168,7 +170,8 @@ write_state() {
 
 upstreams=""
 for name in auth-service blog-service observ-collector; do
-    upstreams+="    upstream $name {"$'\n'
+    # `zone`: the workers share what they know of a replica being down.
+    upstreams+="    upstream $name {"$'\n'"        zone $name 64k;"$'\n'
     for index in $(seq 1 "$replicas"); do
         label="$name-$index"
         replica_port[$label]=$(free_port)
@@ -178,8 +181,23 @@ for name in auth-service blog-service observ-collector; do
     upstreams+="        keepalive 64;"$'\n'"    }"$'\n'
 done
 
-# Auth first: the others fetch its JWKS at start (they retry until it answers, but it is quicker so).
+wait_ready() { # timeout-seconds url...: every URL answers 200
+    local url
+    for url in "${@:2}"; do
+        local ready=""
+        for _ in $(seq 1 $(($1 * 5))); do
+            curl -fs "$url" >/dev/null 2>&1 && { ready=1; break; }
+            kill -0 "${nginx_pid:-$$}" 2>/dev/null || { echo "cluster: nginx exited (see $dir/logs/nginx-error.log)" >&2; exit 1; }
+            sleep 0.2
+        done
+        [ -n "$ready" ] || { echo "cluster: $url not ready after $1 s (logs in $dir/logs)" >&2; exit 1; }
+    done
+}
+
+# Auth first, ready before the balancer starts: the others fetch its JWKS through the balancer, and a
+# balancer whose first tries find no replica listening marks them down for a while.
 for index in $(seq 1 "$replicas"); do start_replica "auth-service-$index"; done
+wait_ready 60 $(for index in $(seq 1 "$replicas"); do echo "http://127.0.0.1:${replica_port[auth-service-$index]}/readyz"; done)
 for name in observ-collector blog-service; do
     for index in $(seq 1 "$replicas"); do start_replica "$name-$index"; done
 done
@@ -218,15 +236,9 @@ NGINX
 nginx -e "$dir/logs/nginx-error.log" -c "$dir/nginx.conf" -g "daemon off;" &
 nginx_pid=$!
 
-for port in "$auth_port" "$collector_port" "$blog_port"; do
-    ready=""
-    for _ in $(seq 1 300); do
-        curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { ready=1; break; }
-        kill -0 "$nginx_pid" 2>/dev/null || { echo "cluster: nginx exited (see $dir/logs/nginx-error.log)" >&2; exit 1; }
-        sleep 0.2
-    done
-    [ -n "$ready" ] || { echo "cluster: nothing ready behind 127.0.0.1:$port after 60 s (logs in $dir/logs)" >&2; exit 1; }
-done
+# Every replica ready, then every balancer.
+wait_ready 60 $(for label in "${!replica_port[@]}"; do echo "http://127.0.0.1:${replica_port[$label]}/readyz"; done)
+wait_ready 10 "http://127.0.0.1:$auth_port/readyz" "http://127.0.0.1:$collector_port/readyz" "http://127.0.0.1:$blog_port/readyz"
 cat <<MSG
 
   auth service       http://127.0.0.1:$auth_port   $replicas replicas behind nginx
@@ -253,5 +265,6 @@ while [ "$supervising" = 1 ]; do
     done
     kill -0 "$nginx_pid" 2>/dev/null || { echo "cluster: nginx exited (see $dir/logs/nginx-error.log)" >&2; exit 1; }
     if [ -n "${CLUSTER_PARENT_PID:-}" ] && ! kill -0 "$CLUSTER_PARENT_PID" 2>/dev/null; then exit 0; fi
+    [ -e "$dir/stop" ] && exit 0
     sleep 0.5
 done

@@ -96,10 +96,11 @@ final class Cluster: Sendable {
         return pid
     }
 
-    /// Stops the script (SIGTERM), which stops every process it started, waits for it, and removes the folder.
+    /// Stops the script, which stops every process it started; waits for it, and removes the folder.
     func stop() async {
         if script.isRunning {
-            script.terminate()
+            // The script's stop file: a test runner may start children with SIGTERM ignored, which a shell cannot trap.
+            FileManager.default.createFile(atPath: folder.appending(path: "stop").path, contents: nil)
             for _ in 0..<300 where script.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
         }
         try? FileManager.default.removeItem(at: folder)

@@ -18,7 +18,8 @@ public struct AuthServiceConfiguration: Sendable {
     /// `SIGNING_KEY_ACTIVATION_DELAY`: how long after `rotate-signing-key` the new key starts signing
     /// (default 60 s): published at once, so that every replica (each reading the file within
     /// `SIGNING_KEY_RELOAD_INTERVAL`, or a Kubernetes Secret's update reaching each pod) has it before
-    /// a token signed with it reaches a verifier.
+    /// a token signed with it reaches a verifier. Keep it above 5 s plus the reload interval: a verifier
+    /// fetches the keys again for an unknown `kid` at most every 5 s.
     public var signingKeyActivationDelay: Duration = .seconds(60)
     /// `ACCESS_TOKEN_TTL`: access-token lifetime (default 15 minutes).
     public var accessTokenTTL: Duration
