@@ -110,6 +110,9 @@ def main(path):
                 ratio += f"; shipping on is {share:.0%} of this"
                 goals.append(f"on ÷ off ≥ {OBSERVING_GOAL:.0%}")
                 met.append(share >= OBSERVING_GOAL)
+            if id_.startswith("scale-") and id_.endswith("-2r") and id_.removesuffix("-2r") + "-1r" in by_id:
+                one = by_id[id_.removesuffix("-2r") + "-1r"]
+                ratio += f"; {(load['eps'] or load['rps']) / (one['eps'] or one['rps']):.0%} of one replica"
             if service in RSS_GOALS_MIB:
                 goals.append(f"RSS ≤ {RSS_GOALS_MIB[service]} MiB")
                 met.append(load["rss_mib"] <= RSS_GOALS_MIB[service])

@@ -190,6 +190,35 @@ PY
     wait "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
 done
 
+# Scale-out: the blog's list and the collector's ingest through nginx with one replica of each service,
+# then two (`make cluster`: release builds, one PostgreSQL). BENCH_SCALEOUT=0 leaves it out.
+if [ "${BENCH_SCALEOUT:-1}" = 1 ]; then
+    database=scale-out suffix=""
+    for replicas in 1 2; do
+        cluster="$work/cluster-$replicas"
+        echo "Scale-out, $replicas replica(s) of each service behind nginx…" >&2
+        REPLICAS=$replicas CLUSTER_DIR="$cluster" CLUSTER_BIN="$bin" CLUSTER_POSTGRES_URL="${TEST_POSTGRES_URL:-}" \
+            AUTH_PORT=18281 BLOG_PORT=18282 COLLECTOR_PORT=18283 LOG_LEVEL=warning LOGIN_RATE_LIMIT=100000 \
+            INGEST_KEYS="blog-service:$blog_key" TENANT_EVENT_RATE=10000000 TENANT_EVENT_BURST=100000000 \
+            scripts/cluster.sh >"$work/cluster-$replicas.log" 2>&1 &
+        cluster_pid=$!
+        for _ in $(seq 1 600); do [ -e "$cluster/ready" ] && break; kill -0 "$cluster_pid" 2>/dev/null || break; sleep 0.1; done
+        [ -e "$cluster/ready" ] || { echo "bench: the cluster did not start; its log:" >&2; tail -40 "$work/cluster-$replicas.log" >&2; exit 1; }
+        json http://127.0.0.1:18281/v1/tenants -d '{"slug":"bench","name":"Bench","admin":{"email":"admin@bench.test","password":"bench-password","name":"Admin"}}' >/dev/null
+        token="$(json http://127.0.0.1:18281/v1/auth/login -d "$login" | jq -r .access_token)"
+        for i in $(seq 1 20); do
+            json http://127.0.0.1:18282/v1/posts -H "authorization: Bearer $token" \
+                -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}" >/dev/null
+        done
+        replica_pid() { awk -v label="$1" '$1 == label {print $2}' "$cluster/replicas"; }
+        scenario "scale-blog-list-${replicas}r" "blog GET /v1/posts (20) through nginx, $replicas replica(s)" "$(replica_pid blog-service-1)" 2 "$CONNECTIONS" \
+            http://127.0.0.1:18282/v1/posts request.lua TOKEN="$token"
+        scenario "scale-ingest-1000-${replicas}r" "collector POST /v1/events, 1,000 a request, through nginx, $replicas replica(s)" "$(replica_pid observ-collector-1)" 2 "$CONNECTIONS" \
+            http://127.0.0.1:18283/v1/events request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
+        touch "$cluster/stop"; wait "$cluster_pid" 2>/dev/null || true
+    done
+fi
+
 [ -n "${BENCH_PROFILE:-}" ] && cat "$work/profiles.txt" >&2
 echo
 echo "Benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m); load from wrk on the same machine"

@@ -57,6 +57,17 @@ final class RecordingStore: EventStore {
     func count() async throws -> Int { stored }
 }
 
+/// Runs the writer as a service while `body` runs, then shuts it down gracefully.
+func running(_ writer: EventWriter, logger: Logger, _ body: @Sendable () async throws -> Void) async throws {
+    let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        try await body()
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+}
+
 @Suite struct EventWriterTests {
     let logger = Logger(label: "writer") { _ in SwiftLogNoOpLogHandler() }
 
@@ -64,15 +75,8 @@ final class RecordingStore: EventStore {
         (0..<count).map { _ in StoredEvent(type: .request, ts: Date(), receivedAt: Date(), service: "blog-service", method: "GET", path: "/", status: 200, durationMs: 1) }
     }
 
-    /// Runs the writer as a service while `body` runs, then shuts it down gracefully.
     func withWriter(_ writer: EventWriter, _ body: @Sendable () async throws -> Void) async throws {
-        let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            try await body()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        try await running(writer, logger: logger, body)
     }
 
     @Test func requestsArrivingTogetherShareACommit() async throws {

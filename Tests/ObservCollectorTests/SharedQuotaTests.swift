@@ -74,13 +74,7 @@ func withIngestQuota(_ kind: StoreKind, rate: Int, burst: Int, _ body: @escaping
     }
 
     func withWriter(_ writer: EventWriter, _ body: @Sendable () async throws -> Void) async throws {
-        let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            try await body()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        try await running(writer, logger: logger, body)
     }
 
     func batch(_ key: String?, events count: Int, tenant: UUID) -> IngestBatch {

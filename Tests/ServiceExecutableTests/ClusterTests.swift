@@ -41,7 +41,11 @@ import Testing
 
     @Test(.enabled(if: Cluster.isAvailable, "needs nginx and the test PostgreSQL"), .timeLimit(.minutes(3)))
     func limitsCutOffsAndKeyRotationHoldAcrossReplicas() async throws {
-        let cluster = try await Cluster.start(environment: ["LOGIN_RATE_LIMIT": "20", "SIGNING_KEY_RELOAD_INTERVAL": "500ms", "LOG_LEVEL": "debug"])
+        let ingestKey = "cluster-test-ingest-key-0123456789"
+        let cluster = try await Cluster.start(environment: [
+            "LOGIN_RATE_LIMIT": "20", "SIGNING_KEY_RELOAD_INTERVAL": "500ms", "LOG_LEVEL": "debug",
+            "INGEST_KEYS": "cluster-test:\(ingestKey)", "TENANT_EVENT_RATE": "1", "TENANT_EVENT_BURST": "100",
+        ])
         do {
             let (_, admin, access, refresh) = try await Self.session(cluster, slug: "shared")
 
@@ -58,6 +62,24 @@ import Testing
             let allowed = answers.filter { $0 != 429 }.count
             #expect(allowed >= 20 && allowed <= 20 + refilled, "\(allowed) allowed in \(ContinuousClock.now - started): \(answers)")
             #expect(answers.prefix(20).allSatisfy { $0 != 429 }, "\(answers)")
+
+            // A tenant's ingest quota, 100 events at once: four batches of 50 through the balancer, which
+            // alternates collectors, store 100 together (and one more a second), where collectors counting
+            // alone would store all 200.
+            let tenant = UUID().uuidString.lowercased()
+            var accepted = 0
+            let ingestStarted = ContinuousClock.now
+            for batch in 0..<4 {
+                let events: [[String: Any]] = (0..<50).map {
+                    ["type": "request", "ts": Self.timestamp(), "service": "cluster-test", "tenant_id": tenant, "request_id": "q\(batch)-\($0)",
+                     "method": "GET", "path": "/quota", "status": 200, "duration_ms": 1]
+                }
+                let answer = try #require(await call("POST", cluster.collector + "/v1/events", token: ingestKey, json: ["events": events]))
+                #expect(answer.status == 202)
+                accepted += answer.json()["accepted"] as? Int ?? 0
+            }
+            let refill = Int((ContinuousClock.now - ingestStarted).components.seconds) + 1
+            #expect(accepted >= 100 && accepted <= 100 + refill, "\(accepted) accepted")
 
             // A key rotated while the replicas run: published by every auth replica before it signs, then signing.
             let rotate = try ServiceProcess("auth-service", environment: [:], arguments: [
