@@ -19,10 +19,11 @@ cluster: deps
 cluster-stop:
 	@scripts/cluster.sh stop
 
-## Build and run every test, the PostgreSQL ones on a throwaway server started for the run.
+## Build and run every test, the PostgreSQL ones on a throwaway server started for the run; then the end-to-end test through a cluster whose replicas are killed between rounds.
 test: deps
 	swift build --build-tests
 	scripts/with-test-postgres.sh swift test
+	scripts/cluster-e2e.sh
 
 ## schemathesis against each service's /openapi.json (installs it from PyPI): no server error, no response the document does not describe.
 api-check: deps

@@ -3,8 +3,8 @@
 # services on loopback, printed as one table (Benchmarks/report.py) with each figure against the baseline
 # and its goal. About 2 minutes once the release build exists.
 #
-# BENCH_DATABASE=sqlite (default), postgres, or both: the databases the load scenarios run on, one after
-# the other in the same run. PostgreSQL is a throwaway server (scripts/with-test-postgres.sh) with fsync on
+# BENCH_DATABASE=sqlite (default), postgres, both, or none: the databases the load scenarios run on, one
+# after the other in the same run (none: only the microbenchmarks, the baseline and the scale-out round). PostgreSQL is a throwaway server (scripts/with-test-postgres.sh) with fsync on
 # and synchronous_commit off: a commit survives a crash of the service or the server, as SQLite's WAL with
 # synchronous=NORMAL does.
 set -euo pipefail
@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 
 databases="${BENCH_DATABASE:-sqlite}"
 [ "$databases" = both ] && databases="sqlite postgres"
+[ "$databases" = none ] && databases=""   # the microbenchmarks, the baseline and the scale-out round only
 for database in $databases; do
     case "$database" in
     sqlite) ;;

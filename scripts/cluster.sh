@@ -108,9 +108,8 @@ server_url=${CLUSTER_POSTGRES_URL:-}
 if [ -z "$server_url" ]; then
     pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
     [ -x "$pg_bin/initdb" ] || { echo "cluster: PostgreSQL is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; }
-    pg_dir="$dir/postgres"
-    rm -rf "$pg_dir"
-    mkdir -p "$pg_dir"
+    # A folder of its own under /tmp: when run as root, the server runs as `postgres`, which must reach it.
+    pg_dir=$(mktemp -d /tmp/saas-cluster-postgres.XXXXXX)
     as_owner=()
     if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pg_dir"; as_owner=(runuser -u postgres --); fi
     pg_port=$(free_port)

@@ -12,15 +12,29 @@ import TokenVerification
 
 /// The three services' configurations for one test: loopback ports picked up front (so that each can
 /// be told where the others are), SQLite files in a fresh folder, fast event shipping.
+///
+/// With `E2E_BALANCER_PORTS=auth,blog,collector` (scripts/cluster-e2e.sh) the tests that can run over
+/// HTTP speak to services already running there, a cluster of replicas behind balancers, instead of
+/// starting their own.
 struct Stack {
+    /// The balancers' ports of a running cluster, when the tests run against one.
+    static let external: (auth: Int, blog: Int, collector: Int)? = {
+        guard let text = ProcessInfo.processInfo.environment["E2E_BALANCER_PORTS"] else { return nil }
+        let ports = text.split(separator: ",").compactMap { Int($0) }
+        return ports.count == 3 ? (ports[0], ports[1], ports[2]) : nil
+    }()
+
+    /// The stores to run on: the cluster's (whatever it is) once, or each available one.
+    static var kinds: [StoreKind] { external == nil ? StoreKind.available : [.postgres] }
+
     static let issuer = "http://auth.e2e"
     static let blogKey = "e2e-blog-ingest-key-0123"
     static let authKey = "e2e-auth-ingest-key-0123"
 
     let folder = NSTemporaryDirectory() + "e2e-\(UUID().lowercasedString)/"
-    let authPort = freeLoopbackPort()
-    let blogPort = freeLoopbackPort()
-    let collectorPort = freeLoopbackPort()
+    let authPort = external?.auth ?? freeLoopbackPort()
+    let blogPort = external?.blog ?? freeLoopbackPort()
+    let collectorPort = external?.collector ?? freeLoopbackPort()
     var shipperCapacity = 10_000
     /// The collector's `TENANT_EVENT_BURST`, when a test wants a tenant over its quota.
     var tenantEventBurst: Int?
@@ -35,7 +49,7 @@ struct Stack {
     /// deployment would have them: each service owns its schema and migrates it on its own).
     static func on(_ kind: StoreKind) async throws -> Stack {
         var stack = Stack()
-        if kind == .postgres {
+        if kind == .postgres, external == nil {
             for name in ["auth", "blog", "collector"] {
                 stack.databases[name] = DatabaseURL(try TestPostgres.url(database: try await TestPostgres.createDatabase()))
             }
@@ -92,18 +106,21 @@ struct Stack {
     var collectorHTTP: LoopbackHTTP { LoopbackHTTP(port: collectorPort) }
 
     func withAuth<Value: Sendable>(_ body: @Sendable () async throws -> Value) async throws -> Value {
-        try await serving(try await AuthService.buildApplication(configuration: auth, logger: Self.quiet), port: authPort, body)
+        if Self.external != nil { return try await body() }
+        return try await serving(try await AuthService.buildApplication(configuration: auth, logger: Self.quiet), port: authPort, body)
     }
 
     /// The blog, serving `body` once `readyAt` answers 200 (`/healthz` to start it with its database down).
     func withBlog<Value: Sendable>(
         metrics: ServiceMetrics = ServiceMetrics(), readyAt path: String = "/readyz", _ body: @Sendable () async throws -> Value
     ) async throws -> Value {
-        try await serving(
+        if Self.external != nil { return try await body() }
+        return try await serving(
             try await BlogService.buildApplication(configuration: blog, logger: Self.quiet, metrics: metrics), port: blogPort, readyAt: path, body)
     }
 
     func withCollector<Value: Sendable>(_ body: @Sendable () async throws -> Value) async throws -> Value {
-        try await serving(try await ObservCollector.buildApplication(configuration: collector, logger: Self.quiet), port: collectorPort, body)
+        if Self.external != nil { return try await body() }
+        return try await serving(try await ObservCollector.buildApplication(configuration: collector, logger: Self.quiet), port: collectorPort, body)
     }
 }
