@@ -21,6 +21,23 @@ public enum SQLiteDatabase {
         path: String, migrator: DatabaseMigrator, readers: Int = 4, cacheMiB: Int = 16, readerCacheMiB: Int = 2,
         statementTimeLimit: Duration = defaultStatementTimeLimit
     ) throws -> DatabasePool {
+        do {
+            return try openMigrated(path: path, migrator: migrator, readers: readers, cacheMiB: cacheMiB, readerCacheMiB: readerCacheMiB, statementTimeLimit: statementTimeLimit)
+        } catch {
+            throw CannotOpen(path: path, reason: error)
+        }
+    }
+
+    /// A database that could not be opened or migrated, with its path: what a failed start says.
+    public struct CannotOpen: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: any Error
+        public var description: String { "cannot open the SQLite database '\(path)' (DATABASE_URL): \(reason)" }
+    }
+
+    private static func openMigrated(
+        path: String, migrator: DatabaseMigrator, readers: Int, cacheMiB: Int, readerCacheMiB: Int, statementTimeLimit: Duration
+    ) throws -> DatabasePool {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try migrate(path: path, migrator: migrator)
