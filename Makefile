@@ -1,5 +1,5 @@
 # The commands the README shows. Each installs what it needs (scripts/install-deps.sh).
-.PHONY: run test cluster cluster-stop api-check deploy-check compose-smoke bench build deps clean
+.PHONY: run test verify cluster cluster-stop api-check deploy-check compose-smoke bench build deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -10,6 +10,11 @@ build: deps
 ## Start the three services locally on SQLite (ports 8081, 8082, 8083); Ctrl-C stops them.
 run: deps
 	@scripts/run-local.sh
+
+## Fault scenarios on the real binaries (auth down, a service stopped under load, …); VERIFY_QUICK=1 shortens outages (CI).
+verify: deps
+	swift build --build-tests
+	VERIFY=1 scripts/with-test-postgres.sh swift test --skip-build --filter FaultTests
 
 ## The services scaled out on loopback: one PostgreSQL, REPLICAS (2) replicas of each, nginx in front on 8081–8083; Ctrl-C stops it.
 cluster: deps

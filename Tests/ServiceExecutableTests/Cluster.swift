@@ -120,7 +120,8 @@ struct Answer: Sendable {
 }
 
 func call(
-    _ method: String, _ url: String, token: String? = nil, json: Any? = nil, headers: [String: String] = [:], timeout: Duration = .seconds(10)
+    _ method: String, _ url: String, token: String? = nil, json: Any? = nil, headers: [String: String] = [:], timeout: Duration = .seconds(10),
+    client: HTTPClient = .shared
 ) async -> Answer? {
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method)
@@ -131,7 +132,7 @@ func call(
     }
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     do {
-        let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
+        let response = try await client.execute(request, timeout: .init(timeout))
         let body = try await response.body.collect(upTo: 16 << 20)
         return Answer(status: Int(response.status.code), body: Data(buffer: body))
     } catch {
