@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import Synchronization
 import Testing
 
@@ -108,6 +109,83 @@ struct FaultTests {
         await stack.tearDown()
     }
 
+    /// Eight clients reading the blog's posts for `seconds`: (answered, failed, p99 in ms).
+    static func readLoad(_ stack: LocalStack, token: String, for duration: Duration) async throws -> (answered: Int, failed: Int, p99: Double) {
+        let deadline = ContinuousClock.now + duration
+        let results = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var latencies: [Double] = []
+                    var failed = 0
+                    while ContinuousClock.now < deadline {
+                        let start = ContinuousClock.now
+                        let answer = await call("GET", stack.blog + "/v1/posts", token: token, timeout: .seconds(5))
+                        if answer?.status == 200 {
+                            let took = ContinuousClock.now - start
+                            latencies.append(Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15)
+                        } else {
+                            failed += 1
+                        }
+                    }
+                    return (latencies, failed)
+                }
+            }
+            return try await group.reduce(into: ([Double](), 0)) { $0.0 += $1.0; $0.1 += $1.1 }
+        }
+        let sorted = results.0.sorted()
+        let p99 = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.99).rounded(.up)) - 1)]
+        return (sorted.count, results.1, p99)
+    }
+
+    /// A value of the blog's `/metrics`.
+    static func metric(_ name: String, of stack: LocalStack) async -> Double {
+        guard let answer = await call("GET", stack.blog + "/metrics") else { return -1 }
+        return String(decoding: answer.body, as: UTF8.self).split(separator: "\n")
+            .first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// The collector down for a while, then back, then hanging (accepting connections, never
+    /// answering), while clients read the blog: the blog answers every request; what it buffered is
+    /// delivered once the collector is back, what did not fit is counted as dropped, and stored plus
+    /// dropped is every request answered; a collector that never answers only costs the shipper timeouts.
+    @Test(.timeLimit(.minutes(5)))
+    func theBlogServesOnWhileItsCollectorIsDownOrHangs() async throws {
+        let stack = LocalStack()
+        do {
+            try await stack.startAll()
+            let (token, _) = try await stack.session(slug: "collector-down")
+            let up = try await FaultTests.readLoad(stack, token: token, for: .seconds(5))
+            try await stack.stop("observ-collector", signal: SIGKILL)
+            let down = try await FaultTests.readLoad(stack, token: token, for: Verify.outage)
+            #expect(up.failed == 0 && down.failed == 0, "the blog answers whatever the collector does")
+            try await stack.start("observ-collector")
+            let drained = try await FaultTests.within(60) { await FaultTests.metric("event_shipper_buffered_events", of: stack) == 0 }
+            #expect(drained, "the buffer is delivered once the collector is back")
+            let dropped = Int(await FaultTests.metric(#"event_shipper_events_dropped_total{reason="buffer_full"}"#, of: stack))
+            let answered = up.answered + down.answered
+            let stored = await FaultTests.count(in: stack.collector, route: "/v1/posts", token: token)
+            #expect(stored + dropped == answered, "\(stored) stored + \(dropped) dropped of \(answered) answered")
+            print("""
+                verify: collector down \(Verify.outage): blog p99 \(String(format: "%.1f", up.p99)) ms with it up (\(up.answered) requests), \
+                \(String(format: "%.1f", down.p99)) ms with it down (\(down.answered)); \(stored) events stored after, \(dropped) dropped (buffer full), 0 lost
+                """)
+
+            // A collector that accepts connections and never answers.
+            try await stack.stop("observ-collector", signal: SIGKILL)
+            let hole = try BlackHole(port: stack.ports["observ-collector"]!)
+            let failuresBefore = await FaultTests.metric("event_shipper_send_failures_total", of: stack)
+            let hanging = try await FaultTests.readLoad(stack, token: token, for: .seconds(12))
+            let failures = await FaultTests.metric("event_shipper_send_failures_total", of: stack) - failuresBefore
+            #expect(hanging.failed == 0)
+            #expect(failures >= 1, "the shipper's posts time out (5 s) and are tried again")
+            print("verify: collector hanging: blog p99 \(String(format: "%.1f", hanging.p99)) ms (\(hanging.answered) requests, none failed), \(Int(failures)) shipper posts timed out")
+            _ = hole
+        } catch {
+            Issue.record("\(error)")
+        }
+        await stack.tearDown()
+    }
+
     final class LoadCounters: Sendable {
         let answered = Atomic(0)
         let failed = Atomic(0)
@@ -124,4 +202,29 @@ struct FaultTests {
     static func within(_ seconds: Double, _ condition: @Sendable () async throws -> Bool) async throws -> Bool {
         try await ClusterTests.within(seconds, condition) != nil
     }
+}
+
+/// A listening socket on a given loopback port that never accepts: connections complete in the
+/// kernel's backlog and requests are never answered (a hung server).
+final class BlackHole {
+    let socket: Int32
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var reuse: Int32 = 1
+        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard bound, listen(socket, 128) == 0 else {
+            close(socket)
+            throw POSIXError(.EADDRINUSE)
+        }
+    }
+
+    deinit { close(socket) }
 }
