@@ -186,6 +186,74 @@ struct FaultTests {
         await stack.tearDown()
     }
 
+    /// The collector killed (SIGKILL) and then stopped (SIGTERM) in the middle of a sustained ingest
+    /// from three senders, each sending every batch again under its `Idempotency-Key` until it is
+    /// acknowledged: after both, every acknowledged event is stored exactly once.
+    @Test(.timeLimit(.minutes(3)))
+    func theCollectorKilledOrStoppedUnderIngestKeepsEveryAcknowledgedEventOnce() async throws {
+        let stack = LocalStack()
+        do {
+            try await stack.startAll()
+            let (token, _) = try await stack.session(slug: "ingest-kill")
+            let tenant = try #require(await call("GET", stack.auth + "/v1/auth/me", token: token)?.json()["tenant_id"] as? String)
+            let recorder = ClusterTests.Recorder()
+            let stopped = LoadCounters()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sender in 0..<3 {
+                    group.addTask {
+                        var batch = 0
+                        while !stopped.stopped.load(ordering: .relaxed) {
+                            let ids = (0..<100).map { "k\(sender)-\(batch)-\($0)" }
+                            let events: [[String: Any]] = ids.map {
+                                ["type": "request", "ts": ClusterTests.timestamp(), "service": "blog-service", "tenant_id": tenant, "request_id": $0,
+                                 "method": "GET", "path": "/ingest-under-faults", "status": 200, "duration_ms": 1]
+                            }
+                            var acknowledged = false
+                            while !acknowledged {
+                                let answer = await call(
+                                    "POST", stack.collector + "/v1/events", token: LocalStack.blogKey, json: ["events": events],
+                                    headers: ["Idempotency-Key": "k\(sender)-\(batch)"], timeout: .seconds(5))
+                                acknowledged = answer?.status == 202 && answer?.json()["accepted"] as? Int == ids.count
+                                recorder.state.withLock { load in
+                                    load.ingestTries += 1
+                                    if acknowledged { load.acknowledgedEvents += ids } else { load.ingestFailures[ClusterTests.Load.reason(answer), default: 0] += 1 }
+                                }
+                                if !acknowledged { try await Task.sleep(for: .milliseconds(100)) }
+                            }
+                            batch += 1
+                        }
+                    }
+                }
+                try await Task.sleep(for: .seconds(3))
+                try await stack.stop("observ-collector", signal: SIGKILL)
+                try await stack.start("observ-collector")
+                try await Task.sleep(for: .seconds(3))
+                let status = try await stack.stop("observ-collector", signal: SIGTERM, within: 20)
+                #expect(status == 0)
+                try await stack.start("observ-collector")
+                try await Task.sleep(for: .seconds(3))
+                stopped.stopped.store(true, ordering: .relaxed)
+                try await group.waitForAll()
+            }
+            var stored: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try #require(await call(
+                    "GET", stack.collector + "/v1/logs/requests?path=/ingest-under-faults&limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""), token: token))
+                stored += (page.json()["items"] as? [[String: Any]] ?? []).compactMap { $0["request_id"] as? String }
+                cursor = page.json()["next_cursor"] as? String
+            } while cursor != nil
+            let load = recorder.state.withLock { $0 }
+            #expect(stored.count == Set(stored).count, "\(stored.count - Set(stored).count) stored twice")
+            let missing = Set(load.acknowledgedEvents).subtracting(stored).count
+            #expect(missing == 0 && stored.count == load.acknowledgedEvents.count, "\(missing) acknowledged but missing, \(stored.count) stored of \(load.acknowledgedEvents.count)")
+            print("verify: collector SIGKILLed then SIGTERMed under ingest: \(load.acknowledgedEvents.count) events acknowledged, \(stored.count) stored (\(Set(stored).count) distinct); \(load.ingestTries) posts, failed and sent again \(load.ingestFailures)")
+        } catch {
+            Issue.record("\(error)")
+        }
+        await stack.tearDown()
+    }
+
     final class LoadCounters: Sendable {
         let answered = Atomic(0)
         let failed = Atomic(0)
