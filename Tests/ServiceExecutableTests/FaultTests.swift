@@ -57,20 +57,20 @@ struct FaultTests {
         await stack.tearDown()
     }
 
-    /// The blog stopped with SIGTERM under load: it exits within seconds, every request it answered is
-    /// in the collector (its buffer flushed), and started again it serves at once.
-    @Test(.timeLimit(.minutes(3)))
-    func aBlogStoppedUnderLoadFlushesEverythingAndServesAgainAtOnce() async throws {
+    /// The blog or the auth service stopped with SIGTERM under load: it exits within seconds, every
+    /// request it answered is in the collector (its buffer flushed), and started again it serves at once.
+    @Test(.timeLimit(.minutes(3)), arguments: [("blog-service", "/v1/posts"), ("auth-service", "/v1/auth/me")])
+    func aServiceStoppedUnderLoadFlushesEverythingAndServesAgainAtOnce(service: String, route: String) async throws {
         let stack = LocalStack()
         do {
             try await stack.startAll()
-            let (token, _) = try await stack.session(slug: "restart")
+            let (token, _) = try await stack.session(slug: "restart-\(service.prefix(4))")
             let load = LoadCounters()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<8 {
                     group.addTask {
                         while !load.stopped.load(ordering: .relaxed) {
-                            if await call("GET", stack.blog + "/v1/posts", token: token, timeout: .seconds(5)) != nil {
+                            if await call("GET", stack.url(service) + route, token: token, timeout: .seconds(5)) != nil {
                                 load.answered.add(1, ordering: .relaxed)
                             } else {
                                 load.failed.add(1, ordering: .relaxed)
@@ -81,28 +81,28 @@ struct FaultTests {
                 }
                 try await Task.sleep(for: .seconds(3))
                 let stopStart = ContinuousClock.now
-                let status = try await stack.stop("blog-service", signal: SIGTERM, within: 20)
+                let status = try await stack.stop(service, signal: SIGTERM, within: 20)
                 let stopTook = ContinuousClock.now - stopStart
                 #expect(status == 0, "exits cleanly")
                 #expect(stopTook < .seconds(10), "\(stopTook)")
                 load.stopped.store(true, ordering: .relaxed)
                 try await group.waitForAll()
-                print("verify: blog SIGTERM under load: \(load.answered.load(ordering: .relaxed)) answered, \(load.failed.load(ordering: .relaxed)) not (new requests on closing connections), stopped in \(stopTook)")
+                print("verify: \(service) SIGTERM under load: \(load.answered.load(ordering: .relaxed)) answered, \(load.failed.load(ordering: .relaxed)) not (new requests on closing connections), stopped in \(stopTook)")
             }
             // Every answered request was shipped: the buffer was flushed before the exit.
             let expected = load.answered.load(ordering: .relaxed)
             let counted = try await FaultTests.within(10) {
-                await FaultTests.count(in: stack.collector, route: "/v1/posts", token: token) >= expected
+                await FaultTests.count(in: stack.collector, service: service, route: route, token: token) >= expected
             }
-            let stored = await FaultTests.count(in: stack.collector, route: "/v1/posts", token: token)
+            let stored = await FaultTests.count(in: stack.collector, service: service, route: route, token: token)
             #expect(counted && stored == expected, "\(stored) events stored for \(expected) answered requests")
             // Started again, it serves at once (asked by a client of its own: the shared one backs off
             // from a host whose connections were just refused).
-            try await stack.start("blog-service")
+            try await stack.start(service)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            let first = await call("GET", stack.blog + "/v1/posts", token: token, client: client)
+            let first = await call("GET", stack.url(service) + route, token: token, client: client)
             try await client.shutdown()
-            #expect(first?.status == 200, "\(first.map { "\($0.status)" } ?? "no answer")\n\(stack.output("blog-service"))")
+            #expect(first?.status == 200, "\(first.map { "\($0.status)" } ?? "no answer")\n\(stack.output(service))")
         } catch {
             Issue.record("\(error)")
         }
@@ -261,10 +261,10 @@ struct FaultTests {
     }
 
     /// The tenant's request events of one route, counted by the collector's statistics.
-    static func count(in collector: String, route: String, token: String) async -> Int {
+    static func count(in collector: String, service: String = "blog-service", route: String, token: String) async -> Int {
         guard let stats = await call("GET", collector + "/v1/stats?window=15m", token: token) else { return -1 }
         let items = stats.json()["items"] as? [[String: Any]] ?? []
-        return items.filter { $0["service"] as? String == "blog-service" && $0["route"] as? String == route }.compactMap { $0["count"] as? Int }.reduce(0, +)
+        return items.filter { $0["service"] as? String == service && $0["route"] as? String == route }.compactMap { $0["count"] as? Int }.reduce(0, +)
     }
 
     static func within(_ seconds: Double, _ condition: @Sendable () async throws -> Bool) async throws -> Bool {
