@@ -35,18 +35,24 @@ public final class PostgreSQLDatabase: Service, Sendable {
         public var statementTimeout: Duration
         /// The schema to work in (`search_path`), for tests that give each case a schema of its own.
         public var schema: String?
+        /// How long to keep trying to reach PostgreSQL at start before giving up (`run()` throws); zero: for ever.
+        public var startupTimeout: Duration
 
-        public init(poolSize: Int = 10, connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(5), schema: String? = nil) {
+        public init(
+            poolSize: Int = 10, connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(5), schema: String? = nil,
+            startupTimeout: Duration = .zero
+        ) {
             self.poolSize = poolSize
             self.connectTimeout = connectTimeout
             self.statementTimeout = statementTimeout
             self.schema = schema
+            self.startupTimeout = startupTimeout
         }
 
         public init(_ configuration: ServiceConfiguration) {
             self.init(
                 poolSize: configuration.databasePoolSize, connectTimeout: configuration.databaseConnectTimeout,
-                statementTimeout: configuration.statementTimeout)
+                statementTimeout: configuration.statementTimeout, startupTimeout: configuration.databaseStartupTimeout)
         }
     }
 
@@ -83,6 +89,8 @@ public final class PostgreSQLDatabase: Service, Sendable {
     }
 
     /// Runs the pool, and migrates once PostgreSQL answers; returns at graceful shutdown (or cancellation).
+    /// Throws `DatabaseUnavailable` when PostgreSQL has not answered within `startupTimeout` of the start:
+    /// the application stops and the process exits 1, saying why (an orchestrator's restart shows it).
     ///
     /// The pool runs in a task of its own, stopped only once this service stops (it is the first service
     /// of an application, so it stops last, after the server), and waited for at most
@@ -90,20 +98,33 @@ public final class PostgreSQLDatabase: Service, Sendable {
     /// (seen with postgres-nio 1.33), and it must not keep the process from exiting.
     public func run() async throws {
         let pool = Task.detached { [client] in await client.run() }
-        await repeatUntilShutdown(every: .seconds(1)) { [self] in
-            guard case .starting = state.withLock({ $0 }) else { return }
-            do {
-                let version = try await withDeadline(settings.connectTimeout + settings.statementTimeout) { try await self.migrate() }
-                state.withLock { $0 = .migrated(version: version) }
-                logger.info("PostgreSQL schema ready", metadata: ["schema": "\(name)", "version": "\(version)"])
-            } catch is CancellationError {
-            } catch {
-                logger.warning("PostgreSQL not ready; trying again", metadata: ["error": "\(String(reflecting: error))"])
+        let started = ContinuousClock.now
+        var gaveUp: String?
+        while gaveUp == nil, !Task.isShuttingDownGracefully, !Task.isCancelled {
+            if case .starting = state.withLock({ $0 }) {
+                do {
+                    let version = try await cancelWhenGracefulShutdown {
+                        try await withDeadline(self.settings.connectTimeout + self.settings.statementTimeout) { try await self.migrate() }
+                    }
+                    state.withLock { $0 = .migrated(version: version) }
+                    logger.info("PostgreSQL schema ready", metadata: ["schema": "\(name)", "version": "\(version)"])
+                } catch is CancellationError {
+                } catch {
+                    if settings.startupTimeout > .zero, ContinuousClock.now - started >= settings.startupTimeout {
+                        gaveUp = String(reflecting: error)
+                    } else {
+                        logger.warning("PostgreSQL not ready; trying again", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                }
             }
+            if gaveUp == nil { try? await sleepUnlessShuttingDown(for: .seconds(1)) }
         }
         pool.cancel()
         if await !finishes(pool, within: Self.poolShutdownLimit) {
             logger.warning("PostgreSQL pool did not close in time; leaving it", metadata: ["schema": "\(name)"])
+        }
+        if let gaveUp {
+            throw DatabaseUnavailable(reason: "PostgreSQL did not answer within DATABASE_STARTUP_TIMEOUT (\(settings.startupTimeout)): \(gaveUp)")
         }
     }
 

@@ -24,6 +24,9 @@ public struct ServiceConfiguration: Sendable {
     /// `DATABASE_CONNECT_TIMEOUT`: how long a PostgreSQL connection may take to open, and a request wait
     /// for one before it is answered 503 (default 5 s).
     public var databaseConnectTimeout: Duration = .seconds(5)
+    /// `DATABASE_STARTUP_TIMEOUT`: how long a starting service waits for PostgreSQL to answer before it
+    /// gives up, logs why and exits 1 (default 60 s; 0 waits for ever). Until then it runs, not ready.
+    public var databaseStartupTimeout: Duration = .seconds(60)
     /// How long a request head may take and a connection stay idle (30 s and 60 s).
     public var connectionLimits = ConnectionLimits()
 
@@ -63,6 +66,7 @@ public struct ServiceConfiguration: Sendable {
         self.statementTimeout = try reader.duration("DATABASE_STATEMENT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(10))
         self.databasePoolSize = try reader.int("DATABASE_POOL_SIZE", default: 10, in: 1...1000)
         self.databaseConnectTimeout = try reader.duration("DATABASE_CONNECT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(100))
+        self.databaseStartupTimeout = try reader.duration("DATABASE_STARTUP_TIMEOUT", default: .seconds(60))
     }
 }
 

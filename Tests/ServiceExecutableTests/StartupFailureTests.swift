@@ -56,6 +56,20 @@ import Testing
         #expect(process.capturedOutput.contains("JWT_SIGNING_KEY_FILE"), "\(process.capturedOutput)")
     }
 
+    /// A service whose PostgreSQL does not answer within `DATABASE_STARTUP_TIMEOUT` gives up, says why
+    /// and exits 1 (until then it runs, not ready, trying again every second).
+    @Test(arguments: services)
+    func aDatabaseThatNeverAnswersStopsTheStartAfterItsTimeout(service: String) async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "startup-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var environment = Self.environment(folder, database: "postgres://saas@127.0.0.1:\(freeLoopbackPort())/nothing?sslmode=disable")
+        environment["DATABASE_STARTUP_TIMEOUT"] = "2s"
+        let process = try ServiceProcess(service, environment: environment)
+        let status = try await Self.exitStatus(of: process, within: 30)
+        #expect(status == 1, "\(service): \(process.capturedOutput)")
+        #expect(process.capturedOutput.contains("DATABASE_STARTUP_TIMEOUT"), "\(process.capturedOutput)")
+    }
+
     /// A service whose PostgreSQL never answers keeps trying (it is not ready) and ends on SIGTERM
     /// within seconds, however far its start got.
     @Test(arguments: services)
