@@ -115,6 +115,7 @@ final class Cluster: Sendable {
 struct Answer: Sendable {
     let status: Int
     let body: Data
+    var retryAfter: String? = nil
 
     func json() -> [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
 }
@@ -134,7 +135,7 @@ func call(
     do {
         let response = try await client.execute(request, timeout: .init(timeout))
         let body = try await response.body.collect(upTo: 16 << 20)
-        return Answer(status: Int(response.status.code), body: Data(buffer: body))
+        return Answer(status: Int(response.status.code), body: Data(buffer: body), retryAfter: response.headers.first(name: "Retry-After"))
     } catch {
         return nil
     }

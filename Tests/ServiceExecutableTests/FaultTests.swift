@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GRDB
 import Glibc
 import Synchronization
 import Testing
@@ -252,6 +253,75 @@ struct FaultTests {
             Issue.record("\(error)")
         }
         await stack.tearDown()
+    }
+
+    /// The collector's database on a disk that fills up (a tmpfs of 3 MiB): ingest answers 503 with
+    /// `Retry-After`, never 500, and does not crash; once the disk has room again ingest goes on; the
+    /// database is intact and holds every acknowledged event. Skipped where a tmpfs cannot be mounted.
+    @Test(.timeLimit(.minutes(3)))
+    func aFullDiskIsA503AndIngestRecoversWhenThereIsRoom() async throws {
+        let stack = LocalStack()
+        let disk = stack.folder.appending(path: "disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        guard FaultTests.run("/bin/mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", disk.path]) else {
+            print("verify: disk full skipped: a tmpfs cannot be mounted here (needs root and CAP_SYS_ADMIN)")
+            await stack.tearDown()
+            return
+        }
+        do {
+            let database = disk.appending(path: "collector.sqlite").path
+            try await stack.start("observ-collector", changing: ["DATABASE_URL": "sqlite:\(database)"])
+            let tenant = UUID().uuidString.lowercased()
+            var acknowledged: [String] = []
+            var full: Answer?
+            var batch = 0
+            while full == nil, batch < 400 {
+                let ids = (0..<500).map { "d\(batch)-\($0)" }
+                let events: [[String: Any]] = ids.map {
+                    ["type": "request", "ts": ClusterTests.timestamp(), "service": "blog-service", "tenant_id": tenant, "request_id": $0,
+                     "method": "GET", "path": "/disk-full/" + String(repeating: "x", count: 200), "status": 200, "duration_ms": 1]
+                }
+                let answer = try #require(await call("POST", stack.collector + "/v1/events", token: LocalStack.blogKey, json: ["events": events]))
+                if answer.status == 202 { acknowledged += ids } else { full = answer }
+                batch += 1
+            }
+            let refusal = try #require(full, "the disk never filled")
+            #expect(refusal.status == 503 && refusal.retryAfter != nil, "\(refusal.status) \(String(decoding: refusal.body, as: UTF8.self))")
+            #expect(await call("GET", stack.collector + "/healthz")?.status == 200, "still running")
+            // Room again: ingest goes on.
+            #expect(FaultTests.run("/bin/mount", ["-o", "remount,size=64m", disk.path]))
+            let resumed = try await FaultTests.within(10) {
+                let events: [[String: Any]] = [["type": "request", "ts": ClusterTests.timestamp(), "service": "blog-service", "tenant_id": tenant,
+                                                "request_id": "after", "method": "GET", "path": "/", "status": 200, "duration_ms": 1]]
+                return await call("POST", stack.collector + "/v1/events", token: LocalStack.blogKey, json: ["events": events])?.status == 202
+            }
+            #expect(resumed, "ingest resumes once the disk has room")
+            #expect(try await stack.stop("observ-collector", signal: SIGTERM) == 0)
+            let pool = try DatabaseQueue(path: database)
+            let (integrity, stored) = try await pool.read { db in
+                (try String.fetchOne(db, sql: "PRAGMA integrity_check"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE request_id LIKE 'd%'") ?? 0)
+            }
+            #expect(integrity == "ok")
+            #expect(stored == acknowledged.count, "\(stored) stored of \(acknowledged.count) acknowledged")
+            print("verify: disk full after \(acknowledged.count) acknowledged events: \(refusal.status) with Retry-After \(refusal.retryAfter ?? "-"); resumed with room; integrity \(integrity ?? "-"), \(stored) stored")
+        } catch {
+            Issue.record("\(error)")
+        }
+        await stack.tearDown()
+        _ = FaultTests.run("/bin/umount", [disk.path])
+        try? FileManager.default.removeItem(at: stack.folder)
+    }
+
+    /// Runs a command; whether it exited 0.
+    static func run(_ command: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
     final class LoadCounters: Sendable {

@@ -40,9 +40,9 @@ final class LocalStack: Sendable {
         return settings
     }
 
-    /// Starts `service` and waits until it listens.
-    func start(_ service: String) async throws {
-        let process = try ServiceProcess(service, environment: environment(service))
+    /// Starts `service` (with `changes` to its settings) and waits until it listens.
+    func start(_ service: String, changing changes: [String: String] = [:]) async throws {
+        let process = try ServiceProcess(service, environment: environment(service).merging(changes) { $1 })
         running.withLock { $0[service] = process }
         _ = try await process.listeningPort()
     }
