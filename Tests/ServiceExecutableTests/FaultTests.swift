@@ -12,6 +12,10 @@ enum Verify {
     static var isQuick: Bool { ProcessInfo.processInfo.environment["VERIFY_QUICK"] == "1" }
     /// How long an outage lasts: a minute, or 20 s (past the verifiers' three missed polls) when quick.
     static var outage: Duration { isQuick ? .seconds(20) : .seconds(60) }
+    /// How long the soak lasts: `SOAK_MINUTES` (5 by default, 2 when quick).
+    static var soak: Duration {
+        .seconds(60 * (ProcessInfo.processInfo.environment["SOAK_MINUTES"].flatMap(Int.init) ?? (isQuick ? 2 : 5)))
+    }
 }
 
 @Suite(.serialized, .enabled(if: Verify.isOn, "make verify runs these (VERIFY=1)"))
@@ -322,6 +326,98 @@ struct FaultTests {
         guard (try? process.run()) != nil else { return false }
         process.waitUntilExit()
         return process.terminationStatus == 0
+    }
+
+    /// The three services under a mixed load (reads, writes, logins, refreshes, ingest) for
+    /// `SOAK_MINUTES`: no 5xx and no unanswered request, and each service's peak memory at the end
+    /// within 10 % of its peak after the first minute (it does not keep growing).
+    @Test(.timeLimit(.minutes(30)))
+    func aSoakUnderMixedLoadAnswersEverythingAndDoesNotGrow() async throws {
+        let stack = LocalStack()
+        do {
+            for service in LocalStack.services { try await stack.start(service, changing: ["LOGIN_RATE_LIMIT": "100000"]) }
+            let (token, refresh) = try await stack.session(slug: "soak")
+            let tenant = try #require(await call("GET", stack.auth + "/v1/auth/me", token: token)?.json()["tenant_id"] as? String)
+            let duration = Verify.soak
+            let deadline = ContinuousClock.now + duration
+            let outcomes = SoakOutcomes()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<6 {
+                    group.addTask {
+                        var refreshToken = refresh
+                        var step = 0
+                        while ContinuousClock.now < deadline {
+                            step += 1
+                            let kind: String
+                            let answer: Answer?
+                            switch (client, step % 50) {
+                            case (_, 0):
+                                kind = "login"
+                                answer = await call("POST", stack.auth + "/v1/auth/login", json: [
+                                    "tenant": "soak", "email": "admin@soak.test", "password": "correct-horse-battery",
+                                ])
+                            case (0, _):
+                                kind = "refresh"
+                                answer = await call("POST", stack.auth + "/v1/auth/refresh", json: ["refresh_token": refreshToken])
+                                if let next = answer?.json()["refresh_token"] as? String { refreshToken = next }
+                            case (1, _):
+                                kind = "ingest"
+                                let events: [[String: Any]] = (0..<100).map {
+                                    ["type": "request", "ts": ClusterTests.timestamp(), "service": "blog-service", "tenant_id": tenant,
+                                     "request_id": "soak-\(step)-\($0)", "method": "GET", "path": "/soak", "status": 200, "duration_ms": 1]
+                                }
+                                answer = await call("POST", stack.collector + "/v1/events", token: LocalStack.blogKey, json: ["events": events])
+                            case (2, _):
+                                kind = "write"
+                                answer = await call("POST", stack.blog + "/v1/posts", token: token, json: ["title": "soak \(step)", "content": "soak"])
+                            default:
+                                kind = "read"
+                                answer = await call("GET", stack.blog + "/v1/posts", token: token)
+                            }
+                            outcomes.record(kind, answer)
+                        }
+                    }
+                }
+                // The peaks after the first minute.
+                group.addTask {
+                    try await Task.sleep(for: min(.seconds(60), duration / 2))
+                    outcomes.notePeaks(Dictionary(uniqueKeysWithValues: LocalStack.services.map { ($0, stack.peakResidentMiB($0)) }))
+                }
+                try await group.waitForAll()
+            }
+            let early = outcomes.earlyPeaks
+            var lines: [String] = []
+            for service in LocalStack.services {
+                let end = stack.peakResidentMiB(service)
+                let start = early[service] ?? 0
+                lines.append("\(service) \(String(format: "%.0f", start)) → \(String(format: "%.0f", end)) MiB")
+                #expect(end <= start * 1.10, "\(service): peak RSS \(start) MiB after the first minute, \(end) MiB at the end")
+            }
+            let (counts, errors) = outcomes.snapshot()
+            #expect(errors.isEmpty, "\(errors)")
+            print("verify: soak \(duration): \(counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")); errors \(errors); peak RSS \(lines.joined(separator: ", "))")
+        } catch {
+            Issue.record("\(error)")
+        }
+        await stack.tearDown()
+    }
+
+    final class SoakOutcomes: Sendable {
+        private let state = Mutex<(counts: [String: Int], errors: [String: Int])>(([:], [:]))
+
+        func record(_ kind: String, _ answer: Answer?) {
+            state.withLock { state in
+                state.counts[kind, default: 0] += 1
+                if answer == nil || answer!.status >= 500 { state.errors["\(kind) \(answer.map { "\($0.status)" } ?? "no answer")", default: 0] += 1 }
+            }
+        }
+
+        func snapshot() -> ([String: Int], [String: Int]) { state.withLock { ($0.counts, $0.errors) } }
+
+        /// Each service's peak resident memory (MiB) after the first minute.
+        private let peaks = Mutex<[String: Double]>([:])
+        func notePeaks(_ values: [String: Double]) { peaks.withLock { $0 = values } }
+        var earlyPeaks: [String: Double] { peaks.withLock { $0 } }
     }
 
     final class LoadCounters: Sendable {

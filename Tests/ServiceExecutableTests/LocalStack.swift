@@ -62,6 +62,9 @@ final class LocalStack: Sendable {
 
     func output(_ service: String) -> String { running.withLock { $0[service]?.capturedOutput ?? "" } }
 
+    /// The peak resident memory of `service` so far, in MiB.
+    func peakResidentMiB(_ service: String) -> Double { Double(running.withLock { $0[service]?.peakResidentKiB ?? 0 }) / 1024 }
+
     /// Stops whatever still runs and removes the folder.
     func tearDown() async {
         for service in Self.services { _ = try? await stop(service, signal: SIGKILL, within: 5) }

@@ -59,6 +59,15 @@ final class ServiceProcess: Sendable {
 
     var capturedOutput: String { state.output.withLock { $0 } }
 
+    var pid: Int32 { process.processIdentifier }
+
+    /// The process's peak resident memory so far (`VmHWM`), in KiB.
+    var peakResidentKiB: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+    }
+
     /// Waits until the process exits and returns its status.
     func waitForExit() async -> Int32 {
         let status = await withCheckedContinuation { continuation in

@@ -65,12 +65,13 @@ func buildApplication(
     )
 }
 
-/// The collector database of `DATABASE_URL`: SQLite migrated (a larger page cache: it writes much), or
-/// PostgreSQL to migrate once it answers.
+/// The collector database of `DATABASE_URL`: SQLite migrated, or PostgreSQL to migrate once it answers.
+/// The writer's page cache is SQLite's usual 16 MiB: 64 MiB stored no more events a second (`make bench`)
+/// and kept growing the process for minutes as the database grew (`make verify`'s soak).
 func openDatabase(_ configuration: ServiceConfiguration, logger: Logger) throws -> ServiceDatabase {
     try ServiceDatabase(
         configuration, name: ObservCollectorConfiguration.serviceName, sqlite: CollectorSchema.migrator, postgres: CollectorSchema.postgres,
-        sqliteCacheMiB: 64, logger: logger)
+        logger: logger)
 }
 
 /// The event store of the database.
@@ -93,5 +94,5 @@ func ingestQuota(on database: ServiceDatabase, _ configuration: ObservCollectorC
 
 /// The SQLite database at `path`, migrated: what tests open beside the service to look at its rows.
 func openSQLiteDatabase(path: String, statementTimeout: Duration = SQLiteDatabase.defaultStatementTimeLimit) throws -> DatabasePool {
-    try SQLiteDatabase.open(path: path, migrator: CollectorSchema.migrator, cacheMiB: 64, statementTimeLimit: statementTimeout)
+    try SQLiteDatabase.open(path: path, migrator: CollectorSchema.migrator, statementTimeLimit: statementTimeout)
 }
