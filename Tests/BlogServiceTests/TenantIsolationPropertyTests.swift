@@ -14,18 +14,6 @@ import TokenVerification
 /// another tenant's post, never a draft to a plain user who did not write it, never a change by
 /// someone who may not make it. `ISOLATION_SEED` replays a run; `ISOLATION_OPERATIONS` sets its length.
 @Suite struct TenantIsolationPropertyTests {
-    /// A small seeded generator (SplitMix64), so that a failing sequence can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A post as the model knows it.
     struct ModelPost {
         let id: String
