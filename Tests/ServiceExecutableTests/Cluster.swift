@@ -141,6 +141,20 @@ func call(
     }
 }
 
+/// The request ids of the tenant's request log at `collector` matching `filter`, every page.
+func loggedRequestIDs(at collector: String, filter: String, token: String) async throws -> [String] {
+    var ids: [String] = []
+    var cursor: String?
+    repeat {
+        let page = try #require(await call(
+            "GET", collector + "/v1/logs/requests?\(filter)&limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""), token: token))
+        #expect(page.status == 200)
+        ids += (page.json()["items"] as? [[String: Any]] ?? []).compactMap { $0["request_id"] as? String }
+        cursor = page.json()["next_cursor"] as? String
+    } while cursor != nil
+    return ids
+}
+
 /// The `kid` of a JWT's header.
 func keyID(of token: String) -> String? {
     guard let header = token.split(separator: ".").first else { return nil }

@@ -272,15 +272,7 @@ import Testing
             }
 
             // Every acknowledged event, exactly once: the tenant's log of the sender, page by page.
-            var stored: [String] = []
-            var cursor: String?
-            repeat {
-                let page = try #require(await call(
-                    "GET", cluster.collector + "/v1/logs/requests?service=cluster-test&limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""), token: access))
-                #expect(page.status == 200)
-                stored += (page.json()["items"] as? [[String: Any]] ?? []).compactMap { $0["request_id"] as? String }
-                cursor = page.json()["next_cursor"] as? String
-            } while cursor != nil
+            let stored = try await loggedRequestIDs(at: cluster.collector, filter: "service=cluster-test", token: access)
             let load = recorded.state.withLock { $0 }
             #expect(load.abandonedBatches == 0)
             #expect(stored.count == Set(stored).count, "no event stored twice: \(stored.count - Set(stored).count) duplicates")

@@ -240,14 +240,7 @@ struct FaultTests {
                 stopped.stopped.store(true, ordering: .relaxed)
                 try await group.waitForAll()
             }
-            var stored: [String] = []
-            var cursor: String?
-            repeat {
-                let page = try #require(await call(
-                    "GET", stack.collector + "/v1/logs/requests?path=/ingest-under-faults&limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""), token: token))
-                stored += (page.json()["items"] as? [[String: Any]] ?? []).compactMap { $0["request_id"] as? String }
-                cursor = page.json()["next_cursor"] as? String
-            } while cursor != nil
+            let stored = try await loggedRequestIDs(at: stack.collector, filter: "path=/ingest-under-faults", token: token)
             let load = recorder.state.withLock { $0 }
             #expect(stored.count == Set(stored).count, "\(stored.count - Set(stored).count) stored twice")
             let missing = Set(load.acknowledgedEvents).subtracting(stored).count
