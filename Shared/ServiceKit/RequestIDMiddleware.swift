@@ -21,9 +21,16 @@ public struct RequestIDMiddleware<Context: ServiceRequestContext>: RouterMiddlew
 
     /// The client's id if it is acceptable as it is, nil otherwise.
     static func sanitized(_ value: String) -> String? {
-        guard (1...128).contains(value.utf8.count),
-            value.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
-        else { return nil }
+        ClientChosenID.sanitized(value)
+    }
+}
+
+/// The rule of an id a client chooses (`X-Request-ID`, the collector's `Idempotency-Key`): 1–128
+/// printable ASCII characters, no spaces.
+public enum ClientChosenID {
+    /// `value` when it follows the rule, nil otherwise.
+    public static func sanitized(_ value: String) -> String? {
+        guard (1...128).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
         return value
     }
 }

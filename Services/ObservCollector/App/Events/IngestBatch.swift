@@ -21,7 +21,7 @@ public struct IngestBatchKey: Hashable, Sendable {
     /// `X-Request-ID`); nil when absent; a validation failure otherwise.
     static func fromHeader(_ value: String?, sender: String) throws -> IngestBatchKey? {
         guard let value else { return nil }
-        guard (1...128).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+        guard let value = ClientChosenID.sanitized(value) else {
             throw AppError.validationFailed(
                 [FieldError(field: "Idempotency-Key", message: "must be 1 to 128 printable ASCII characters without spaces")],
                 message: "The Idempotency-Key header is not valid")
