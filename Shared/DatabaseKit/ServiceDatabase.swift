@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import Logging
 import ServiceKit
 import ServiceLifecycle
@@ -30,6 +31,19 @@ public enum ServiceDatabase: Sendable {
         switch self {
         case .sqlite(let pool): { try await SQLiteDatabase.ping(pool) }
         case .postgres(let database): { try await database.ping() }
+        }
+    }
+
+    /// Reports SQLite's memory at each scrape: `sqlite_memory_used_bytes` (its page caches and
+    /// statements, bounded by the caches' sizes) and `sqlite_memory_highwater_bytes`. A service's
+    /// memory grows with these while its caches fill, which is not a leak.
+    public func reportMemory(to metrics: ServiceMetrics) {
+        guard case .sqlite = self else { return }
+        let used = metrics.registry.makeGauge(name: "sqlite_memory_used_bytes", labels: [])
+        let highwater = metrics.registry.makeGauge(name: "sqlite_memory_highwater_bytes", labels: [])
+        metrics.beforeEachScrape {
+            used.set(Double(sqlite3_memory_used()))
+            highwater.set(Double(sqlite3_memory_highwater(0)))
         }
     }
 

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Metrics
 import Prometheus
+import Synchronization
 
 /// One service's Prometheus registry and the swift-metrics factory that writes into it.
 ///
@@ -10,12 +11,25 @@ import Prometheus
 public struct ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let factory: PrometheusMetricsFactory
+    private let scrapeHooks = ScrapeHooks()
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.requestDurationBuckets
         self.factory = factory
+        let process = ProcessMetrics(registry: registry)
+        beforeEachScrape { process.update() }
+    }
+
+    /// Runs `update` before each rendering: for figures read when asked (memory, open files) rather
+    /// than counted as they happen.
+    public func beforeEachScrape(_ update: @escaping @Sendable () -> Void) {
+        scrapeHooks.updates.withLock { $0.append(update) }
+    }
+
+    private final class ScrapeHooks: Sendable {
+        let updates = Mutex<[@Sendable () -> Void]>([])
     }
 
     /// 1 ms to 10 s: the span of a request's duration.
@@ -27,7 +41,8 @@ public struct ServiceMetrics: Sendable {
 
     /// The Prometheus text exposition of everything recorded so far.
     public func render() -> String {
-        registry.emitToString()
+        for update in scrapeHooks.updates.withLock({ $0 }) { update() }
+        return registry.emitToString()
     }
 
     /// Makes this registry the process's global metrics backend. Call once, from `main`.

@@ -19,6 +19,20 @@ import Testing
         }
     }
 
+    /// What a soak watches, read at each scrape: the process's memory and open files, and SQLite's.
+    @Test func metricsReportTheProcessAndSQLiteMemory() async throws {
+        try await BlogTestHarness().testWithAuthServer { client, _ in
+            let metrics = try await client.send(.get, "/metrics").text
+            for name in ["process_resident_memory_bytes", "process_open_fds", "sqlite_memory_used_bytes", "sqlite_memory_highwater_bytes"] {
+                let value = try #require(prometheusValue(name, in: metrics), "\(name) in\n\(metrics)")
+                #expect(value > 0, "\(name)")
+            }
+            let resident = prometheusValue("process_resident_memory_bytes", in: metrics) ?? 0
+            let sqlite = prometheusValue("sqlite_memory_used_bytes", in: metrics) ?? 0
+            #expect(sqlite < resident)
+        }
+    }
+
     @Test func itsDefaultsPointAtTheLocalAuthService() throws {
         let reader = try ConfigurationReader(environment: [:], arguments: [])
         let configuration = try BlogServiceConfiguration(reader, service: .init(

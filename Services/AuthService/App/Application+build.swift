@@ -17,6 +17,7 @@ public func buildApplication(
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
     let database = try openDatabase(configuration.service, logger: logger)
+    database.reportMemory(to: metrics)
     let store = authStore(on: database, logger: logger)
     let revocations = store.repositories.revocations
 

@@ -15,6 +15,7 @@ public func buildApplication(
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
     let database = try openDatabase(configuration.service, logger: logger)
+    database.reportMemory(to: metrics)
     let tokens = AccessTokenVerification.remote(configuration.tokens, metrics: metrics, logger: logger)
 
     let events = EventShipping<TenantRequestContext>(

@@ -16,6 +16,7 @@ public func buildApplication(
     now: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> some ApplicationProtocol {
     let database = try openDatabase(configuration.service, logger: logger)
+    database.reportMemory(to: metrics)
     return try await buildApplication(
         configuration: configuration, store: eventStore(on: database, logger: logger), quota: ingestQuota(on: database, configuration, logger: logger),
         tokens: .remote(configuration.tokens, metrics: metrics, logger: logger),
