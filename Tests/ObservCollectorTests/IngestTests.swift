@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -73,8 +74,16 @@ import Testing
             #expect(refused.error?.details?.first?.field.hasPrefix("events[1]") == true, "\(refused.text)")
             let text = try await client.send(.post, "/v1/events", token: CollectorTestHarness.blogKey, body: body, headers: [.contentType: "text/plain"])
             #expect(text.status == .unsupportedMediaType)
+
+            // A keyed NDJSON batch sent twice is stored once, and the retry gets the first answer.
+            let keyed: HTTPFields = [.contentType: "application/x-ndjson", .idempotencyKey: "ndjson-batch-1"]
+            for _ in 0..<2 {
+                let response = try await client.send(.post, "/v1/events", token: CollectorTestHarness.blogKey, body: body, headers: keyed)
+                #expect(response.status == .accepted)
+                #expect(try response.decode(IngestReceipt.self).accepted == 3)
+            }
         }
-        #expect(try await harness.openStore().count() == 3)
+        #expect(try await harness.openStore().count() == 3 + 3)
     }
 
     @Test func theLimitsAre10000EventsAnd10MiB() async throws {
