@@ -216,6 +216,8 @@ let package = Package(
             name: "ServiceExecutableTests",
             dependencies: [
                 "auth-service", "blog-service", "observ-collector", "ServiceTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
