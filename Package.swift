@@ -106,7 +106,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "auth-service",
-            dependencies: ["AuthService", "ServiceKit"],
+            dependencies: ["AuthService", "ServiceKit", .product(name: "Logging", package: "swift-log")],
             path: "Services/AuthService/Main",
             swiftSettings: swiftSettings
         ),

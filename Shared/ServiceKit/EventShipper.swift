@@ -94,6 +94,12 @@ public final class EventShipper: Service, Sendable {
         buffered = registry.makeGauge(name: "event_shipper_buffered_events", labels: [])
     }
 
+    /// Sends `events` once, now, beside the buffer: for a command that exits right after (the auth
+    /// service's `rotate-signing-key`). Whether the collector took them.
+    public func deliverNow(_ events: [ObservedEvent]) async -> Bool {
+        await post(events.map { $0.clamped() }, key: UUID.version7().lowercasedString) == .delivered
+    }
+
     /// Events waiting to be sent.
     public var bufferedCount: Int { state.withLock { $0.buffer.count } }
 

@@ -21,10 +21,22 @@ extension ObservedEvent {
     static let levelLimit = TextLimit(name: "level", keyPath: \.level, length: 0...16, kind: .singleLine)
     static let messageLimit = TextLimit(name: "message", keyPath: \.message, length: 1...4096, kind: .multiline)
     static let errorTypeLimit = TextLimit(name: "error_type", keyPath: \.errorType, length: 0...256, kind: .singleLine)
+    static let actionLimit = TextLimit(name: "action", keyPath: \.action, length: 1...64, kind: .singleLine)
+    static let outcomeLimit = TextLimit(name: "outcome", keyPath: \.outcome, length: 1...32, kind: .singleLine)
+    static let reasonLimit = TextLimit(name: "reason", keyPath: \.reason, length: 0...128, kind: .singleLine)
 
     public static let textLimits: [TextLimit] = [
         requestIDLimit, methodLimit, pathLimit, routeLimit, clientIPLimit, userAgentLimit, levelLimit, messageLimit, errorTypeLimit,
+        actionLimit, outcomeLimit, reasonLimit,
     ]
+
+    /// `trace_id` and `span_id`: W3C trace context ids, 32 and 16 lower-case hex digits.
+    public static func isTraceID(_ text: String) -> Bool { isHexID(text, length: 32) }
+    public static func isSpanID(_ text: String) -> Bool { isHexID(text, length: 16) }
+
+    private static func isHexID(_ text: String, length: Int) -> Bool {
+        text.utf8.count == length && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
 
     /// `duration_ms`: from 0 to a day.
     public static let durationRange: ClosedRange<Double> = 0...86_400_000
@@ -33,7 +45,7 @@ extension ObservedEvent {
 
     /// The event cut to the collector's limits: each text has its refused characters replaced by
     /// U+FFFD and is cut to its longest length (an empty required text gets a placeholder), the
-    /// duration is held within a day and a status outside 100–599 is dropped.
+    /// duration is held within a day, and a status outside 100–599 or a malformed trace or span id is dropped.
     public func clamped() -> ObservedEvent {
         var event = self
         // Field by field rather than through `textLimits`' key paths: writes through an existential key
@@ -47,6 +59,11 @@ extension ObservedEvent {
         Self.clamp(&event.level, Self.levelLimit)
         Self.clamp(&event.message, Self.messageLimit)
         Self.clamp(&event.errorType, Self.errorTypeLimit)
+        Self.clamp(&event.action, Self.actionLimit)
+        Self.clamp(&event.outcome, Self.outcomeLimit)
+        Self.clamp(&event.reason, Self.reasonLimit)
+        if let id = event.traceID, !Self.isTraceID(id) { event.traceID = nil }
+        if let id = event.spanID, !Self.isSpanID(id) { event.spanID = nil }
         if let duration = event.durationMs, !Self.durationRange.contains(duration) {
             event.durationMs = duration.isFinite ? min(max(duration, Self.durationRange.lowerBound), Self.durationRange.upperBound) : 0
         }

@@ -9,6 +9,8 @@ public struct ObservedEvent: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case request
         case error
+        /// A security-relevant action (the auth service's audit trail): `action` and `outcome` required.
+        case audit
     }
 
     public var type: Kind
@@ -28,6 +30,16 @@ public struct ObservedEvent: Codable, Sendable, Equatable {
     public var level: String?
     public var message: String?
     public var errorType: String?
+    /// W3C trace context: 32 and 16 lower-case hex digits.
+    public var traceID: String?
+    public var spanID: String?
+    /// What an audit event records: who (`actorID`) did what (`action`) to whom (`subjectID`), how it
+    /// ended (`outcome`) and why, when it failed (`reason`, a code).
+    public var action: String?
+    public var outcome: String?
+    public var actorID: String?
+    public var subjectID: String?
+    public var reason: String?
 
     public init(type: Kind, at date: Date, service: String) {
         self.type = type
@@ -39,5 +51,6 @@ public struct ObservedEvent: Codable, Sendable, Equatable {
         case type, ts, service, method, path, route, status, level, message
         case tenantID = "tenant_id", userID = "user_id", requestID = "request_id", durationMs = "duration_ms"
         case clientIP = "client_ip", userAgent = "user_agent", errorType = "error_type"
+        case traceID = "trace_id", spanID = "span_id", action, outcome, actorID = "actor_id", subjectID = "subject_id", reason
     }
 }

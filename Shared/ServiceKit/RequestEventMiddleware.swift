@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// Turns every answered request into a `request` event for the collector, and every 5xx or caught
-/// failure into an `error` event too, through the `EventShipper` (which never waits).
+/// Turns every answered request into a `request` event for the collector, every 5xx or caught
+/// failure into an `error` event too, and every audit entry into an `audit` event, through the
+/// `EventShipper` (which never waits).
 ///
 /// It runs just inside `RequestIDMiddleware`, so it sees the request id and the final status of
 /// errors as answered. The caller is learnt from `context.observation`, which the authenticator fills
@@ -71,6 +72,19 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
             error.message = failure.message
             error.errorType = failure.type
             shipper.enqueue(error)
+        }
+        for entry in observation.audits {
+            var audit = ObservedEvent(type: .audit, at: entry.at, service: serviceName)
+            audit.tenantID = entry.tenantID?.lowercasedString
+            audit.requestID = event.requestID
+            audit.clientIP = event.clientIP
+            audit.userAgent = event.userAgent
+            audit.action = entry.action
+            audit.outcome = entry.outcome.rawValue
+            audit.actorID = entry.actorID?.lowercasedString
+            audit.subjectID = entry.subjectID?.lowercasedString
+            audit.reason = entry.reason
+            shipper.enqueue(audit)
         }
     }
 }

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// What is learnt about a request while it is handled, for its event: who the caller is (set by the
-/// authenticator, deep inside the middleware chain) and what failed. A reference, because the
+/// What is learnt about a request while it is handled, for its events: who the caller is (set by the
+/// authenticator, deep inside the middleware chain), what failed, and what it did that belongs in
+/// the tenant's audit trail. A reference, because the
 /// context that carries it is copied on its way in and never comes back out.
 public final class RequestObservation: Sendable {
     public struct Failure: Sendable, Equatable {
@@ -13,6 +14,7 @@ public final class RequestObservation: Sendable {
         var tenantID: String?
         var userID: String?
         var failures: [Failure] = []
+        var audits: [AuditEntry] = []
     }
 
     private let state = Mutex(State())
@@ -32,7 +34,13 @@ public final class RequestObservation: Sendable {
         state.withLock { $0.failures.append(Failure(type: type, message: String(message.prefix(1000)))) }
     }
 
+    /// An action for the audit trail (see `AuditTrail`).
+    public func recordAudit(_ entry: AuditEntry) {
+        state.withLock { $0.audits.append(entry) }
+    }
+
     public var tenantID: String? { state.withLock { $0.tenantID } }
     public var userID: String? { state.withLock { $0.userID } }
     public var failures: [Failure] { state.withLock { $0.failures } }
+    public var audits: [AuditEntry] { state.withLock { $0.audits } }
 }

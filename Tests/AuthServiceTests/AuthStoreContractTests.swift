@@ -286,7 +286,7 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
                             let identity = AuthenticatedUser(
                                 userID: caller.id, tenantID: tenant.id, tenantSlug: tenant.slug, role: .admin, tokenID: "t", issuedAt: 0, expiresAt: 0)
                             do {
-                                _ = try await service.update(target.id, with: UpdateUserRequest(role: .user), by: identity, logger: Logger(label: "test"))
+                                _ = try await service.update(target.id, with: UpdateUserRequest(role: .user), by: identity, audit: .none, logger: Logger(label: "test"))
                                 return true
                             } catch let error as AppError where error.code == .conflict {
                                 return false

@@ -55,7 +55,7 @@ import TokenVerification
                 #expect(try await condition())
             }
             let before = try await client.adminSession("rotation").tokens
-            let message = try RotateSigningKeyCommand.run(configuration: harness.configuration, now: harness.clock.now)
+            let message = try await RotateSigningKeyCommand.run(configuration: harness.configuration, now: harness.clock.now, logger: quietLogger)
             #expect(message.contains("New signing key"))
             let set = try JSONDecoder().decode(JSONWebKeySet.self, from: Data(contentsOf: URL(fileURLWithPath: harness.configuration.signingKeyFile)))
             let newKid = try #require(set.keys.first?.kid)

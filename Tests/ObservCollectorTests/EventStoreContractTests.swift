@@ -57,6 +57,38 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
     }
 
     @Test(arguments: StoreKind.available)
+    func auditEventsKeepEveryFieldAndFilterByActionOutcomeActorAndSubject(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let (tenant, admin, user) = (UUID(), UUID(), UUID())
+            func audit(_ action: String, _ outcome: String, actor: UUID?, subject: UUID?, reason: String? = nil, at offset: Int64) -> StoredEvent {
+                StoredEvent(
+                    type: .audit, ts: Date(millisecondsSince1970: Self.now.millisecondsSince1970 + offset), receivedAt: Self.now,
+                    service: "auth-service", tenantID: tenant, requestID: "r-\(offset)", clientIP: "203.0.113.7", userAgent: "curl/8",
+                    traceID: "4bf92f3577b34da6a3ce929d0e0e4736", spanID: "00f067aa0ba902b7", action: action, outcome: outcome,
+                    actorID: actor, subjectID: subject, reason: reason)
+            }
+            let events = [
+                audit("login.failed", "failure", actor: nil, subject: user, reason: "wrong_password", at: 1),
+                audit("login.succeeded", "success", actor: user, subject: user, at: 2),
+                audit("user.role_changed", "success", actor: admin, subject: user, at: 3),
+            ]
+            try await store.insert(events + [Self.request(tenant: tenant)])
+            let stored = try await store.events(matching: EventQuery(tenantID: tenant, type: .audit), page: PageRequest())
+            #expect(stored.map { var event = $0; event.id = nil; return event } == events.reversed())  // every field, NULLs too
+            func actions(_ change: (inout EventQuery) -> Void) async throws -> [String] {
+                var query = EventQuery(tenantID: tenant, type: .audit)
+                change(&query)
+                return try await store.events(matching: query, page: PageRequest()).compactMap(\.action)
+            }
+            #expect(try await actions { $0.action = "login.failed" } == ["login.failed"])
+            #expect(try await actions { $0.outcome = "success" } == ["user.role_changed", "login.succeeded"])
+            #expect(try await actions { $0.actorID = admin } == ["user.role_changed"])
+            #expect(try await actions { $0.subjectID = user } == ["user.role_changed", "login.succeeded", "login.failed"])
+            #expect(try await actions { $0.traceID = "4bf92f3577b34da6a3ce929d0e0e4736" }.count == 3)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func theLogsPageAndFilter(kind: StoreKind) async throws {
         try await withEventStore(kind) { store in
             let tenant = UUID()

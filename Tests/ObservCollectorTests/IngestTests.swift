@@ -86,6 +86,33 @@ import Testing
         #expect(try await harness.openStore().count() == 3 + 3)
     }
 
+    @Test func auditEventsNeedAnActionAndAnOutcomeAndTheirIdsAreChecked() async throws {
+        let admin = try await harness.adminToken()
+        try await harness.test { client in
+            let good: [String: Any] = [
+                "type": "audit", "ts": Timestamp.format(Date()), "service": "auth-service", "tenant_id": harness.acme.lowercasedString,
+                "action": "login.failed", "outcome": "failure", "reason": "wrong_password", "subject_id": UUID().lowercasedString,
+                "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7",
+            ]
+            let bad: [(String, String?)] = [
+                ("action", nil), ("outcome", nil), ("action", ""), ("actor_id", "me"), ("subject_id", "x"),
+                ("trace_id", String(repeating: "0", count: 31)), ("trace_id", "4BF92F3577B34DA6A3CE929D0E0E4736"), ("span_id", "123"),
+            ]
+            for (field, value) in bad {
+                var event = good
+                event[field] = value
+                let response = try await client.ingest([event], key: CollectorTestHarness.authKey)
+                #expect(response.status == .badRequest, "\(field)")
+                #expect(response.error?.details?.contains { $0.field == "events[0].\(field)" } == true, "\(field): \(response.text)")
+            }
+            #expect(try await client.ingest([good], key: CollectorTestHarness.authKey).status == .accepted)
+            let page = try await client.logs("audit", "action=login.failed", token: admin)
+            #expect(page.items.map(\.reason) == ["wrong_password"])
+            #expect(page.items.first?.traceId == "4bf92f3577b34da6a3ce929d0e0e4736")
+            #expect(try await client.logs("requests", token: admin).items.isEmpty, "an audit event is not a request")
+        }
+    }
+
     @Test func theLimitsAre10000EventsAnd10MiB() async throws {
         try await harness.test { client in
             let event = requestEvent(tenant: harness.acme)

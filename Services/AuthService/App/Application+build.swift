@@ -78,7 +78,7 @@ func buildRouter(
         accessTokens: accessTokens, attempts: attempts, refreshTokenTTL: configuration.refreshTokenTTL,
         reuseGrace: configuration.refreshReuseGrace,
         dummyPasswordHash: try PasswordHasher.hashNow(RefreshTokenSecret.generate(), parameters: configuration.passwordHashing),
-        now: now)
+        now: now, refusals: LoginRefusal.Counters(metrics: metrics))
     let userService = UserService(store: store, passwords: passwords, cutOffs: cutOffs, attempts: attempts, now: now)
     let tenantService = TenantService(store: store, passwords: passwords, attempts: attempts, now: now)
 

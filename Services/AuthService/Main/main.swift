@@ -1,5 +1,6 @@
 import AuthService
 import Foundation
+import Logging
 import ServiceKit
 
 let name = AuthServiceConfiguration.serviceName
@@ -11,7 +12,8 @@ if CommandLine.arguments.dropFirst().first == RotateSigningKeyCommand.name {
         let common = try ServiceConfiguration(reader, serviceName: name, defaultPort: AuthServiceConfiguration.defaultPort)
         let configuration = try AuthServiceConfiguration(reader, service: common)
         try reader.rejectUnreadOptions()
-        print(try RotateSigningKeyCommand.run(configuration: configuration))
+        let logger = Logger(label: "\(name) \(RotateSigningKeyCommand.name)")
+        print(try await RotateSigningKeyCommand.run(configuration: configuration, logger: logger))
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("\(name) \(RotateSigningKeyCommand.name): \(error)\n".utf8))

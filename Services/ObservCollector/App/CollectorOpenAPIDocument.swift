@@ -196,6 +196,9 @@ enum CollectorOpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/request_id"
+          },
+          {
+            "$ref": "#/components/parameters/trace_id"
           }
         ]
       }
@@ -260,6 +263,67 @@ enum CollectorOpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/request_id"
+          },
+          {
+            "$ref": "#/components/parameters/trace_id"
+          }
+        ]
+      }
+    },
+    "/v1/logs/audit": {
+      "get": {
+        "summary": "The tenant's audit events (the auth service's security-relevant actions), newest first (admin)",
+        "operationId": "auditLogs",
+        "responses": {
+          "200": {
+            "description": "A page of events",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EventPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/limit"
+          },
+          {
+            "$ref": "#/components/parameters/cursor"
+          },
+          {
+            "$ref": "#/components/parameters/from"
+          },
+          {
+            "$ref": "#/components/parameters/to"
+          },
+          {
+            "$ref": "#/components/parameters/action"
+          },
+          {
+            "$ref": "#/components/parameters/outcome"
+          },
+          {
+            "$ref": "#/components/parameters/actor_id"
+          },
+          {
+            "$ref": "#/components/parameters/subject_id"
           }
         ]
       }
@@ -416,6 +480,53 @@ enum CollectorOpenAPIDocument {
           "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
           "maxLength": 128
         }
+      },
+      "trace_id": {
+        "name": "trace_id",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "pattern": "^[0-9a-f]{32}$"
+        },
+        "description": "The events of one trace (W3C trace id)"
+      },
+      "action": {
+        "name": "action",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+          "maxLength": 64
+        },
+        "description": "An audit action, such as `login.failed`"
+      },
+      "outcome": {
+        "name": "outcome",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+          "maxLength": 32
+        },
+        "description": "`success` or `failure`"
+      },
+      "actor_id": {
+        "name": "actor_id",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "description": "Who acted"
+      },
+      "subject_id": {
+        "name": "subject_id",
+        "in": "query",
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "description": "Whom the action was about"
       }
     },
     "securitySchemes": {
@@ -439,7 +550,8 @@ enum CollectorOpenAPIDocument {
             "type": "string",
             "enum": [
               "request",
-              "error"
+              "error",
+              "audit"
             ]
           },
           "ts": {
@@ -518,6 +630,46 @@ enum CollectorOpenAPIDocument {
             "type": "string",
             "maxLength": 256,
             "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+          },
+          "trace_id": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{32}$",
+            "description": "W3C trace id"
+          },
+          "span_id": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{16}$",
+            "description": "W3C span (parent) id"
+          },
+          "action": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            "description": "What an audit event records, such as `login.succeeded`"
+          },
+          "outcome": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 32,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            "description": "`success` or `failure`"
+          },
+          "actor_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "Who acted"
+          },
+          "subject_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "Whom the action was about"
+          },
+          "reason": {
+            "type": "string",
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+            "description": "Why an action failed (a code)"
           }
         }
       },
@@ -534,7 +686,7 @@ enum CollectorOpenAPIDocument {
             ]
           }
         ],
-        "description": "A `request` event needs method, path, status and duration_ms; an `error` event needs message. Unknown fields are ignored."
+        "description": "A `request` event needs method, path, status and duration_ms; an `error` event needs message; an `audit` event needs action and outcome. Unknown fields are ignored."
       },
       "Event": {
         "allOf": [

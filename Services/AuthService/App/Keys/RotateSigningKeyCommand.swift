@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ServiceKit
 
 /// `auth-service rotate-signing-key`: puts a new signing key at the head of `JWT_SIGNING_KEY_FILE`, active
 /// after `SIGNING_KEY_ACTIVATION_DELAY`; keeps the previous one published until its tokens have expired,
@@ -8,8 +10,9 @@ import Foundation
 public enum RotateSigningKeyCommand {
     public static let name = "rotate-signing-key"
 
-    /// Rotates and returns what to print.
-    public static func run(configuration: AuthServiceConfiguration, now: Date = Date()) throws -> String {
+    /// Rotates, reports the rotation to the collector as an audit event of no tenant (when
+    /// `COLLECTOR_INGEST_KEY` is set), and returns what to print.
+    public static func run(configuration: AuthServiceConfiguration, now: Date = Date(), logger: Logger) async throws -> String {
         let file = SigningKeyFile(path: configuration.signingKeyFile)
         let delay = Int(configuration.signingKeyActivationDelay.components.seconds)
         let (newKeyID, dropped) = try file.rotate(now: now, retention: configuration.accessTokenHorizonSeconds, activationDelay: delay)
@@ -18,6 +21,15 @@ public enum RotateSigningKeyCommand {
         lines.append(
             "Running auth services publish it within \(configuration.signingKeyReloadInterval) and sign with it in \(delay) s "
                 + "(SIGNING_KEY_ACTIVATION_DELAY); the previous key stays published for \(configuration.accessTokenHorizonSeconds) s after that.")
+        if let settings = configuration.events {
+            var event = ObservedEvent(type: .audit, at: now, service: AuthServiceConfiguration.serviceName)
+            event.action = AuditAction.signingKeyRotated.rawValue
+            event.outcome = AuditEntry.Outcome.success.rawValue
+            event.message = "New signing key \(newKeyID)"
+            let shipper = EventShipper(settings: settings, metrics: ServiceMetrics(), logger: logger)
+            let delivered = await shipper.deliverNow([event])
+            lines.append(delivered ? "Reported to the collector's audit trail." : "Warning: the collector at \(settings.collectorURL) did not take the audit event.")
+        }
         return lines.joined(separator: "\n")
     }
 }

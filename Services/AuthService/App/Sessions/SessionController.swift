@@ -38,7 +38,7 @@ struct SessionController: Sendable {
     @Sendable func register(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let user = try await users.register(
             try await request.decode(as: RegisterRequest.self, context: context),
-            clientAddress: context.clientAddress(of: request, trustedProxies: trustedProxies), logger: context.logger)
+            clientAddress: context.clientAddress(of: request, trustedProxies: trustedProxies), audit: context.audit, logger: context.logger)
         return try Response.json(UserResponse(user), status: .created, headers: [.location: "/v1/users/\(user.id.lowercasedString)"])
     }
 
@@ -47,7 +47,7 @@ struct SessionController: Sendable {
         let body = try await request.decode(as: LoginRequest.self, context: context)
         let tokens = try await sessions.login(
             tenant: body.tenant, email: body.email, password: body.password,
-            clientAddress: context.clientAddress(of: request, trustedProxies: trustedProxies), logger: context.logger)
+            clientAddress: context.clientAddress(of: request, trustedProxies: trustedProxies), audit: context.audit, logger: context.logger)
         return try Self.noStore(tokens)
     }
 
@@ -55,20 +55,20 @@ struct SessionController: Sendable {
     @Sendable func refresh(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let body = try await request.decode(as: RefreshRequest.self, context: context)
         try RefreshTokenSecret.check(body.refreshToken)
-        return try Self.noStore(try await sessions.refresh(body.refreshToken, logger: context.logger))
+        return try Self.noStore(try await sessions.refresh(body.refreshToken, audit: context.audit, logger: context.logger))
     }
 
     /// `POST /v1/auth/logout`: ends the session of a refresh token; 204, known token or not.
     @Sendable func logout(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let body = try await request.decode(as: RefreshRequest.self, context: context)
         try RefreshTokenSecret.check(body.refreshToken)
-        try await sessions.logout(body.refreshToken)
+        try await sessions.logout(body.refreshToken, audit: context.audit)
         return Response(status: .noContent)
     }
 
     /// `POST /v1/auth/logout-all`: ends every session of the caller, access tokens included; 204.
     @Sendable func logoutEverywhere(_ request: Request, context: CallerContext<TenantRequestContext>) async throws -> Response {
-        try await sessions.logoutEverywhere(context.caller, logger: context.logger)
+        try await sessions.logoutEverywhere(context.caller, audit: context.audit, logger: context.logger)
         return Response(status: .noContent)
     }
 

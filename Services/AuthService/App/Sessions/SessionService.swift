@@ -15,6 +15,7 @@ struct SessionService: Sendable {
     /// A hash of no one's password, verified when there is no user, so that every failed login costs one hash.
     let dummyPasswordHash: String
     let now: @Sendable () -> Date
+    var refusals = LoginRefusal.Counters(metrics: nil)
 
     private var tenants: any TenantRepository { store.repositories.tenants }
     private var users: any UserRepository { store.repositories.users }
@@ -25,7 +26,9 @@ struct SessionService: Sendable {
 
     /// Checks the password and starts a session. A wrong password, an unknown email, an unknown tenant
     /// and an inactive user all answer the same 401 after the same work (one password hash).
-    func login(tenant slug: String, email: String, password: String, clientAddress: String?, logger: Logger) async throws -> TokenResponse {
+    func login(
+        tenant slug: String, email: String, password: String, clientAddress: String?, audit: AuditTrail, logger: Logger
+    ) async throws -> TokenResponse {
         // Checked before anything counts or looks them up: a NUL or an odd suffix never names another
         // account, nor a fresh rate-limit bucket.
         var validator = FieldValidator()
@@ -42,8 +45,12 @@ struct SessionService: Sendable {
         let user = if let tenant { try await users.find(email: email, tenantID: tenant.id) } else { User?.none }
         let matches = try await passwords.verify(password, against: user?.passwordHash ?? dummyPasswordHash)
         guard let tenant, let user, matches, user.isActive else {
-            let reason = tenant == nil ? "unknown tenant" : user == nil ? "unknown email" : !matches ? "wrong password" : "inactive user"
-            logger.info("Login refused", metadata: ["tenant": "\(slug)", "reason": "\(reason)"])
+            let reason: LoginRefusal = tenant == nil ? .unknownTenant : user == nil ? .unknownEmail : !matches ? .wrongPassword : .inactiveUser
+            refusals.count(reason)
+            if let tenant {
+                audit.record(AuditEntry(.loginFailed, .failure, tenant: tenant.id, subject: user?.id, reason: reason.rawValue, at: now()))
+            }
+            logger.info("Login refused", metadata: ["tenant": "\(slug)", "reason": "\(reason.rawValue)"])
             throw Self.loginRefused
         }
         var verified = user
@@ -51,13 +58,14 @@ struct SessionService: Sendable {
             verified.passwordHash = rehashed
         }
         let tokens = try await startSession(for: verified, in: tenant, logger: logger)
+        audit.record(AuditEntry(.loginSucceeded, tenant: tenant.id, actor: user.id, subject: user.id, at: now()))
         logger.info("Logged in", metadata: ["user_id": "\(user.id.lowercasedString)", "tenant_id": "\(tenant.id.lowercasedString)"])
         return tokens
     }
 
     /// Exchanges a refresh token for a new pair. A token that was already exchanged revokes its whole
     /// family, unless it is the immediately previous one, within `REFRESH_REUSE_GRACE`, used once more.
-    func refresh(_ secret: String, logger: Logger) async throws -> TokenResponse {
+    func refresh(_ secret: String, audit: AuditTrail, logger: Logger) async throws -> TokenResponse {
         let now = now()
         guard let record = try await refreshTokens.find(tokenHash: RefreshTokenSecret.hash(secret)),
             record.revokedAt == nil, record.expiresAt > now
@@ -80,6 +88,7 @@ struct SessionService: Sendable {
                 try await exchange(record, by: .grace(rotatedSince: graceStart), for: replacement)
             else {
                 try await refreshTokens.revokeFamily(record.familyID, at: now)
+                audit.record(Self.reuse(of: record, at: now))
                 logger.warning("Refresh token reused; its family is revoked", metadata: [
                     "user_id": "\(record.userID.lowercasedString)", "family_id": "\(record.familyID.lowercasedString)",
                 ])
@@ -90,6 +99,7 @@ struct SessionService: Sendable {
         guard try await exchange(record, by: .rotation(at: now), for: replacement) else {
             // Another request exchanged it first: this is a reuse.
             try await refreshTokens.revokeFamily(record.familyID, at: now)
+            audit.record(Self.reuse(of: record, at: now))
             logger.warning("Refresh token reused concurrently; its family is revoked", metadata: ["family_id": "\(record.familyID.lowercasedString)"])
             throw Self.refreshRefused
         }
@@ -98,18 +108,26 @@ struct SessionService: Sendable {
 
     /// Ends the session of a refresh token: its whole family is revoked. Unknown tokens are accepted
     /// silently: logging out twice is not an error.
-    func logout(_ secret: String) async throws {
+    func logout(_ secret: String, audit: AuditTrail) async throws {
         guard let record = try await refreshTokens.find(tokenHash: RefreshTokenSecret.hash(secret)) else { return }
         try await refreshTokens.revokeFamily(record.familyID, at: now())
+        audit.record(AuditEntry(.logout, tenant: record.tenantID, actor: record.userID, subject: record.userID, at: now()))
     }
 
     /// Ends every session of the caller: refresh tokens revoked, access tokens cut off.
-    func logoutEverywhere(_ caller: AuthenticatedUser, logger: Logger) async throws {
+    func logoutEverywhere(_ caller: AuthenticatedUser, audit: AuditTrail, logger: Logger) async throws {
         try await cutOffs.cutOff(userID: caller.userID)
+        audit.record(AuditEntry(.logoutEverywhere, tenant: caller.tenantID, actor: caller.userID, subject: caller.userID, at: now()))
         logger.info("Logged out everywhere", metadata: ["user_id": "\(caller.userID.lowercasedString)"])
     }
 
     // MARK: Parts
+
+    /// A spent refresh token presented again: whoever presented it is unknown (the owner or a thief),
+    /// so the owner is its subject and there is no actor.
+    private static func reuse(of record: RefreshTokenRecord, at date: Date) -> AuditEntry {
+        AuditEntry(.refreshTokenReused, .failure, tenant: record.tenantID, subject: record.userID, reason: "family_revoked", at: date)
+    }
 
     /// How a presented refresh token is claimed for an exchange.
     private enum Claim: Sendable {

@@ -24,7 +24,7 @@ struct TenantController: Sendable {
     @Sendable func signUp(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let body = try await request.decode(as: SignUpRequest.self, context: context)
         let (tenant, admin) = try await service.signUp(
-            body, clientAddress: context.clientAddress(of: request, trustedProxies: trustedProxies), logger: context.logger)
+            body, clientAddress: context.clientAddress(of: request, trustedProxies: trustedProxies), audit: context.audit, logger: context.logger)
         return try Response.json(
             SignUpResponse(tenant: TenantResponse(tenant), user: UserResponse(admin)), status: .created,
             headers: [.location: "/v1/tenants/current"])

@@ -11,7 +11,7 @@ struct TenantService: Sendable {
     let now: @Sendable () -> Date
 
     /// Creates a tenant and its first admin, in one transaction.
-    func signUp(_ request: SignUpRequest, clientAddress: String?, logger: Logger) async throws -> (Tenant, User) {
+    func signUp(_ request: SignUpRequest, clientAddress: String?, audit: AuditTrail, logger: Logger) async throws -> (Tenant, User) {
         // Validated first: a limiter keys only on what it has checked.
         var validator = FieldValidator()
         validator.check(AccountRules.isValidSlug(request.slug), "slug", "must be 2 to 63 lower-case letters, digits or dashes, starting with a letter or digit")
@@ -38,6 +38,7 @@ struct TenantService: Sendable {
         } catch StorageConflict.slugTaken {
             throw AppError.conflict("The slug '\(request.slug)' is taken")
         }
+        audit.record(AuditEntry(.tenantCreated, tenant: tenant.id, actor: admin.id, subject: admin.id, at: now))
         logger.info("Tenant signed up", metadata: ["tenant_id": "\(tenant.id.lowercasedString)", "slug": "\(tenant.slug)"])
         return (tenant, admin)
     }

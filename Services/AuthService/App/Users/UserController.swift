@@ -29,7 +29,7 @@ struct UserController: Sendable {
     /// `POST /v1/users`: an admin adds a user of any role; 201 with `Location`.
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let body = try await request.decode(as: CreateUserRequest.self, context: context)
-        let user = try await service.create(body, by: context.caller, logger: context.logger)
+        let user = try await service.create(body, by: context.caller, audit: context.audit, logger: context.logger)
         return try Response.json(UserResponse(user), status: .created, headers: [.location: "/v1/users/\(user.id.lowercasedString)"])
     }
 
@@ -41,12 +41,12 @@ struct UserController: Sendable {
     /// `PATCH /v1/users/{id}`: name (self or admin), role and activity (admin), password (self, with the current one).
     @Sendable func update(_ request: Request, context: Context) async throws -> UserResponse {
         let body = try await request.decode(as: UpdateUserRequest.self, context: context)
-        return UserResponse(try await service.update(try Self.userID(context), with: body, by: context.caller, logger: context.logger))
+        return UserResponse(try await service.update(try Self.userID(context), with: body, by: context.caller, audit: context.audit, logger: context.logger))
     }
 
     /// `DELETE /v1/users/{id}`: deactivates (admins; never themselves); 204.
     @Sendable func deactivate(_ request: Request, context: Context) async throws -> Response {
-        try await service.deactivate(try Self.userID(context), by: context.caller, logger: context.logger)
+        try await service.deactivate(try Self.userID(context), by: context.caller, audit: context.audit, logger: context.logger)
         return Response(status: .noContent)
     }
 

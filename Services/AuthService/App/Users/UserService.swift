@@ -17,7 +17,7 @@ struct UserService: Sendable {
 
     /// Self-service registration into an existing tenant, with role `user`.
     /// Rate limited per client address and per tenant: each costs a password hash, taken email or not.
-    func register(_ request: RegisterRequest, clientAddress: String?, logger: Logger) async throws -> User {
+    func register(_ request: RegisterRequest, clientAddress: String?, audit: AuditTrail, logger: Logger) async throws -> User {
         var validator = FieldValidator()
         AccountRules.check(tenantSlug: request.tenant, in: &validator)
         AccountRules.check(email: request.email, in: &validator)
@@ -29,18 +29,23 @@ struct UserService: Sendable {
             throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many registrations; try again later")
         }
         guard let tenant = try await store.repositories.tenants.find(slug: request.tenant) else { throw AppError.notFound("Tenant not found") }
-        return try await create(email: request.email, password: request.password, name: request.name, role: .user, in: tenant.id, logger: logger)
+        let user = try await create(email: request.email, password: request.password, name: request.name, role: .user, in: tenant.id, logger: logger)
+        audit.record(AuditEntry(.userRegistered, tenant: tenant.id, actor: user.id, subject: user.id, at: user.createdAt))
+        return user
     }
 
     /// An admin adds a user of any role to their tenant.
-    func create(_ request: CreateUserRequest, by caller: AuthenticatedUser, logger: Logger) async throws -> User {
+    func create(_ request: CreateUserRequest, by caller: AuthenticatedUser, audit: AuditTrail, logger: Logger) async throws -> User {
         try requireAdmin(caller)
         var validator = FieldValidator()
         AccountRules.check(email: request.email, in: &validator)
         AccountRules.check(password: request.password, in: &validator)
         AccountRules.check(name: request.name, in: &validator)
         try validator.finish()
-        return try await create(email: request.email, password: request.password, name: request.name, role: request.role ?? .user, in: caller.tenantID, logger: logger)
+        let user = try await create(
+            email: request.email, password: request.password, name: request.name, role: request.role ?? .user, in: caller.tenantID, logger: logger)
+        audit.record(AuditEntry(.userCreated, tenant: caller.tenantID, actor: caller.userID, subject: user.id, at: user.createdAt))
+        return user
     }
 
     func list(by caller: AuthenticatedUser, filter: UserListFilter, page: PageRequest) async throws -> Page<UserResponse> {
@@ -56,7 +61,7 @@ struct UserService: Sendable {
         return user
     }
 
-    func update(_ id: UUID, with request: UpdateUserRequest, by caller: AuthenticatedUser, logger: Logger) async throws -> User {
+    func update(_ id: UUID, with request: UpdateUserRequest, by caller: AuthenticatedUser, audit: AuditTrail, logger: Logger) async throws -> User {
         let isSelf = caller.userID == id
         let isAdmin = caller.role == .admin
         guard isSelf || isAdmin else { throw AppError.forbidden("Only an admin or the user can change a user") }
@@ -100,19 +105,33 @@ struct UserService: Sendable {
         let cutsOff = (request.role.map { $0 != user.role } ?? false)
             || (request.isActive == false && user.isActive)
             || changes.passwordHash != nil
-        return try await apply(changes, to: user, cuttingOffSessions: cutsOff, logger: logger)
+        let updated = try await apply(changes, to: user, cuttingOffSessions: cutsOff, logger: logger)
+        Self.recordChanges(from: user, to: updated, passwordChanged: changes.passwordHash != nil, by: caller, in: audit)
+        return updated
     }
 
     /// Deactivates a user (`DELETE /v1/users/{id}`): refresh tokens revoked, access tokens cut off.
-    func deactivate(_ id: UUID, by caller: AuthenticatedUser, logger: Logger) async throws {
+    func deactivate(_ id: UUID, by caller: AuthenticatedUser, audit: AuditTrail, logger: Logger) async throws {
         try requireAdmin(caller)
         guard caller.userID != id else { throw AppError.conflict("An admin cannot deactivate themself") }
         guard let user = try await store.repositories.users.find(id: id, tenantID: caller.tenantID) else { throw Self.userNotFound }
         guard user.isActive else { return }
-        _ = try await apply(UserChanges(isActive: false), to: user, cuttingOffSessions: true, logger: logger)
+        let updated = try await apply(UserChanges(isActive: false), to: user, cuttingOffSessions: true, logger: logger)
+        Self.recordChanges(from: user, to: updated, passwordChanged: false, by: caller, in: audit)
     }
 
     // MARK: Parts
+
+    /// The audit entries of a change that was made: each of role, activity and password that changed.
+    private static func recordChanges(from before: User, to after: User, passwordChanged: Bool, by caller: AuthenticatedUser, in audit: AuditTrail) {
+        var actions: [AuditAction] = []
+        if after.role != before.role { actions.append(.roleChanged) }
+        if after.isActive != before.isActive { actions.append(after.isActive ? .userReactivated : .userDeactivated) }
+        if passwordChanged { actions.append(.passwordChanged) }
+        for action in actions {
+            audit.record(AuditEntry(action, tenant: after.tenantID, actor: caller.userID, subject: after.id, at: after.updatedAt))
+        }
+    }
 
     private func requireAdmin(_ caller: AuthenticatedUser) throws {
         guard caller.role == .admin else { throw AppError.forbidden("Only an admin of the tenant can do this") }

@@ -30,7 +30,7 @@ extension EventStore {
     }
 }
 
-/// The filters of `GET /v1/logs/requests` and `/v1/logs/errors`.
+/// The filters of `GET /v1/logs/requests`, `/v1/logs/errors` and `/v1/logs/audit`.
 public struct EventQuery: Sendable, Equatable {
     public var tenantID: UUID
     public var type: StoredEvent.Kind
@@ -42,6 +42,11 @@ public struct EventQuery: Sendable, Equatable {
     public var userID: UUID?
     public var service: String?
     public var requestID: String?
+    public var traceID: String?
+    public var action: String?
+    public var outcome: String?
+    public var actorID: UUID?
+    public var subjectID: UUID?
 
     public init(tenantID: UUID, type: StoredEvent.Kind) {
         self.tenantID = tenantID

@@ -24,12 +24,20 @@ public struct StoredEvent: Sendable, Equatable {
     public var level: String?
     public var message: String?
     public var errorType: String?
+    public var traceID: String?
+    public var spanID: String?
+    public var action: String?
+    public var outcome: String?
+    public var actorID: UUID?
+    public var subjectID: UUID?
+    public var reason: String?
 
     public init(
         id: Int64? = nil, type: Kind, ts: Date, receivedAt: Date, service: String, tenantID: UUID? = nil, userID: UUID? = nil,
         requestID: String? = nil, method: String? = nil, path: String? = nil, route: String? = nil, status: Int? = nil,
         durationMs: Double? = nil, clientIP: String? = nil, userAgent: String? = nil, level: String? = nil, message: String? = nil,
-        errorType: String? = nil
+        errorType: String? = nil, traceID: String? = nil, spanID: String? = nil, action: String? = nil, outcome: String? = nil,
+        actorID: UUID? = nil, subjectID: UUID? = nil, reason: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -49,5 +57,12 @@ public struct StoredEvent: Sendable, Equatable {
         self.level = level
         self.message = message
         self.errorType = errorType
+        self.traceID = traceID
+        self.spanID = spanID
+        self.action = action
+        self.outcome = outcome
+        self.actorID = actorID
+        self.subjectID = subjectID
+        self.reason = reason
     }
 }

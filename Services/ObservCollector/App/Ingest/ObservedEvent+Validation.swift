@@ -10,18 +10,24 @@ extension ObservedEvent {
     func validated(index: Int, keyService: String, receivedAt: Date) -> Result<StoredEvent, AppError> {
         let tenant = tenantID.flatMap { UUID(parsing: $0) }
         let user = userID.flatMap { UUID(parsing: $0) }
-        guard let time = Timestamp.parse(ts), isValid(keyService: keyService, tenant: tenant, user: user) else {
+        let actor = actorID.flatMap { UUID(parsing: $0) }
+        let subject = subjectID.flatMap { UUID(parsing: $0) }
+        guard let time = Timestamp.parse(ts), isValid(keyService: keyService, tenant: tenant, user: user, actor: actor, subject: subject) else {
             return .failure(AppError.validationFailed(problems(index: index, keyService: keyService)))
         }
         let method = method.map { $0.utf8.contains { (97...122).contains($0) } ? $0.uppercased() : $0 }
         return .success(StoredEvent(
             type: type, ts: time, receivedAt: receivedAt, service: keyService, tenantID: tenant, userID: user,
             requestID: requestID, method: method, path: path, route: route, status: status, durationMs: durationMs,
-            clientIP: clientIP, userAgent: userAgent, level: level, message: message, errorType: errorType))
+            clientIP: clientIP, userAgent: userAgent, level: level, message: message, errorType: errorType,
+            traceID: traceID, spanID: spanID, action: action, outcome: outcome, actorID: actor, subjectID: subject, reason: reason))
     }
 
-    private func isValid(keyService: String, tenant: UUID?, user: UUID?) -> Bool {
-        guard service == keyService, (tenantID == nil) == (tenant == nil), (userID == nil) == (user == nil) else { return false }
+    private func isValid(keyService: String, tenant: UUID?, user: UUID?, actor: UUID?, subject: UUID?) -> Bool {
+        guard service == keyService, (tenantID == nil) == (tenant == nil), (userID == nil) == (user == nil),
+            (actorID == nil) == (actor == nil), (subjectID == nil) == (subject == nil),
+            traceID.map(Self.isTraceID) ?? true, spanID.map(Self.isSpanID) ?? true
+        else { return false }
         for limit in Self.textLimits {
             guard let text = self[keyPath: limit.keyPath] else { continue }
             let bytes = text.utf8.count
@@ -36,6 +42,7 @@ extension ObservedEvent {
         switch type {
         case .request: return method != nil && path != nil && status != nil && durationMs != nil
         case .error: return message != nil
+        case .audit: return action != nil && outcome != nil
         }
     }
 
@@ -49,7 +56,11 @@ extension ObservedEvent {
             validator.checkText(self[keyPath: limit.keyPath], prefix + limit.name, limit.length, limit.kind)
         }
         validator.check(tenantID.map { UUID(parsing: $0) != nil } ?? true, prefix + "tenant_id", "must be a UUID")
-        validator.check(userID.map { UUID(parsing: $0) != nil } ?? true, prefix + "user_id", "must be a UUID")
+        for (id, name) in [(userID, "user_id"), (actorID, "actor_id"), (subjectID, "subject_id")] {
+            validator.check(id.map { UUID(parsing: $0) != nil } ?? true, prefix + name, "must be a UUID")
+        }
+        validator.check(traceID.map(Self.isTraceID) ?? true, prefix + "trace_id", "must be 32 lower-case hex digits")
+        validator.check(spanID.map(Self.isSpanID) ?? true, prefix + "span_id", "must be 16 lower-case hex digits")
         if let status { validator.check(Self.statusRange.contains(status), prefix + "status", "must be an HTTP status (100–599)") }
         if let durationMs {
             validator.check(Self.durationRange.contains(durationMs), prefix + "duration_ms", "must be a number of milliseconds from 0 to 86400000 (a day)")
@@ -62,6 +73,9 @@ extension ObservedEvent {
             validator.check(durationMs != nil, prefix + "duration_ms", "is required for a request event")
         case .error:
             validator.check(message != nil, prefix + "message", "is required for an error event")
+        case .audit:
+            validator.check(action != nil, prefix + "action", "is required for an audit event")
+            validator.check(outcome != nil, prefix + "outcome", "is required for an audit event")
         }
         return validator.problems
     }

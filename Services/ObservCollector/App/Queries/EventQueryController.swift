@@ -2,7 +2,7 @@ import Hummingbird
 import ServiceKit
 import TokenVerification
 
-/// `GET /v1/logs/requests`, `GET /v1/logs/errors` and `GET /v1/stats`, for a tenant's admin.
+/// `GET /v1/logs/requests`, `GET /v1/logs/errors`, `GET /v1/logs/audit` and `GET /v1/stats`, for a tenant's admin.
 struct EventQueryController: Sendable {
     typealias Context = CallerContext<CollectorRequestContext>
 
@@ -11,6 +11,7 @@ struct EventQueryController: Sendable {
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("logs/requests", use: requestLog)
             .get("logs/errors", use: errorLog)
+            .get("logs/audit", use: auditLog)
             .get("stats", use: stats)
     }
 
@@ -24,6 +25,11 @@ struct EventQueryController: Sendable {
         try await log(of: .error, request, context: context)
     }
 
+    /// `GET /v1/logs/audit` with the audit filters (`action`, `outcome`, `actor_id`, `subject_id`, `from`, `to`), newest first.
+    @Sendable func auditLog(_ request: Request, context: Context) async throws -> Response {
+        try await log(of: .audit, request, context: context)
+    }
+
     /// `GET /v1/stats?window=`: per service and route, over the window (default `1h`).
     @Sendable func stats(_ request: Request, context: Context) async throws -> Response {
         let window = QueryReader(request).raw("window") ?? "1h"
@@ -33,7 +39,7 @@ struct EventQueryController: Sendable {
     private func log(of type: StoredEvent.Kind, _ request: Request, context: Context) async throws -> Response {
         var query = QueryReader(request)
         let page = query.page()
-        let filters = EventFilters(&query)
+        let filters = EventFilters(&query, of: type)
         try query.finish()
         return try Response.json(try await service.events(type, filters: filters, page: page, by: context.caller))
     }

@@ -43,8 +43,9 @@ struct EventQueryService: Sendable {
     }
 }
 
-/// The filters of the log routes, read from the query: `from`, `to`, `status`, `method`, `path`,
-/// `user_id`, `service`, `request_id`. A bad value is a 400 naming it.
+/// The filters of the log routes, read from the query: `from` and `to` for every log; `status`,
+/// `method`, `path`, `user_id`, `service`, `request_id`, `trace_id` for requests and errors; `action`,
+/// `outcome`, `actor_id`, `subject_id` for the audit log. A bad value is a 400 naming it.
 struct EventFilters: Sendable, Equatable {
     var from: Date?
     var to: Date?
@@ -54,11 +55,24 @@ struct EventFilters: Sendable, Equatable {
     var userID: UUID?
     var service: String?
     var requestID: String?
+    var traceID: String?
+    var action: String?
+    var outcome: String?
+    var actorID: UUID?
+    var subjectID: UUID?
 
-    /// Reads the filters from the query; their problems go to `query`'s 400.
-    init(_ query: inout QueryReader) {
+    /// Reads the filters of the log of `type` from the query; their problems go to `query`'s 400.
+    init(_ query: inout QueryReader, of type: StoredEvent.Kind) {
         from = query.timestamp("from")
         to = query.timestamp("to")
+        // Text filters are compared with stored texts: held to the same limits as the events' fields.
+        guard type != .audit else {
+            action = query.text("action", 1...64)
+            outcome = query.text("outcome", 1...32)
+            actorID = query.uuid("actor_id")
+            subjectID = query.uuid("subject_id")
+            return
+        }
         status = query.value("status", "must be a status such as 404 or a class such as 5xx") { text in
             if let code = Int(text), (100...599).contains(code) { return .exactly(code) }
             if text.count == 3, text.lowercased().hasSuffix("xx"), let hundreds = Int(text.prefix(1)), (1...5).contains(hundreds) {
@@ -66,12 +80,12 @@ struct EventFilters: Sendable, Equatable {
             }
             return nil
         }
-        // Text filters are compared with stored texts: held to the same limits as the events' fields.
         method = query.text("method", 1...16)?.uppercased()
         path = query.text("path", 1...2048)
         userID = query.uuid("user_id")
         service = query.text("service", 1...64)
         requestID = query.text("request_id", 1...128)
+        traceID = query.value("trace_id", "must be 32 lower-case hex digits") { ObservedEvent.isTraceID($0) ? $0 : nil }
     }
 
     func apply(to query: inout EventQuery) {
@@ -83,5 +97,10 @@ struct EventFilters: Sendable, Equatable {
         query.userID = userID
         query.service = service
         query.requestID = requestID
+        query.traceID = traceID
+        query.action = action
+        query.outcome = outcome
+        query.actorID = actorID
+        query.subjectID = subjectID
     }
 }

@@ -21,6 +21,13 @@ struct EventResponse: Codable, Sendable, Equatable {
     var level: String?
     var message: String?
     var errorType: String?
+    var traceId: String?
+    var spanId: String?
+    var action: String?
+    var outcome: String?
+    var actorId: String?
+    var subjectId: String?
+    var reason: String?
 
     init(_ event: StoredEvent) {
         id = String(event.id ?? 0)
@@ -41,5 +48,12 @@ struct EventResponse: Codable, Sendable, Equatable {
         level = event.level
         message = event.message
         errorType = event.errorType
+        traceId = event.traceID
+        spanId = event.spanID
+        action = event.action
+        outcome = event.outcome
+        actorId = event.actorID?.lowercasedString
+        subjectId = event.subjectID?.lowercasedString
+        reason = event.reason
     }
 }

@@ -37,6 +37,19 @@ enum CollectorSchema {
         migrator.registerMigration("2: batch keys") { db in
             try db.execute(sql: IngestBatchKeysSchema.sqlite)
         }
+        migrator.registerMigration("3: audit and trace fields") { db in
+            try db.execute(sql: """
+                ALTER TABLE events ADD COLUMN trace_id TEXT;
+                ALTER TABLE events ADD COLUMN span_id TEXT;
+                ALTER TABLE events ADD COLUMN action TEXT;
+                ALTER TABLE events ADD COLUMN outcome TEXT;
+                ALTER TABLE events ADD COLUMN actor_id TEXT;
+                ALTER TABLE events ADD COLUMN subject_id TEXT;
+                ALTER TABLE events ADD COLUMN reason TEXT;
+                -- One trace's events, across services.
+                CREATE INDEX events_by_tenant_trace ON events (tenant_id, trace_id) WHERE trace_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }
@@ -83,6 +96,14 @@ extension CollectorSchema {
         PostgresMigration(3, "tenant ingest buckets", [
             "CREATE TABLE tenant_ingest_buckets (tenant TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, counted_at DOUBLE PRECISION NOT NULL)",
             "CREATE INDEX tenant_ingest_buckets_by_time ON tenant_ingest_buckets (counted_at)",
+        ]),
+        PostgresMigration(4, "audit and trace fields", [
+            """
+            ALTER TABLE events ADD COLUMN trace_id TEXT, ADD COLUMN span_id TEXT, ADD COLUMN action TEXT, ADD COLUMN outcome TEXT,
+                ADD COLUMN actor_id UUID, ADD COLUMN subject_id UUID, ADD COLUMN reason TEXT
+            """,
+            // One trace's events, across services.
+            "CREATE INDEX events_by_tenant_trace ON events (tenant_id, trace_id) WHERE trace_id IS NOT NULL",
         ]),
     ]
 }

@@ -17,6 +17,7 @@ final class PostgresEventStore: EventStore {
     static let columns = [
         "type", "ts", "received_at", "service", "tenant_id", "user_id", "request_id", "method", "path", "route", "status",
         "duration_ms", "client_ip", "user_agent", "level", "message", "error_type",
+        "trace_id", "span_id", "action", "outcome", "actor_id", "subject_id", "reason",
     ]
 
     init(database: PostgreSQLDatabase, logger: Logger) {
@@ -124,6 +125,11 @@ final class PostgresEventStore: EventStore {
         if let userID = query.userID { statement.append(" AND user_id = \(statement.bind(userID))") }
         if let service = query.service { statement.append(" AND service = \(statement.bind(service))") }
         if let requestID = query.requestID { statement.append(" AND request_id = \(statement.bind(requestID))") }
+        if let traceID = query.traceID { statement.append(" AND trace_id = \(statement.bind(traceID))") }
+        if let action = query.action { statement.append(" AND action = \(statement.bind(action))") }
+        if let outcome = query.outcome { statement.append(" AND outcome = \(statement.bind(outcome))") }
+        if let actorID = query.actorID { statement.append(" AND actor_id = \(statement.bind(actorID))") }
+        if let subjectID = query.subjectID { statement.append(" AND subject_id = \(statement.bind(subjectID))") }
         if let after = page.after {
             guard let id = Int64(after.id) else {
                 throw AppError.validationFailed([FieldError(field: "cursor", message: "is not a cursor this service gave out")])
@@ -258,7 +264,9 @@ final class PostgresEventStore: EventStore {
             requestID: row.optional("request_id"), method: row.optional("method"), path: row.optional("path"), route: row.optional("route"),
             status: row.optional("status", as: Int32.self).map(Int.init), durationMs: row.optional("duration_ms"),
             clientIP: row.optional("client_ip"), userAgent: row.optional("user_agent"), level: row.optional("level"),
-            message: row.optional("message"), errorType: row.optional("error_type"))
+            message: row.optional("message"), errorType: row.optional("error_type"), traceID: row.optional("trace_id"),
+            spanID: row.optional("span_id"), action: row.optional("action"), outcome: row.optional("outcome"),
+            actorID: row.optional("actor_id"), subjectID: row.optional("subject_id"), reason: row.optional("reason"))
     }
 }
 
@@ -282,7 +290,14 @@ enum CopyText {
         text(event.userAgent, &buffer); tab(&buffer)
         text(event.level, &buffer); tab(&buffer)
         text(event.message, &buffer); tab(&buffer)
-        text(event.errorType, &buffer)
+        text(event.errorType, &buffer); tab(&buffer)
+        text(event.traceID, &buffer); tab(&buffer)
+        text(event.spanID, &buffer); tab(&buffer)
+        text(event.action, &buffer); tab(&buffer)
+        text(event.outcome, &buffer); tab(&buffer)
+        text(event.actorID?.lowercasedString, &buffer); tab(&buffer)
+        text(event.subjectID?.lowercasedString, &buffer); tab(&buffer)
+        text(event.reason, &buffer)
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 

@@ -10,8 +10,9 @@ struct SQLiteEventStore: EventStore {
 
     static let insertSQL = """
         INSERT INTO events (type, ts, received_at, service, tenant_id, user_id, request_id, method, path, route, status,
-                            duration_ms, client_ip, user_agent, level, message, error_type)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            duration_ms, client_ip, user_agent, level, message, error_type,
+                            trace_id, span_id, action, outcome, actor_id, subject_id, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// One transaction, one prepared statement, values bound straight through SQLite's C API: GRDB's
@@ -68,6 +69,13 @@ struct SQLiteEventStore: EventStore {
         binder.bind(event.level)
         binder.bind(event.message)
         binder.bind(event.errorType)
+        binder.bind(event.traceID)
+        binder.bind(event.spanID)
+        binder.bind(event.action)
+        binder.bind(event.outcome)
+        binder.bind(event.actorID?.lowercasedString)
+        binder.bind(event.subjectID?.lowercasedString)
+        binder.bind(event.reason)
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
         guard code == SQLITE_DONE else {
@@ -130,6 +138,11 @@ struct SQLiteEventStore: EventStore {
         if let userID = query.userID { sql += " AND user_id = ?"; arguments += [userID.lowercasedString] }
         if let service = query.service { sql += " AND service = ?"; arguments += [service] }
         if let requestID = query.requestID { sql += " AND request_id = ?"; arguments += [requestID] }
+        if let traceID = query.traceID { sql += " AND trace_id = ?"; arguments += [traceID] }
+        if let action = query.action { sql += " AND action = ?"; arguments += [action] }
+        if let outcome = query.outcome { sql += " AND outcome = ?"; arguments += [outcome] }
+        if let actorID = query.actorID { sql += " AND actor_id = ?"; arguments += [actorID.lowercasedString] }
+        if let subjectID = query.subjectID { sql += " AND subject_id = ?"; arguments += [subjectID.lowercasedString] }
         if let after = page.after {
             sql += " AND (ts, id) < (?, ?)"
             arguments += [after.timestamp, Int64(after.id) ?? 0]
@@ -196,6 +209,8 @@ struct SQLiteEventStore: EventStore {
             tenantID: row.optionalUUID("tenant_id"),
             userID: row.optionalUUID("user_id"), requestID: row.required("request_id"), method: row.required("method"),
             path: row.required("path"), route: row.required("route"), status: row.required("status"), durationMs: row.required("duration_ms"), clientIP: row.required("client_ip"),
-            userAgent: row.required("user_agent"), level: row.required("level"), message: row.required("message"), errorType: row.required("error_type"))
+            userAgent: row.required("user_agent"), level: row.required("level"), message: row.required("message"), errorType: row.required("error_type"),
+            traceID: row.required("trace_id"), spanID: row.required("span_id"), action: row.required("action"), outcome: row.required("outcome"),
+            actorID: row.optionalUUID("actor_id"), subjectID: row.optionalUUID("subject_id"), reason: row.required("reason"))
     }
 }
