@@ -51,6 +51,8 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
         event.tenantID = observation.tenantID
         event.userID = observation.userID
         event.requestID = context.requestID
+        event.traceID = context.trace?.traceID
+        event.spanID = context.trace?.spanID
         event.method = request.method.rawValue
         event.path = request.uri.path
         event.route = RequestMetricsMiddleware<Context>.routeLabel(context.endpointPath)
@@ -64,6 +66,8 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
             error.tenantID = event.tenantID
             error.userID = event.userID
             error.requestID = event.requestID
+            error.traceID = event.traceID
+            error.spanID = event.spanID
             error.method = event.method
             error.path = event.path
             error.route = event.route
@@ -77,6 +81,8 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
             var audit = ObservedEvent(type: .audit, at: entry.at, service: serviceName)
             audit.tenantID = entry.tenantID?.lowercasedString
             audit.requestID = event.requestID
+            audit.traceID = event.traceID
+            audit.spanID = event.spanID
             audit.clientIP = event.clientIP
             audit.userAgent = event.userAgent
             audit.action = entry.action

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// What is learnt about a request while it is handled, for its events: who the caller is (set by the
@@ -34,9 +35,18 @@ public final class RequestObservation: Sendable {
         state.withLock { $0.failures.append(Failure(type: type, message: String(message.prefix(1000)))) }
     }
 
-    /// An action for the audit trail (see `AuditTrail`).
+    /// An action for the audit trail (see `AuditTrail`). A request no token identified (a login, a
+    /// sign-up, a logout by refresh token) belongs, once it succeeded, to the tenant and user it acted
+    /// for: its request event then goes to that tenant's logs, statistics and traces. A failed one
+    /// stays of no tenant (who made it is not known).
     public func recordAudit(_ entry: AuditEntry) {
-        state.withLock { $0.audits.append(entry) }
+        state.withLock { state in
+            state.audits.append(entry)
+            if state.tenantID == nil, entry.outcome == .success, let tenant = entry.tenantID, let actor = entry.actorID {
+                state.tenantID = tenant.lowercasedString
+                state.userID = actor.lowercasedString
+            }
+        }
     }
 
     public var tenantID: String? { state.withLock { $0.tenantID } }

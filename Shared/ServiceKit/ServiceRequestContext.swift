@@ -16,6 +16,8 @@ where Decoder == ContractRequestDecoder, Encoder == ContractResponseEncoder {
     var peerAddress: SocketAddress? { get }
     /// What the request's event will say about it; set by `RequestEventMiddleware` when events are shipped.
     var observation: RequestObservation? { get set }
+    /// The request's place in a W3C trace, set by `TraceContextMiddleware`; nil before it runs.
+    var trace: TraceContext? { get set }
 }
 
 extension ServiceRequestContext {
@@ -31,6 +33,7 @@ public struct BasicServiceRequestContext: ServiceRequestContext {
     public var requestID: String = ""
     public let peerAddress: SocketAddress?
     public var observation: RequestObservation?
+    public var trace: TraceContext?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

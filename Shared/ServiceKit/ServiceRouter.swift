@@ -6,9 +6,10 @@ import Hummingbird
 ///
 /// Middleware order, outermost first:
 /// 1. `RequestIDMiddleware`: every response, even an error, carries `X-Request-ID`.
-/// 2. `RequestEventMiddleware` (when `events` is given): every request becomes an event for the collector.
-/// 3. `RequestMetricsMiddleware`: counts every request with the status it was answered with.
-/// 4. `ErrorResponseMiddleware`: every error becomes the contract's body.
+/// 2. `TraceContextMiddleware`: every request continues or starts a W3C trace, answered in `traceparent`.
+/// 3. `RequestEventMiddleware` (when `events` is given): every request becomes an event for the collector.
+/// 4. `RequestMetricsMiddleware`: counts every request with the status it was answered with.
+/// 5. `ErrorResponseMiddleware`: every error becomes the contract's body.
 public enum ServiceRouter {
     public static func make<Context: ServiceRequestContext>(
         context: Context.Type = Context.self,
@@ -20,6 +21,7 @@ public enum ServiceRouter {
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware<Context>())
+        router.add(middleware: TraceContextMiddleware<Context>())
         if let events { router.add(middleware: events) }
         router.add(middleware: RequestMetricsMiddleware<Context>(metrics: metrics))
         router.add(middleware: ErrorResponseMiddleware<Context>())

@@ -14,6 +14,7 @@ public struct CallerContext<Parent: AuthenticatedRequestContext>: ChildRequestCo
     public var requestID: String
     public let peerAddress: SocketAddress?
     public var observation: RequestObservation?
+    public var trace: TraceContext?
     /// The user whose access token the request carried, verified.
     public let caller: AuthenticatedUser
 
@@ -23,6 +24,7 @@ public struct CallerContext<Parent: AuthenticatedRequestContext>: ChildRequestCo
         self.requestID = context.requestID
         self.peerAddress = context.peerAddress
         self.observation = context.observation
+        self.trace = context.trace
         self.caller = caller
     }
 }

@@ -9,6 +9,7 @@ public struct TenantRequestContext: AuthenticatedRequestContext {
     public var identity: AuthenticatedUser?
     public let peerAddress: SocketAddress?
     public var observation: RequestObservation?
+    public var trace: TraceContext?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -135,6 +135,36 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
     }
 
     @Test(arguments: StoreKind.available)
+    func aSeriesCountsEachStepWithNearestRankPercentiles(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let (tenant, other) = (UUID(), UUID())
+            let minute: Int64 = 60_000
+            // Step 0: durations 1…100 (one 5xx); step 2: three auth requests; a request of another
+            // tenant, one of another route, and one just past the window.
+            var events = (1...100).map { Self.request(tenant: tenant, at: Int64($0), status: $0 == 50 ? 503 : 200, duration: Double($0)) }
+            events += (0..<3).map { Self.request(tenant: tenant, at: 2 * minute + Int64($0), duration: 7, service: "auth-service") }
+            events += [
+                Self.request(tenant: other, at: 5, duration: 1), Self.request(tenant: tenant, at: minute, duration: 9, route: "/v1/other"),
+                Self.request(tenant: tenant, at: 3 * minute, duration: 1),
+            ]
+            try await store.insert(events)
+            let window = SeriesQuery(
+                tenantID: tenant, from: Self.now, to: Self.now.addingTimeInterval(180), stepMilliseconds: minute, service: nil, route: nil)
+            #expect(try await store.series(window) == [
+                SeriesPoint(step: 0, count: 100, errorCount: 1, p50Ms: 50, p95Ms: 95, p99Ms: 99),
+                SeriesPoint(step: 1, count: 1, errorCount: 0, p50Ms: 9, p95Ms: 9, p99Ms: 9),
+                SeriesPoint(step: 2, count: 3, errorCount: 0, p50Ms: 7, p95Ms: 7, p99Ms: 7),
+            ])
+            var filtered = window
+            filtered.service = "auth-service"
+            #expect(try await store.series(filtered).map(\.step) == [2])
+            filtered = window
+            filtered.route = "/v1/other"
+            #expect(try await store.series(filtered).map(\.count) == [1])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func retentionDeletesWhatArrivedBeforeTheCutoffAndKeepsTheRest(kind: StoreKind) async throws {
         try await withEventStore(kind) { store in
             func events(_ count: Int, receivedDaysAgo days: Double) -> [StoredEvent] {

@@ -52,6 +52,8 @@ final class RecordingStore: EventStore {
 
     func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent] { [] }
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] { [] }
+    func trace(_ traceID: String, tenantID: UUID, limit: Int) async throws -> [StoredEvent] { [] }
+    func series(_ query: SeriesQuery) async throws -> [SeriesPoint] { [] }
     func deleteReceived(before date: Date, limit: Int) async throws -> Int { 0 }
     func deleteBatchKeys(receivedBefore date: Date) async throws -> Int { 0 }
     func count() async throws -> Int { stored }

@@ -40,6 +40,111 @@ import TokenVerification
         }
     }
 
+    @Test func aTraceIsEveryEventOfItAcrossServicesOldestFirstInTheCallersTenantOnly() async throws {
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let acmeAdmin = try await harness.adminToken(harness.acme)
+        let globexAdmin = try await harness.adminToken(harness.globex)
+        let base = Date().addingTimeInterval(-60)
+        @Sendable func traced(_ event: [String: Any], span: String) -> [String: Any] {
+            event.merging(["trace_id": trace, "span_id": span]) { $1 }
+        }
+        try await harness.test { client in
+            try await client.ingest([
+                traced(requestEvent(tenant: harness.acme, requestID: "blog-1", ts: base.addingTimeInterval(2)), span: "00000000000000b1"),
+                traced(errorEvent(tenant: harness.acme, requestID: "blog-1"), span: "00000000000000b1"),
+                traced(requestEvent(tenant: harness.globex, requestID: "globex-1", ts: base), span: "00000000000000c1"),
+                requestEvent(tenant: harness.acme, requestID: "untraced", ts: base),
+            ])
+            try await client.ingest([
+                traced(requestEvent(tenant: harness.acme, path: "/v1/auth/login", requestID: "auth-1", service: "auth-service", ts: base.addingTimeInterval(1)), span: "00000000000000a1"),
+            ], key: CollectorTestHarness.authKey)
+
+            let response = try await client.send(.get, "/v1/traces/\(trace)", token: acmeAdmin)
+            #expect(response.status == .ok)
+            let events = try response.decode(TraceResponse.self).items
+            #expect(events.map(\.requestId) == ["auth-1", "blog-1", "blog-1"], "oldest first, across services, the tenant's only")
+            #expect(events.map(\.service) == ["auth-service", "blog-service", "blog-service"])
+            #expect(Set(events.map(\.type)) == [.request, .error])
+            #expect(try await client.send(.get, "/v1/traces/\(trace)", token: globexAdmin).decode(TraceResponse.self).items.map(\.requestId) == ["globex-1"])
+            #expect(try await client.logs("requests", "trace_id=\(trace)", token: acmeAdmin).items.map(\.requestId) == ["blog-1", "auth-1"])
+            #expect(try await client.send(.get, "/v1/logs/requests?trace_id=XYZ", token: acmeAdmin).status == .badRequest)
+
+            for missing in [String(repeating: "1", count: 32), "not-a-trace", trace.uppercased()] {
+                let response = try await client.send(.get, "/v1/traces/\(missing)", token: acmeAdmin)
+                #expect(response.status == .notFound, "\(missing)")
+            }
+            let moderator = try await harness.adminToken(harness.acme, role: .moderator)
+            #expect(try await client.send(.get, "/v1/traces/\(trace)", token: moderator).status == .forbidden)
+            #expect(try await client.send(.get, "/v1/traces/\(trace)").status == .unauthorized)
+        }
+    }
+
+    @Test func aSeriesHasEveryStepOfTheWindowAlignedAndOnlyTheTenantsRequests() async throws {
+        let admin = try await harness.adminToken(harness.acme)
+        let now = Date()
+        try await harness.test { client in
+            try await client.ingest([
+                requestEvent(tenant: harness.acme, status: 200, durationMs: 10, ts: now.addingTimeInterval(-1)),
+                requestEvent(tenant: harness.acme, status: 500, durationMs: 30, ts: now.addingTimeInterval(-1)),
+                requestEvent(tenant: harness.acme, status: 200, durationMs: 5, path: "/v1/posts/a", route: "/v1/posts/{id}", ts: now.addingTimeInterval(-300)),
+                requestEvent(tenant: harness.acme, ts: now.addingTimeInterval(-7200)),  // before every window but 24h
+                requestEvent(tenant: harness.globex, ts: now),
+                errorEvent(tenant: harness.acme),
+            ])
+            let response = try await client.send(.get, "/v1/stats/series?window=15m&step=1m", token: admin)
+            #expect(response.status == .ok, "\(response.text)")
+            let series = try response.decode(SeriesResponse.self)
+            #expect(series.items.count == 15)
+            let starts = series.items.map { $0.start.millisecondsSince1970 }
+            #expect(starts.allSatisfy { $0 % 60_000 == 0 } && zip(starts, starts.dropFirst()).allSatisfy { $1 - $0 == 60_000 }, "aligned steps")
+            #expect(series.to.millisecondsSince1970 > now.millisecondsSince1970 && series.to.millisecondsSince1970 - 60_000 <= now.millisecondsSince1970)
+            #expect(series.items.map(\.count).reduce(0, +) == 3)
+            #expect(series.items.map(\.errorCount).reduce(0, +) == 1)
+            let second = now.addingTimeInterval(-1)
+            let recent = try #require(series.items.first { $0.start <= second && second < $0.start.addingTimeInterval(60) })
+            #expect(recent.count == 2 && recent.p50Ms == 10 && recent.p99Ms == 30, "\(recent)")
+            #expect(series.items.filter { $0.count == 0 }.allSatisfy { $0.p50Ms == nil })
+
+            let byRoute = try await client.send(.get, "/v1/stats/series?window=1h&step=5m&route=/v1/posts/%7Bid%7D", token: admin).decode(SeriesResponse.self)
+            #expect(byRoute.items.count == 12 && byRoute.items.map(\.count).reduce(0, +) == 1)
+            let day = try await client.send(.get, "/v1/stats/series?window=24h&step=1h&service=blog-service", token: admin).decode(SeriesResponse.self)
+            #expect(day.items.count == 24 && day.items.map(\.count).reduce(0, +) == 4)
+
+            for (query, field) in [("window=2h", "window"), ("step=10s", "step"), ("window=15m&step=1h", "step")] {
+                let refused = try await client.send(.get, "/v1/stats/series?\(query)", token: admin)
+                #expect(refused.status == .badRequest && refused.error?.details?.first?.field == field, "\(query): \(refused.text)")
+            }
+            let moderator = try await harness.adminToken(harness.acme, role: .moderator)
+            #expect(try await client.send(.get, "/v1/stats/series", token: moderator).status == .forbidden)
+        }
+    }
+
+    @Test func alertsHoldOnTheLastFiveMinutesOfTheTenantsRequests() async throws {
+        let admin = try await harness.adminToken(harness.acme)
+        let globexAdmin = try await harness.adminToken(harness.globex)
+        let now = Date()
+        try await harness.test { client in
+            // blog: 20 requests, 2 of them 5xx (10 %), one route slow; auth: 10 requests, 5 failing (too few to count).
+            var events = (0..<20).map { requestEvent(tenant: harness.acme, status: $0 < 2 ? 503 : 200, durationMs: 20, ts: now.addingTimeInterval(-10)) }
+            events += (0..<20).map { _ in requestEvent(tenant: harness.acme, durationMs: 900, path: "/v1/posts/a", route: "/v1/posts/{id}", ts: now.addingTimeInterval(-10)) }
+            events += (0..<40).map { _ in requestEvent(tenant: harness.globex, status: 500, durationMs: 2_000, ts: now) }
+            events += (0..<30).map { _ in requestEvent(tenant: harness.acme, status: 500, ts: now.addingTimeInterval(-600)) }  // too old
+            try await client.ingest(events)
+            try await client.ingest((0..<10).map { requestEvent(tenant: harness.acme, status: $0 < 5 ? 500 : 200, service: "auth-service") }, key: CollectorTestHarness.authKey)
+
+            let alerts = try await client.send(.get, "/v1/alerts", token: admin).decode(AlertsResponse.self)
+            #expect(alerts.rules.map(\.name) == ["TenantErrorRateHigh", "LatencyP99High"])
+            #expect(alerts.firing.map { "\($0.alert) \($0.service) \($0.route ?? "-")" } == [
+                "TenantErrorRateHigh blog-service -", "LatencyP99High blog-service /v1/posts/{id}",
+            ])
+            #expect(alerts.firing.first?.value == 0.05, "2 of the blog's 40 requests")
+            let globex = try await client.send(.get, "/v1/alerts", token: globexAdmin).decode(AlertsResponse.self)
+            #expect(globex.firing.count == 2, "globex's own: its error rate and its slow route (\(globex.firing))")
+            let moderator = try await harness.adminToken(harness.acme, role: .moderator)
+            #expect(try await client.send(.get, "/v1/alerts", token: moderator).status == .forbidden)
+        }
+    }
+
     @Test func eachFilterNarrowsTheLog() async throws {
         let admin = try await harness.adminToken()
         let user = UUID()

@@ -68,6 +68,8 @@ func withIngestQuota(_ kind: StoreKind, rate: Int, burst: Int, _ body: @escaping
         func insert(_ batches: [IngestBatch]) async throws -> [IngestReceipt?] { throw Broken() }
         func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent] { [] }
         func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] { [] }
+        func trace(_ traceID: String, tenantID: UUID, limit: Int) async throws -> [StoredEvent] { [] }
+        func series(_ query: SeriesQuery) async throws -> [SeriesPoint] { [] }
         func deleteReceived(before date: Date, limit: Int) async throws -> Int { 0 }
         func deleteBatchKeys(receivedBefore date: Date) async throws -> Int { 0 }
         func count() async throws -> Int { 0 }

@@ -116,6 +116,7 @@ struct Answer: Sendable {
     let status: Int
     let body: Data
     var retryAfter: String? = nil
+    var traceparent: String? = nil
 
     func json() -> [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
 }
@@ -135,7 +136,9 @@ func call(
     do {
         let response = try await client.execute(request, timeout: .init(timeout))
         let body = try await response.body.collect(upTo: 16 << 20)
-        return Answer(status: Int(response.status.code), body: Data(buffer: body), retryAfter: response.headers.first(name: "Retry-After"))
+        return Answer(
+            status: Int(response.status.code), body: Data(buffer: body), retryAfter: response.headers.first(name: "Retry-After"),
+            traceparent: response.headers.first(name: "traceparent"))
     } catch {
         return nil
     }

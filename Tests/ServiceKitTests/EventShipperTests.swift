@@ -10,9 +10,11 @@ import Testing
 
 @testable import ServiceKit
 
-/// A collector stand-in on loopback: records the batches it accepts and answers what a test scripts.
+/// A collector stand-in on loopback: records the batches it accepts (each `Idempotency-Key` once) and
+/// answers what a test scripts.
 final class FakeCollector: Sendable {
     let batches = Mutex<[[[String: String]]]>([])
+    private let storedKeys = Mutex<Set<String>>([])
     /// Statuses to answer first (with `Retry-After: 1` for 429 and 503), then 202.
     let script: Mutex<[HTTPResponse.Status]>
     let authorizations = Mutex<[String]>([])
@@ -48,13 +50,31 @@ final class FakeCollector: Sendable {
             if !refused.isEmpty {
                 throw AppError.validationFailed(refused.map { FieldError(field: "events[\($0)].path", message: "must be at most 2048 characters") })
             }
-            self.batches.withLock { $0.append(batch.events.map { $0.mapValues(\.text) }) }
+            // Stored once per key, as the collector does: a post whose answer was lost is sent again.
+            let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? UUID().uuidString
+            if self.storedKeys.withLock({ $0.insert(key).inserted }) {
+                self.batches.withLock { $0.append(batch.events.map { $0.mapValues(\.text) }) }
+            }
             return Response(status: .accepted)
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             logger: Logger(label: "fake-collector") { _ in SwiftLogNoOpLogHandler() })
         return try await app.test(.live) { client in try await body(URL(string: "http://127.0.0.1:\(client.port!)")!) }
+    }
+}
+
+extension FakeCollector {
+    /// A service's router whose events go to this collector (at `url`) every 20 ms, and its shipping.
+    static func shippingRouter(to url: URL) -> (Router<BasicServiceRequestContext>, EventShipping<BasicServiceRequestContext>) {
+        var settings = EventShipper.Settings(collectorURL: url, ingestKey: "test-ingest-key-0123456789")
+        settings.flushInterval = .milliseconds(20)
+        let metrics = ServiceMetrics()
+        let shipping = EventShipping<BasicServiceRequestContext>(
+            settings: settings, serviceName: "test-service", trustedProxies: TrustedProxies(), metrics: metrics,
+            logger: Logger(label: "events") { _ in SwiftLogNoOpLogHandler() })
+        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: { 1 }, events: shipping.middleware)
+        return (router, shipping)
     }
 }
 
@@ -253,13 +273,8 @@ struct AnyScalar: Decodable {
     @Test func aFailureBecomesARequestEventAndAnErrorEvent() async throws {
         let collector = FakeCollector()
         try await collector.whileRunning { url in
-            var settings = EventShipper.Settings(collectorURL: url, ingestKey: "test-ingest-key-0123456789")
-            settings.flushInterval = .milliseconds(20)
-            let metrics = ServiceMetrics()
             let logger = Logger(label: "events") { _ in SwiftLogNoOpLogHandler() }
-            let shipping = EventShipping<BasicServiceRequestContext>(
-                settings: settings, serviceName: "test-service", trustedProxies: TrustedProxies(), metrics: metrics, logger: logger)
-            let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: { 1 }, events: shipping.middleware)
+            let (router, shipping) = FakeCollector.shippingRouter(to: url)
             router.get("/v1/things/{id}") { _, _ -> Response in throw Broken() }
             router.get("/v1/fine") { _, _ in Response(status: .ok) }
             let app = Application(router: router, services: shipping.services, logger: logger)

@@ -328,6 +328,49 @@ enum CollectorOpenAPIDocument {
         ]
       }
     },
+    "/v1/traces/{trace_id}": {
+      "get": {
+        "summary": "Every event of one of the tenant's traces, across services, oldest first (admin); the first 1,000",
+        "operationId": "trace",
+        "responses": {
+          "200": {
+            "description": "The trace's events",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Trace"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "trace_id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "A W3C trace id (32 lower-case hex digits); any other text names no trace (404)"
+          }
+        ]
+      }
+    },
     "/v1/stats": {
       "get": {
         "summary": "Per service and route over the window: count, 5xx count, p50/p95/p99 duration (nearest rank), for the tenant (admin)",
@@ -374,12 +417,125 @@ enum CollectorOpenAPIDocument {
           }
         ]
       }
+    },
+    "/v1/stats/series": {
+      "get": {
+        "summary": "The tenant's requests over the window in steps (aligned to the step; the last holds now): per step, count, 5xx count, p50/p95/p99 duration (nearest rank; absent for a step without requests), optionally of one service and route (admin)",
+        "operationId": "statsSeries",
+        "responses": {
+          "200": {
+            "description": "A series",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Series"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "window",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "15m",
+                "1h",
+                "24h"
+              ],
+              "default": "1h"
+            }
+          },
+          {
+            "name": "step",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "1m",
+                "5m",
+                "1h"
+              ],
+              "default": "1m"
+            },
+            "description": "Not longer than the window"
+          },
+          {
+            "$ref": "#/components/parameters/service"
+          },
+          {
+            "name": "route",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "maxLength": 2048,
+              "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+            },
+            "description": "A route template (`/v1/posts/{id}`), or the path of events sent without one"
+          }
+        ]
+      }
+    },
+    "/v1/alerts": {
+      "get": {
+        "summary": "The tenant's alert conditions (a service's 5xx share over 1 %, a route's p99 over 300 ms) that hold on its requests of the last 5 minutes (admin)",
+        "operationId": "alerts",
+        "responses": {
+          "200": {
+            "description": "The conditions and those that hold",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Alerts"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      }
     }
   },
   "components": {
     "responses": {
       "Forbidden": {
         "description": "The caller is not an admin of the tenant",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "NotFound": {
+        "description": "No such trace in the caller's tenant",
         "content": {
           "application/json": {
             "schema": {
@@ -791,6 +947,162 @@ enum CollectorOpenAPIDocument {
                 },
                 "p99_ms": {
                   "type": "number"
+                }
+              }
+            }
+          }
+        }
+      },
+      "Trace": {
+        "type": "object",
+        "required": [
+          "trace_id",
+          "items"
+        ],
+        "properties": {
+          "trace_id": {
+            "type": "string"
+          },
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Event"
+            }
+          }
+        }
+      },
+      "Series": {
+        "type": "object",
+        "required": [
+          "window",
+          "step",
+          "from",
+          "to",
+          "items"
+        ],
+        "properties": {
+          "window": {
+            "type": "string"
+          },
+          "step": {
+            "type": "string"
+          },
+          "service": {
+            "type": "string"
+          },
+          "route": {
+            "type": "string"
+          },
+          "from": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "to": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "start",
+                "count",
+                "error_count"
+              ],
+              "properties": {
+                "start": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "count": {
+                  "type": "integer"
+                },
+                "error_count": {
+                  "type": "integer",
+                  "description": "Requests answered with a 5xx"
+                },
+                "p50_ms": {
+                  "type": "number"
+                },
+                "p95_ms": {
+                  "type": "number"
+                },
+                "p99_ms": {
+                  "type": "number"
+                }
+              }
+            }
+          }
+        }
+      },
+      "Alerts": {
+        "type": "object",
+        "required": [
+          "evaluated_at",
+          "window",
+          "rules",
+          "firing"
+        ],
+        "properties": {
+          "evaluated_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "window": {
+            "type": "string"
+          },
+          "rules": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "name",
+                "description",
+                "threshold"
+              ],
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "description": {
+                  "type": "string"
+                },
+                "threshold": {
+                  "type": "number"
+                }
+              }
+            }
+          },
+          "firing": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "alert",
+                "service",
+                "value",
+                "threshold",
+                "summary"
+              ],
+              "properties": {
+                "alert": {
+                  "type": "string"
+                },
+                "service": {
+                  "type": "string"
+                },
+                "route": {
+                  "type": "string"
+                },
+                "value": {
+                  "type": "number"
+                },
+                "threshold": {
+                  "type": "number"
+                },
+                "summary": {
+                  "type": "string"
                 }
               }
             }

@@ -13,6 +13,7 @@ public struct CollectorRequestContext: AuthenticatedRequestContext {
     public var ingestService: String?
     public let peerAddress: SocketAddress?
     public var observation: RequestObservation?
+    public var trace: TraceContext?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -11,9 +11,14 @@ public protocol EventStore: Sendable {
     func insert(_ batches: [IngestBatch]) async throws -> [IngestReceipt?]
     /// Up to `page.limit + 1` events of the query's tenant and type, newest first, after the page's cursor.
     func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent]
+    /// Up to `limit` events of a tenant's trace, of every type and service, oldest first.
+    func trace(_ traceID: String, tenantID: UUID, limit: Int) async throws -> [StoredEvent]
     /// Statistics of a tenant's `request` events since `since`, per service and route (the path when
     /// there is no route): the `limit` most requested, computed by the store without handing over its rows.
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics]
+    /// A tenant's `request` events of `query.from ..< query.to`, cut into steps of `query.step` from
+    /// `from`: for each step with a request, computed by the store without handing over its rows.
+    func series(_ query: SeriesQuery) async throws -> [SeriesPoint]
     /// Deletes up to `limit` events received before `date`; returns how many (0 when none are left).
     func deleteReceived(before date: Date, limit: Int) async throws -> Int
     /// Forgets the batch keys received before `date`; returns how many.
@@ -69,6 +74,28 @@ public struct RouteStatistics: Sendable, Equatable {
     /// Requests answered with a 5xx.
     public var errorCount: Int
     /// Nearest-rank percentiles of the durations: the smallest with at least p % of them at or below it.
+    public var p50Ms: Double
+    public var p95Ms: Double
+    public var p99Ms: Double
+}
+
+/// What `GET /v1/stats/series` asks of a store: a tenant's requests in a window, in steps, optionally
+/// of one service and one route (the route template, or the path when the sender gave none).
+public struct SeriesQuery: Sendable, Equatable {
+    public var tenantID: UUID
+    public var from: Date
+    public var to: Date
+    public var stepMilliseconds: Int64
+    public var service: String?
+    public var route: String?
+}
+
+/// One step of a series that had requests: its index from the window's start, the count, the 5xx
+/// count and nearest-rank percentiles of the durations.
+public struct SeriesPoint: Sendable, Equatable {
+    public var step: Int
+    public var count: Int
+    public var errorCount: Int
     public var p50Ms: Double
     public var p95Ms: Double
     public var p99Ms: Double

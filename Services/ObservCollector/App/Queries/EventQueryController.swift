@@ -2,7 +2,8 @@ import Hummingbird
 import ServiceKit
 import TokenVerification
 
-/// `GET /v1/logs/requests`, `GET /v1/logs/errors`, `GET /v1/logs/audit` and `GET /v1/stats`, for a tenant's admin.
+/// `GET /v1/logs/requests`, `/v1/logs/errors`, `/v1/logs/audit`, `/v1/traces/{trace_id}`, `/v1/stats`,
+/// `/v1/stats/series` and `/v1/alerts`, for a tenant's admin.
 struct EventQueryController: Sendable {
     typealias Context = CallerContext<CollectorRequestContext>
 
@@ -12,7 +13,32 @@ struct EventQueryController: Sendable {
         group.get("logs/requests", use: requestLog)
             .get("logs/errors", use: errorLog)
             .get("logs/audit", use: auditLog)
+            .get("traces/{trace_id}", use: trace)
             .get("stats", use: stats)
+            .get("stats/series", use: series)
+            .get("alerts", use: alerts)
+    }
+
+    /// `GET /v1/alerts`: the tenant's alert conditions that hold now.
+    @Sendable func alerts(_ request: Request, context: Context) async throws -> Response {
+        try Response.json(try await service.alerts(by: context.caller))
+    }
+
+    /// `GET /v1/stats/series?window=&step=&service=&route=`: per step, count, 5xx count and percentiles.
+    @Sendable func series(_ request: Request, context: Context) async throws -> Response {
+        var query = QueryReader(request)
+        let window = query.raw("window") ?? "1h"
+        let step = query.raw("step") ?? "1m"
+        let serviceFilter = query.text("service", 1...64)
+        let routeFilter = query.text("route", 1...2048)
+        try query.finish()
+        return try Response.json(
+            try await service.series(window: window, step: step, service: serviceFilter, route: routeFilter, by: context.caller))
+    }
+
+    /// `GET /v1/traces/{trace_id}`: every event of the trace, across services, oldest first.
+    @Sendable func trace(_ request: Request, context: Context) async throws -> Response {
+        try Response.json(try await service.trace(context.parameters.get("trace_id") ?? "", by: context.caller))
     }
 
     /// `GET /v1/logs/requests` with the log filters, newest first.

@@ -19,6 +19,20 @@ struct EventQueryService: Sendable {
         return page.page(of: rows, cursor: { KeysetCursor(date: $0.ts, id: String($0.id ?? 0)) }, item: EventResponse.init)
     }
 
+    /// Every event of one of the tenant's traces, across services, oldest first (the first
+    /// `maximumTraceEvents`); 404 when the tenant has none, or the id is not a trace id.
+    func trace(_ traceID: String, by caller: AuthenticatedUser) async throws -> TraceResponse {
+        try requireAdmin(caller)
+        guard ObservedEvent.isTraceID(traceID) else { throw Self.traceNotFound }
+        let events = try await store.trace(traceID, tenantID: caller.tenantID, limit: Self.maximumTraceEvents)
+        guard !events.isEmpty else { throw Self.traceNotFound }
+        return TraceResponse(traceId: traceID, items: events.map(EventResponse.init))
+    }
+
+    static let traceNotFound = AppError.notFound("Trace not found")
+    /// Events in a trace answer at most: a request's trace holds a few.
+    static let maximumTraceEvents = 1_000
+
     func stats(window: String, by caller: AuthenticatedUser) async throws -> StatsResponse {
         try requireAdmin(caller)
         guard let seconds = Self.windows[window] else {
@@ -32,6 +46,50 @@ struct EventQueryService: Sendable {
                 service: $0.service, route: $0.route, count: $0.count, errorCount: $0.errorCount, p50Ms: $0.p50Ms, p95Ms: $0.p95Ms, p99Ms: $0.p99Ms)
         }.sorted { ($0.service, $0.route) < ($1.service, $1.route) }
         return StatsResponse(window: window, from: from, to: to, items: items)
+    }
+
+    /// The steps of `GET /v1/stats/series`, by their wire name.
+    static let steps: [String: TimeInterval] = ["1m": 60, "5m": 300, "1h": 3600]
+
+    /// The tenant's requests over `window` in steps of `step`, optionally of one service and route. The
+    /// steps are aligned to multiples of the step (so that a chart's points stay put between refreshes)
+    /// and the last one holds now; a window holds at least one step and at most 1,440.
+    func series(window: String, step: String, service: String?, route: String?, by caller: AuthenticatedUser) async throws -> SeriesResponse {
+        try requireAdmin(caller)
+        var validator = FieldValidator()
+        let windowSeconds = Self.windows[window]
+        let stepSeconds = Self.steps[step]
+        validator.check(windowSeconds != nil, "window", "must be 15m, 1h or 24h")
+        validator.check(stepSeconds != nil, "step", "must be 1m, 5m or 1h")
+        if let windowSeconds, let stepSeconds {
+            validator.check(stepSeconds <= windowSeconds, "step", "must not be longer than the window")
+        }
+        try validator.finish()
+        let stepMilliseconds = Int64(stepSeconds! * 1000)
+        let steps = Int(windowSeconds! / stepSeconds!)
+        let now = now().millisecondsSince1970
+        let end = (now / stepMilliseconds + 1) * stepMilliseconds
+        let from = Date(millisecondsSince1970: end - Int64(steps) * stepMilliseconds)
+        let to = Date(millisecondsSince1970: end)
+        let points = try await store.series(SeriesQuery(
+            tenantID: caller.tenantID, from: from, to: to, stepMilliseconds: stepMilliseconds, service: service, route: route))
+        let byStep = Dictionary(points.map { ($0.step, $0) }) { first, _ in first }
+        let items = (0..<steps).map { index in
+            let start = Date(millisecondsSince1970: from.millisecondsSince1970 + Int64(index) * stepMilliseconds)
+            guard let point = byStep[index] else { return SeriesResponse.Step(start: start, count: 0, errorCount: 0) }
+            return SeriesResponse.Step(
+                start: start, count: point.count, errorCount: point.errorCount, p50Ms: point.p50Ms, p95Ms: point.p95Ms, p99Ms: point.p99Ms)
+        }
+        return SeriesResponse(window: window, step: step, service: service, route: route, from: from, to: to, items: items)
+    }
+
+    /// Which of the tenant's alert conditions hold on its requests of the last five minutes.
+    func alerts(by caller: AuthenticatedUser) async throws -> AlertsResponse {
+        try requireAdmin(caller)
+        let now = now()
+        let routes = try await store.routeStatistics(
+            tenantID: caller.tenantID, since: now.addingTimeInterval(-TenantAlerts.window), limit: Self.maximumRoutes)
+        return AlertsResponse(evaluatedAt: now, window: "5m", rules: TenantAlerts.rules, firing: TenantAlerts.firing(in: routes))
     }
 
     /// Routes in a statistics answer at most: the most requested (a tenant whose events carry raw paths

@@ -57,3 +57,9 @@ struct EventResponse: Codable, Sendable, Equatable {
         reason = event.reason
     }
 }
+
+/// `GET /v1/traces/{trace_id}`: the trace's events, oldest first.
+struct TraceResponse: Codable, Sendable {
+    var traceId: String
+    var items: [EventResponse]
+}

@@ -141,6 +141,14 @@ final class PostgresEventStore: EventStore {
         return statement
     }
 
+    func trace(_ traceID: String, tenantID: UUID, limit: Int) async throws -> [StoredEvent] {
+        try await database.withConnection { [logger] connection in
+            try await connection.rows(
+                "SELECT * FROM events WHERE tenant_id = \(tenantID) AND trace_id = \(traceID) ORDER BY ts, id LIMIT \(limit)", logger: logger
+            ).map(Self.event)
+        }
+    }
+
     /// Nearest-rank percentiles are PostgreSQL's `percentile_disc`: the first value whose position
     /// reaches the fraction. The window's rows are sorted by the server, never handed over.
     static func routeStatisticsQuery(tenantID: UUID, since: Date, limit: Int) -> PostgresQuery {
@@ -160,6 +168,38 @@ final class PostgresEventStore: EventStore {
             try await connection.rows(query, logger: logger).map {
                 try RouteStatistics(
                     service: $0.required("service"), route: $0.required("route"), count: $0.required("count", as: Int.self),
+                    errorCount: $0.required("errors", as: Int.self),
+                    p50Ms: $0.optional("p50", as: Double.self) ?? 0, p95Ms: $0.optional("p95", as: Double.self) ?? 0,
+                    p99Ms: $0.optional("p99", as: Double.self) ?? 0)
+            }
+        }
+    }
+
+    /// Per step: PostgreSQL's `percentile_disc` as for the route statistics, grouped by step.
+    static func seriesQuery(_ query: SeriesQuery) -> PostgresQuery {
+        var statement = PostgresStatement("SELECT (ts - ")
+        statement.append("\(statement.bind(query.from.millisecondsSince1970))) / \(statement.bind(query.stepMilliseconds)) AS step, ")
+        statement.append("""
+            COUNT(*) AS count, COUNT(*) FILTER (WHERE status >= 500) AS errors,
+                   percentile_disc(0.50) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+                   percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
+                   percentile_disc(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
+            FROM events WHERE tenant_id = 
+            """)
+        statement.append("\(statement.bind(query.tenantID)) AND type = 'request'")
+        statement.append(" AND ts >= \(statement.bind(query.from.millisecondsSince1970)) AND ts < \(statement.bind(query.to.millisecondsSince1970))")
+        if let service = query.service { statement.append(" AND service = \(statement.bind(service))") }
+        if let route = query.route { statement.append(" AND COALESCE(route, path) = \(statement.bind(route))") }
+        statement.append(" GROUP BY 1 ORDER BY 1")
+        return statement.query
+    }
+
+    func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
+        let statement = Self.seriesQuery(query)
+        return try await database.withConnection { [logger] connection in
+            try await connection.rows(statement, logger: logger).map {
+                try SeriesPoint(
+                    step: Int($0.required("step", as: Int64.self)), count: $0.required("count", as: Int.self),
                     errorCount: $0.required("errors", as: Int.self),
                     p50Ms: $0.optional("p50", as: Double.self) ?? 0, p95Ms: $0.optional("p95", as: Double.self) ?? 0,
                     p99Ms: $0.optional("p99", as: Double.self) ?? 0)

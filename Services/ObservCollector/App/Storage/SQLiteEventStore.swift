@@ -152,6 +152,15 @@ struct SQLiteEventStore: EventStore {
         return (sql, arguments)
     }
 
+    func trace(_ traceID: String, tenantID: UUID, limit: Int) async throws -> [StoredEvent] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE tenant_id = ? AND trace_id = ? ORDER BY ts, id LIMIT ?",
+                arguments: [tenantID.lowercasedString, traceID, limit]
+            ).map(Self.event)
+        }
+    }
+
     /// One statement ranks each route's durations (a window function, sorted by SQLite, which spills
     /// to disk rather than memory) and keeps the percentile rows: the service never holds the window's
     /// events. Nearest rank p of n is the first position with 100 × position ≥ p × n.
@@ -174,6 +183,42 @@ struct SQLiteEventStore: EventStore {
             try Row.fetchAll(db, sql: Self.routeStatisticsSQL, arguments: [tenantID.lowercasedString, since.millisecondsSince1970, limit]).map {
                 try RouteStatistics(
                     service: $0.required("service"), route: $0.required("route"), count: $0.required("count"), errorCount: $0.required("errors"),
+                    p50Ms: $0.required("p50"), p95Ms: $0.required("p95"), p99Ms: $0.required("p99"))
+            }
+        }
+    }
+
+    /// The same ranking as the route statistics, partitioned by step instead of route.
+    static func seriesQuery(_ query: SeriesQuery) -> (String, StatementArguments) {
+        var filter = "tenant_id = ? AND type = 'request' AND ts >= ? AND ts < ?"
+        var arguments: StatementArguments = [query.from.millisecondsSince1970, query.stepMilliseconds]
+        arguments += [query.tenantID.lowercasedString, query.from.millisecondsSince1970, query.to.millisecondsSince1970]
+        if let service = query.service { filter += " AND service = ?"; arguments += [service] }
+        if let route = query.route { filter += " AND COALESCE(route, path) = ?"; arguments += [route] }
+        let sql = """
+            WITH stepped AS (
+                SELECT (ts - ?) / ? AS step, status, duration_ms FROM events WHERE \(filter)
+            ), ranked AS (
+                SELECT step, status, duration_ms,
+                       ROW_NUMBER() OVER (PARTITION BY step ORDER BY duration_ms) AS position,
+                       COUNT(*) OVER (PARTITION BY step) AS total
+                FROM stepped
+            )
+            SELECT step, MAX(total) AS count, SUM(status >= 500) AS errors,
+                   MIN(CASE WHEN position * 100 >= total * 50 THEN duration_ms END) AS p50,
+                   MIN(CASE WHEN position * 100 >= total * 95 THEN duration_ms END) AS p95,
+                   MIN(CASE WHEN position * 100 >= total * 99 THEN duration_ms END) AS p99
+            FROM ranked GROUP BY step ORDER BY step
+            """
+        return (sql, arguments)
+    }
+
+    func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
+        let (sql, arguments) = Self.seriesQuery(query)
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                try SeriesPoint(
+                    step: $0.required("step"), count: $0.required("count"), errorCount: $0.required("errors"),
                     p50Ms: $0.required("p50"), p95Ms: $0.required("p95"), p99Ms: $0.required("p99"))
             }
         }

@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A request's place in a W3C trace (Trace Context, level 1): the trace it belongs to, the caller's
+/// span when one came in `traceparent`, and this service's own span, which the service answers in its
+/// own `traceparent` and writes, with the trace id, in every log line and event of the request.
+public struct TraceContext: Sendable, Equatable {
+    /// 32 lower-case hex digits, not all zero.
+    public let traceID: String
+    /// This service's span: 16 lower-case hex digits, not all zero.
+    public let spanID: String
+    /// The caller's span, from its `traceparent`; nil when this service started the trace.
+    public let parentSpanID: String?
+    /// The trace flags, as two hex digits (`01`: sampled).
+    public let flags: String
+
+    /// The `traceparent` this service answers and would send on: `00-<trace id>-<span id>-<flags>`.
+    public var traceparent: String { "00-\(traceID)-\(spanID)-\(flags)" }
+
+    /// Continues the caller's trace when `traceparent` is valid, else starts a new one (sampled).
+    public static func continuing(_ traceparent: String?) -> TraceContext {
+        if let traceparent, let parent = Parent(traceparent) {
+            return TraceContext(traceID: parent.traceID, spanID: randomID(bytes: 8), parentSpanID: parent.spanID, flags: parent.flags)
+        }
+        return TraceContext(traceID: randomID(bytes: 16), spanID: randomID(bytes: 8), parentSpanID: nil, flags: "01")
+    }
+
+    /// The fields of a `traceparent` header that W3C's rules accept: version `00` with exactly four
+    /// fields, or a later version (not `ff`) whose first four fields read the same way; lower-case hex
+    /// of the right lengths; neither id all zero.
+    struct Parent: Equatable {
+        let traceID: String
+        let spanID: String
+        let flags: String
+
+        init?(_ header: String) {
+            let text = header.trimmingCharacters(in: .whitespaces)
+            let fields = text.split(separator: "-", omittingEmptySubsequences: false)
+            guard fields.count >= 4, let version = fields.first, Self.isHex(version, count: 2), version != "ff",
+                version != "00" || fields.count == 4,
+                Self.isHex(fields[1], count: 32), Self.isHex(fields[2], count: 16), Self.isHex(fields[3], count: 2),
+                fields[1].contains(where: { $0 != "0" }), fields[2].contains(where: { $0 != "0" })
+            else { return nil }
+            traceID = String(fields[1])
+            spanID = String(fields[2])
+            flags = String(fields[3])
+        }
+
+        private static func isHex(_ text: Substring, count: Int) -> Bool {
+            text.utf8.count == count && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        }
+    }
+
+    /// `bytes` random bytes as lower-case hex, never all zero.
+    static func randomID(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            let values = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            if values.contains(where: { $0 != 0 }) {
+                return values.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}
+
+/// Gives every request its `TraceContext`: the caller's trace continued from `traceparent` (a
+/// malformed header starts a new trace, as W3C says), a new span of this service in it. The context
+/// is stored on the request context, `trace_id` and `span_id` are added to the logger's metadata, and
+/// every response, error responses included, answers this service's `traceparent`.
+public struct TraceContextMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let trace = TraceContext.continuing(request.headers[.traceparent])
+        var context = context
+        context.trace = trace
+        context.logger[metadataKey: "trace_id"] = .string(trace.traceID)
+        context.logger[metadataKey: "span_id"] = .string(trace.spanID)
+        // Errors are answered inside (`ErrorResponseMiddleware`): they come back here as responses.
+        var response = try await next(request, context)
+        response.headers[.traceparent] = trace.traceparent
+        return response
+    }
+}
