@@ -138,6 +138,10 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/ObservCollector/App",
+            // The dashboard page's files, in the binary (an image carries nothing else).
+            resources: [
+                .embedInCode("Dashboard/dashboard.html"), .embedInCode("Dashboard/dashboard.js"), .embedInCode("Dashboard/dashboard.css"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

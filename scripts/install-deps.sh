@@ -7,7 +7,9 @@ set -euo pipefail
 # libargon2 (password hashes) headers for the build; PostgreSQL's server for the tests of its stores
 # (`make test` starts a throwaway one; nothing runs on the system's own cluster); nginx for `make cluster`
 # and its test (the balancer in front of the replicas; started only by scripts/cluster.sh, on loopback).
-packages=(curl jq libsqlite3-dev libargon2-dev postgresql nginx-light)
+# Chromium and its WebDriver for the dashboard's browser test (DashboardBrowserTests; Selenium comes from
+# PyPI, below).
+packages=(curl jq libsqlite3-dev libargon2-dev postgresql nginx-light chromium chromium-driver)
 # `make bench` also needs wrk, the HTTP load generator; `make deploy-check` promtool and amtool.
 if [ "${BENCH:-}" = 1 ]; then packages+=(wrk); fi
 if [ "${DEPLOY:-}" = 1 ]; then packages+=(prometheus prometheus-alertmanager docker-compose); fi
@@ -27,4 +29,10 @@ if ((${#missing[@]})); then
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Selenium (PyPI) drives Chromium in the dashboard's browser test.
+if ! python3 -c 'import selenium' >/dev/null 2>&1; then
+    echo "install-deps: installing selenium from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check 'selenium>=4.20,<5'
 fi

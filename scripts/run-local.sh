@@ -35,7 +35,8 @@ stop() {
 trap stop INT TERM
 
 start observ-collector 8083 INGEST_KEYS="blog-service:$blog_ingest_key,auth-service:$auth_ingest_key"
-start auth-service 8081 JWT_SIGNING_KEY_FILE=.data/jwt-signing-keys.json COLLECTOR_INGEST_KEY="$auth_ingest_key"
+start auth-service 8081 JWT_SIGNING_KEY_FILE=.data/jwt-signing-keys.json COLLECTOR_INGEST_KEY="$auth_ingest_key" \
+    CORS_ALLOWED_ORIGINS="http://127.0.0.1:8083,http://localhost:8083"  # the dashboard at http://127.0.0.1:8083/dashboard signs in here
 start blog-service 8082 COLLECTOR_INGEST_KEY="$blog_ingest_key"
 
 for port in 8081 8082 8083; do

@@ -6,10 +6,11 @@ import Hummingbird
 ///
 /// Middleware order, outermost first:
 /// 1. `RequestIDMiddleware`: every response, even an error, carries `X-Request-ID`.
-/// 2. `TraceContextMiddleware`: every request continues or starts a W3C trace, answered in `traceparent`.
-/// 3. `RequestEventMiddleware` (when `events` is given): every request becomes an event for the collector.
-/// 4. `RequestMetricsMiddleware`: counts every request with the status it was answered with.
-/// 5. `ErrorResponseMiddleware`: every error becomes the contract's body.
+/// 2. `AllowedOriginsMiddleware` (when `allowedOrigins` has any): pages of those origins may call.
+/// 3. `TraceContextMiddleware`: every request continues or starts a W3C trace, answered in `traceparent`.
+/// 4. `RequestEventMiddleware` (when `events` is given): every request becomes an event for the collector.
+/// 5. `RequestMetricsMiddleware`: counts every request with the status it was answered with.
+/// 6. `ErrorResponseMiddleware`: every error becomes the contract's body.
 public enum ServiceRouter {
     public static func make<Context: ServiceRequestContext>(
         context: Context.Type = Context.self,
@@ -17,10 +18,12 @@ public enum ServiceRouter {
         readiness: @escaping ReadinessCheck,
         readinessWarnings: @escaping ReadinessWarnings = { [] },
         openAPIDocument: Data? = nil,
-        events: RequestEventMiddleware<Context>? = nil
+        events: RequestEventMiddleware<Context>? = nil,
+        allowedOrigins: AllowedOrigins = AllowedOrigins()
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware<Context>())
+        if !allowedOrigins.isEmpty { router.add(middleware: AllowedOriginsMiddleware<Context>(allowedOrigins)) }
         router.add(middleware: TraceContextMiddleware<Context>())
         if let events { router.add(middleware: events) }
         router.add(middleware: RequestMetricsMiddleware<Context>(metrics: metrics))

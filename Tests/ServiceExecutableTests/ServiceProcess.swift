@@ -38,10 +38,22 @@ final class ServiceProcess: Sendable {
         var description: String { "no executable at \(path); run `swift build` first" }
     }
 
-    init(_ name: String, environment: [String: String], arguments: [String] = []) throws {
+    convenience init(_ name: String, environment: [String: String], arguments: [String] = []) throws {
+        try self.init(executable: try Self.executable(name), name: name, environment: environment, arguments: arguments)
+    }
+
+    /// A script of the repository's (`scripts/…`) run by the `python3` on the PATH, its output captured.
+    static func python(_ script: String, _ arguments: String...) throws -> ServiceProcess {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try ServiceProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/env"), name: script, environment: ProcessInfo.processInfo.environment,
+            arguments: ["python3", root.appending(path: script).path] + arguments)
+    }
+
+    init(executable: URL, name: String, environment: [String: String], arguments: [String]) throws {
         self.name = name
         process = Process()
-        process.executableURL = try Self.executable(name)
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
         let pipe = Pipe()

@@ -42,6 +42,9 @@ public struct AuthServiceConfiguration: Sendable {
     public var rateLimitCapacity: Int = 100_000
     /// `COLLECTOR_URL` and `COLLECTOR_INGEST_KEY`: where every request is reported; nil when not.
     public var events: EventShipper.Settings?
+    /// `CORS_ALLOWED_ORIGINS`: the web origins whose pages may call the service (the collector's
+    /// dashboard signs in here); none by default.
+    public var allowedOrigins = AllowedOrigins()
 
     public init(
         service: ServiceConfiguration,
@@ -77,6 +80,7 @@ public struct AuthServiceConfiguration: Sendable {
         signingKeyReloadInterval = try reader.duration("SIGNING_KEY_RELOAD_INTERVAL", default: .seconds(5), atLeast: .milliseconds(100))
         signingKeyActivationDelay = try reader.duration("SIGNING_KEY_ACTIVATION_DELAY", default: .seconds(60))
         events = try EventShipper.Settings.read(reader)
+        allowedOrigins = try AllowedOrigins(parsing: reader.string("CORS_ALLOWED_ORIGINS", default: ""))
     }
 
     var accessTokenSeconds: Int { Int(accessTokenTTL.components.seconds) }

@@ -54,6 +54,7 @@ func buildApplication(
         .addRoutes(to: router.group("/v1/events").add(middleware: IngestKeyAuthenticator(keys: configuration.ingestKeys)))
     EventQueryController(service: EventQueryService(store: store, now: now))
         .addRoutes(to: router.authenticated("/v1", by: BearerAuthenticator(verifier: tokens.verifier)))
+    DashboardController(authURL: configuration.dashboardAuthURL).addRoutes(to: router)
     router.addMethodNotAllowedRoutes()
 
     return Application(

@@ -520,6 +520,25 @@ enum CollectorOpenAPIDocument {
           }
         ]
       }
+    },
+    "/dashboard": {
+      "get": {
+        "summary": "The tenant dashboard page (HTML; its script and style at /dashboard/dashboard.js and /dashboard/dashboard.css): a tenant admin signs in at the auth service and sees the tenant's traffic, errors, traces, audit trail and alerts",
+        "operationId": "dashboard",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "The page, with a strict Content-Security-Policy",
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {

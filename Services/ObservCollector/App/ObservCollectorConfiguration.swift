@@ -1,3 +1,4 @@
+import Foundation
 import ServiceKit
 import TokenVerification
 
@@ -23,6 +24,10 @@ public struct ObservCollectorConfiguration: Sendable {
     public var metricsMaxTenants: Int = 1_000
     /// `METRICS_MAX_ROUTES`: routes a service with series of their own (default 200); the rest are `other`.
     public var metricsMaxRoutes: Int = 200
+    /// `DASHBOARD_AUTH_URL`: where a browser reaches the auth service, for the dashboard's sign-in
+    /// (default: the origin of `AUTH_JWKS_URL`). The auth service must list the collector's origin in
+    /// its `CORS_ALLOWED_ORIGINS`.
+    public var dashboardAuthURL: URL
     /// How often retention runs.
     public var retentionInterval: Duration = .seconds(3600)
 
@@ -32,6 +37,7 @@ public struct ObservCollectorConfiguration: Sendable {
         self.ingestKeys = ingestKeys
         self.retentionDays = retentionDays
         self.queueCapacity = queueCapacity
+        dashboardAuthURL = tokens.jwksURL
     }
 
     public init(_ reader: ConfigurationReader, service: ServiceConfiguration) throws(ConfigurationError) {
@@ -45,5 +51,8 @@ public struct ObservCollectorConfiguration: Sendable {
         tenantEventBurst = try reader.int("TENANT_EVENT_BURST", default: 10_000, in: 1...100_000_000)
         metricsMaxTenants = try reader.int("METRICS_MAX_TENANTS", default: 1_000, in: 1...100_000)
         metricsMaxRoutes = try reader.int("METRICS_MAX_ROUTES", default: 200, in: 1...10_000)
+        if reader.string("DASHBOARD_AUTH_URL") != nil {
+            dashboardAuthURL = try reader.url("DASHBOARD_AUTH_URL", default: "")
+        }
     }
 }
