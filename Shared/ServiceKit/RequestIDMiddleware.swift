@@ -5,7 +5,9 @@ import Hummingbird
 /// Gives every request an id: the client's `X-Request-ID` when it is a sane token (1–128 printable
 /// ASCII characters, no spaces), else a new version 7 UUID (time-ordered, which keeps the collector's
 /// index of request ids growing at its end). The id is stored on the context, added to the logger's
-/// metadata as `request_id` and echoed on every response, error responses included.
+/// metadata as `request_id` and echoed on every response, error responses included. Hummingbird's
+/// own request id (`hb.request.id`, `context.id`) becomes the same: a request has one id, the one
+/// its client sees, and the log lines show it once.
 public struct RequestIDMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
     public init() {}
 
@@ -14,6 +16,7 @@ public struct RequestIDMiddleware<Context: ServiceRequestContext>: RouterMiddlew
         var context = context
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
+        context.logger[metadataKey: "hb.request.id"] = .string(id)
         var response = try await next(request, context)
         response.headers[.requestID] = id
         return response

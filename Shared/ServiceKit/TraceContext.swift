@@ -52,21 +52,20 @@ public struct TraceContext: Sendable, Equatable {
         }
     }
 
-    /// `bytes` random bytes as lower-case hex, never all zero.
+    /// `bytes` (8 or 16) random bytes as lower-case hex, never all zero: one or two random words, each
+    /// written as 16 hex digits (every request makes a span id, so it stays a few allocations).
     static func randomID(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        while true {
-            let values = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            if values.contains(where: { $0 != 0 }) {
-                return values.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-            }
-        }
+        var words: [UInt64]
+        repeat {
+            words = (0..<max(1, bytes / 8)).map { _ in generator.next() }
+        } while words.allSatisfy { $0 == 0 }
+        return words.map(hexWord).joined()
     }
-}
 
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
+    private static func hexWord(_ word: UInt64) -> String {
+        let digits = String(word, radix: 16)
+        return digits.utf8.count == 16 ? digits : String(repeating: "0", count: 16 - digits.utf8.count) + digits
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import Testing
 
@@ -29,6 +31,24 @@ import Testing
         logger.warning("Slow", metadata: ["ms": "12"])
         let line = sink.lines.first ?? ""
         #expect(line.contains(" warning auth-service: Slow ms=12"))
+    }
+
+    /// Issue 18: every line of a request carried two ids, Hummingbird's and ours; it carries ours only.
+    @Test func aRequestsLinesCarryOneIdTheClients() async throws {
+        let sink = LogSink.capturing()
+        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: ServiceMetrics(), readiness: { 1 })
+        router.get("/v1/thing") { _, context -> Response in
+            #expect(context.id == "client-chosen-id", "Hummingbird's id is the client's too")
+            context.logger.info("handled")
+            return Response(status: .ok)
+        }
+        let app = Application(router: router, logger: Logger.service("test-service", level: .info, format: .text, sink: sink))
+        try await app.test(.router) { client in
+            _ = try await client.execute(uri: "/v1/thing", method: .get, headers: [.requestID: "client-chosen-id"])
+        }
+        let line = try #require(sink.lines.first { $0.contains("handled") })
+        #expect(line.contains("request_id=client-chosen-id"))
+        #expect(!line.contains("hb.request.id"), "\(line)")
     }
 
     @Test func controlCharactersAreEscaped() {
