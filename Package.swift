@@ -102,6 +102,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/AuthService/App",
+            resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -118,6 +119,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/BlogService/App",
+            resources: [.embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -138,8 +140,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/ObservCollector/App",
-            // The dashboard page's files, in the binary (an image carries nothing else).
+            // Its OpenAPI document and the dashboard page's files, in the binary (an image carries nothing else).
             resources: [
+                .embedInCode("openapi.json"),
                 .embedInCode("Dashboard/dashboard.html"), .embedInCode("Dashboard/dashboard.js"), .embedInCode("Dashboard/dashboard.css"),
             ],
             swiftSettings: swiftSettings
