@@ -62,12 +62,9 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
         event.userAgent = request.headers[.userAgent]  // clamped by the shipper, as every text
         shipper.enqueue(event)
         for failure in observation.failures {
-            var error = ObservedEvent(type: .error, at: Date(), service: serviceName)
+            var error = Self.companion(of: event, type: .error, at: Date())
             error.tenantID = event.tenantID
             error.userID = event.userID
-            error.requestID = event.requestID
-            error.traceID = event.traceID
-            error.spanID = event.spanID
             error.method = event.method
             error.path = event.path
             error.route = event.route
@@ -78,11 +75,8 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
             shipper.enqueue(error)
         }
         for entry in observation.audits {
-            var audit = ObservedEvent(type: .audit, at: entry.at, service: serviceName)
+            var audit = Self.companion(of: event, type: .audit, at: entry.at)
             audit.tenantID = entry.tenantID?.lowercasedString
-            audit.requestID = event.requestID
-            audit.traceID = event.traceID
-            audit.spanID = event.spanID
             audit.clientIP = event.clientIP
             audit.userAgent = event.userAgent
             audit.action = entry.action
@@ -92,5 +86,14 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
             audit.reason = entry.reason
             shipper.enqueue(audit)
         }
+    }
+
+    /// An event of another type about the same request: its service, request id, trace and span.
+    private static func companion(of event: ObservedEvent, type: ObservedEvent.Kind, at date: Date) -> ObservedEvent {
+        var companion = ObservedEvent(type: type, at: date, service: event.service)
+        companion.requestID = event.requestID
+        companion.traceID = event.traceID
+        companion.spanID = event.spanID
+        return companion
     }
 }

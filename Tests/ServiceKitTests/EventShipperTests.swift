@@ -18,6 +18,8 @@ final class FakeCollector: Sendable {
     /// Statuses to answer first (with `Retry-After: 1` for 429 and 503), then 202.
     let script: Mutex<[HTTPResponse.Status]>
     let authorizations = Mutex<[String]>([])
+    /// Posts that came with a `traceparent`: the shipper's must never (shipping is part of no trace).
+    let tracedPosts = Atomic(0)
     /// Every post, answered or not: its `Idempotency-Key` and its events' request ids.
     let posts = Mutex<[(key: String, requestIDs: [String])]>([])
     /// Events with these request ids are refused as the collector does: a 400 naming each of them.
@@ -35,6 +37,7 @@ final class FakeCollector: Sendable {
         router.add(middleware: ErrorResponseMiddleware())
         router.post("/v1/events") { request, context -> Response in
             self.authorizations.withLock { $0.append(request.headers[.authorization] ?? "") }
+            if request.headers[.traceparent] != nil { self.tracedPosts.add(1, ordering: .relaxed) }
             // The body is read before any answer: a server that answers before reading may close the
             // connection under a client still sending, which the shipper rightly counts as a failure.
             let body = try await request.body.collect(upTo: 10 << 20)

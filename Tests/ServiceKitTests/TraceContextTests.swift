@@ -87,6 +87,7 @@ import Testing
                 let event = try #require(collector.batches.withLock { $0.flatMap { $0 } }.first { $0["request_id"] == "traced" })
                 #expect(event["trace_id"] == Self.trace)
                 #expect(event["span_id"] == answered.spanID)
+                #expect(collector.tracedPosts.load(ordering: .relaxed) == 0, "the shipper's own posts start no trace and join none")
                 let handled = try #require(lines.metadata.withLock { $0 }.first { $0["request_id"] == "traced" })
                 #expect(handled["trace_id"] == .string(Self.trace))
                 #expect(handled["span_id"] == .string(answered.spanID))
