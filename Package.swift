@@ -51,6 +51,8 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             path: "Shared/ServiceKit",
+            // The parts of the three OpenAPI documents they share.
+            resources: [.embedInCode("openapi-common.json")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -31,8 +31,13 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Selenium (PyPI) drives Chromium in the dashboard's browser test.
+# Selenium (PyPI) drives Chromium in the dashboard's browser test; openapi-spec-validator checks the
+# services' OpenAPI documents (OpenAPIDocumentsValidateTests).
 if ! python3 -c 'import selenium' >/dev/null 2>&1; then
     echo "install-deps: installing selenium from PyPI"
     python3 -m pip install --quiet --disable-pip-version-check 'selenium>=4.20,<5'
+fi
+if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+    echo "install-deps: installing openapi-spec-validator from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check 'openapi-spec-validator>=0.7,<1'
 fi

@@ -30,7 +30,7 @@ import TokenVerification
             let router = try buildRouter(
                 configuration: harness.configuration, store: store, keys: keys, revocations: revocations, metrics: ServiceMetrics(),
                 now: harness.clock.closure)
-            try await Application(router: router).test(.router, body)
+            try await Application(router: router).test(.router, conformingTo: AuthOpenAPIDocument.assembled, body)
         }
     }
 

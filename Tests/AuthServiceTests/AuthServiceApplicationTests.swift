@@ -12,7 +12,7 @@ import Testing
         service: ServiceConfiguration(port: 0, database: .sqlite(path: NSTemporaryDirectory() + "/auth-service-\(UUID()).sqlite")))
 
     @Test func theOperationalRoutesAnswer() async throws {
-        try await buildApplication(configuration: configuration).test(.router) { client in
+        try await buildApplication(configuration: configuration).test(.router, conformingTo: AuthOpenAPIDocument.assembled) { client in
             for path in ["/healthz", "/readyz", "/metrics"] {
                 try await client.execute(uri: path, method: .get) { #expect($0.status == .ok, "\(path)") }
             }

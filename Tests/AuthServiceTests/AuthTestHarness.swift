@@ -70,14 +70,14 @@ struct AuthTestHarness {
 
     /// Runs `body` against the router in process.
     func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await makeApplication().test(.router, body)
+        try await makeApplication().test(.router, conformingTo: AuthOpenAPIDocument.assembled, body)
     }
 
     /// Runs `body` against the service on a loopback port; the URL is its base.
     func testLive<Value: Sendable>(_ body: @Sendable (any TestClientProtocol, URL) async throws -> Value) async throws -> Value {
         var harness = self
         harness.configuration.service.host = "127.0.0.1"
-        return try await harness.makeApplication().test(.live) { client in
+        return try await harness.makeApplication().test(.live, conformingTo: AuthOpenAPIDocument.assembled) { client in
             try await body(client, URL(string: "http://127.0.0.1:\(client.port!)")!)
         }
     }

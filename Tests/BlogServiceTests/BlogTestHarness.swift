@@ -42,7 +42,7 @@ struct BlogTestHarness {
             posts: SQLitePostRepository(database: database), verifier: verifier, metrics: ServiceMetrics(),
             readiness: { try await SQLiteDatabase.ping(database) })
         let app = Application(router: router, logger: Logger.service("blog-service", level: .debug, format: .text, sink: logs))
-        return try await app.test(.router, body)
+        return try await app.test(.router, conformingTo: BlogOpenAPIDocument.assembled, body)
     }
 
     /// Runs `body` against the whole application, verifying tokens against a fake auth server's JWKS
@@ -60,7 +60,7 @@ struct BlogTestHarness {
             configuration.service.statementTimeout = statementTimeout
             let app = try await buildApplication(
                 configuration: configuration, logger: Logger.service("blog-service", level: .debug, format: .text, sink: logs))
-            return try await app.test(.router) { client in try await body(client, server) }
+            return try await app.test(.router, conformingTo: BlogOpenAPIDocument.assembled) { client in try await body(client, server) }
         }
     }
 }

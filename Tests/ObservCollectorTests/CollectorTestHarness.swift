@@ -58,7 +58,7 @@ struct CollectorTestHarness {
         let app = try await buildApplication(
             configuration: configuration, store: store, tokens: .local(verifier), readiness: { 1 }, logger: logger, metrics: ServiceMetrics(),
             now: { Date() })
-        return try await app.test(.router, body)
+        return try await app.test(.router, conformingTo: CollectorOpenAPIDocument.assembled, body)
     }
 
     /// The SQLite store of this harness's database, for looking behind the routes.

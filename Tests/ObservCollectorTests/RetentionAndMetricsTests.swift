@@ -64,7 +64,8 @@ import Testing
     @Test func theOpenAPIDocumentIsTrueToTheRoutes() async throws {
         let check = OpenAPIRouteCheck(routes: [
             "POST /v1/events", "GET /v1/logs/requests", "GET /v1/logs/errors", "GET /v1/logs/audit", "GET /v1/traces/{trace_id}",
-            "GET /v1/stats", "GET /v1/stats/series", "GET /v1/alerts", "GET /dashboard",
+            "GET /v1/stats", "GET /v1/stats/series", "GET /v1/alerts",
+            "GET /dashboard", "GET /dashboard/dashboard.js", "GET /dashboard/dashboard.css", "GET /dashboard/icon.svg",
             "GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json",
         ])
         try await harness.test { client in try await check.check(client) }

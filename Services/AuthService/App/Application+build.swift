@@ -91,7 +91,7 @@ func buildRouter(
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics,
         readiness: readiness(store, revocationCache),
-        openAPIDocument: OpenAPIDocument.assemble(AuthOpenAPIDocument.json), events: events, allowedOrigins: configuration.allowedOrigins)
+        openAPIDocument: AuthOpenAPIDocument.assembled, events: events, allowedOrigins: configuration.allowedOrigins)
     let proxies = configuration.service.trustedProxies
     let tenantController = TenantController(service: tenantService, trustedProxies: proxies)
     tenantController.addPublicRoutes(to: router.group("/v1/tenants"))

@@ -50,7 +50,7 @@ func buildRouter(
 ) -> Router<TenantRequestContext> {
     let router = ServiceRouter.make(
         context: TenantRequestContext.self, metrics: metrics, readiness: readiness, readinessWarnings: readinessWarnings,
-        openAPIDocument: OpenAPIDocument.assemble(BlogOpenAPIDocument.json), events: events)
+        openAPIDocument: BlogOpenAPIDocument.assembled, events: events)
     PostController(service: PostService(posts: posts, now: now))
         .addRoutes(to: router.authenticated("/v1/posts", by: BearerAuthenticator(verifier: verifier)))
     router.addMethodNotAllowedRoutes()

@@ -49,7 +49,7 @@ func buildApplication(
 
     let router = ServiceRouter.make(
         context: CollectorRequestContext.self, metrics: metrics, readiness: readiness, readinessWarnings: tokens.readinessWarnings,
-        openAPIDocument: OpenAPIDocument.assemble(CollectorOpenAPIDocument.json))
+        openAPIDocument: CollectorOpenAPIDocument.assembled)
     IngestController(writer: writer, metrics: collectorMetrics, now: now)
         .addRoutes(to: router.group("/v1/events").add(middleware: IngestKeyAuthenticator(keys: configuration.ingestKeys)))
     EventQueryController(service: EventQueryService(store: store, now: now))
