@@ -1,5 +1,5 @@
 # The commands the README shows. Each installs what it needs (scripts/install-deps.sh).
-.PHONY: run test verify cluster cluster-stop api-check deploy-check compose-smoke bench build deps clean
+.PHONY: run test verify cluster cluster-stop api-check deploy-check compose-smoke bench build deps clean generate-client client-check
 
 deps:
 	@scripts/install-deps.sh
@@ -33,6 +33,14 @@ test: deps
 ## schemathesis against each service's /openapi.json (installs it from PyPI): no server error, no response the document does not describe.
 api-check: deps
 	@scripts/api-check.sh
+
+## The typed Swift client (Clients/) generated again from the services' OpenAPI documents with swift-openapi-generator.
+generate-client: deps
+	@scripts/generate-client.sh
+
+## Fails when the committed client is not what the documents generate (swift-openapi-generator is built apart, about a minute).
+client-check: deps
+	@scripts/generate-client.sh --check
 
 ## The deployment files checked offline: Prometheus config, alert rules and their tests, Alertmanager config.
 deploy-check:

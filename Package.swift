@@ -6,6 +6,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// A generated client of one service (`Clients/<name>/Generated`, written by `make generate-client`): the
+/// generator's code, in Swift 6 language mode without our upcoming features.
+func generatedClient(_ name: String) -> Target {
+    .target(name: name, dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")], path: "Clients/\(name)")
+}
+
 let package = Package(
     name: "saas-backend",
     platforms: [.macOS(.v15)],
@@ -13,6 +19,8 @@ let package = Package(
         .executable(name: "auth-service", targets: ["auth-service"]),
         .executable(name: "blog-service", targets: ["blog-service"]),
         .executable(name: "observ-collector", targets: ["observ-collector"]),
+        /// The typed Swift client of the three services' APIs, for other Swift services.
+        .library(name: "SaaSClient", targets: ["SaaSClient", "AuthClient", "BlogClient", "CollectorClient"]),
     ],
     dependencies: [
         // Swift-configuration support is not used: ServiceKit reads its few variables itself.
@@ -29,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // The typed client: the runtime its generated code needs, and its transport over AsyncHTTPClient.
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
         // Tests only: property-based inputs for the token parser and the ingest decoder (no dependencies of its own).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -156,6 +167,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: The typed client (generated from the OpenAPI documents by `make generate-client`)
+
+        generatedClient("AuthClient"), generatedClient("BlogClient"), generatedClient("CollectorClient"),
+        /// The three clients and what a caller needs with them: a transport over AsyncHTTPClient and a
+        /// middleware that adds the bearer token.
+        .target(
+            name: "SaaSClient",
+            dependencies: [
+                "AuthClient", "BlogClient", "CollectorClient",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Clients/SaaSClient",
+            swiftSettings: swiftSettings
+        ),
+        /// Writes the three OpenAPI documents as served, for `make generate-client`.
+        .executableTarget(
+            name: "openapi-documents",
+            dependencies: ["AuthService", "BlogService", "ObservCollector"],
+            path: "Tools/OpenAPIDocuments",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Benchmarks (`make bench`)
 
         .executableTarget(
@@ -245,7 +280,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "AuthService", "BlogService", "ObservCollector", "ServiceKit", "TokenVerification", "ServiceTestSupport",
+                "AuthService", "BlogService", "ObservCollector", "ServiceKit", "TokenVerification", "ServiceTestSupport", "SaaSClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

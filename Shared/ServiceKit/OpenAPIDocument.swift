@@ -11,9 +11,10 @@ public enum OpenAPIDocument {
     public static var commonJSON: String { String(decoding: PackageResources.openapi_common_json, as: UTF8.self) }
 
     /// The service's document with the common parts added (the service's own win on a name clash), and
-    /// `InternalError` as every operation's 500 and `Unavailable` as its 503: any route that reaches the
-    /// database or the password hasher may answer 503 when over its limits (a statement over
-    /// DATABASE_STATEMENT_TIMEOUT, a full hashing queue).
+    /// on every operation of the service: the `X-Request-ID` header parameter, `InternalError` as its 500
+    /// and `Unavailable` as its 503 (any route that reaches the database or the password hasher may answer
+    /// 503 when over its limits: a statement over DATABASE_STATEMENT_TIMEOUT, a full hashing queue). Every
+    /// response, the common ones included, has the `X-Request-ID` header.
     public static func assemble(_ serviceDocument: String) -> Data {
         guard var document = jsonObject(serviceDocument), let common = jsonObject(commonJSON) else {
             preconditionFailure("an OpenAPI document is not a JSON object")
@@ -26,20 +27,37 @@ public enum OpenAPIDocument {
                 if responses["500"] == nil { responses["500"] = ["$ref": "#/components/responses/InternalError"] }
                 if responses["503"] == nil { responses["503"] = ["$ref": "#/components/responses/Unavailable"] }
                 operation["responses"] = responses
+                operation["parameters"] = (operation["parameters"] as? [Any] ?? []) + [["$ref": "#/components/parameters/RequestID"]]
                 operations[method] = operation
             }
             paths[path] = operations
         }
         paths.merge(common["paths"] as? [String: Any] ?? [:]) { own, _ in own }
-        document["paths"] = paths
+        document["paths"] = paths.mapValues { item in
+            (item as? [String: Any])?.mapValues { operation in
+                guard var operation = operation as? [String: Any], let responses = operation["responses"] as? [String: Any] else { return operation }
+                operation["responses"] = responses.mapValues(withRequestIDHeader)
+                return operation
+            } ?? item
+        }
         var components = document["components"] as? [String: Any] ?? [:]
         for (section, entries) in common["components"] as? [String: [String: Any]] ?? [:] {
             var existing = components[section] as? [String: Any] ?? [:]
             existing.merge(entries) { own, _ in own }
             components[section] = existing
         }
+        components["responses"] = (components["responses"] as? [String: Any])?.mapValues(withRequestIDHeader)
         document["components"] = components
         return try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// A response with the `X-Request-ID` header (a `$ref` is left as it is: what it names gets it).
+    private static func withRequestIDHeader(_ value: Any) -> Any {
+        guard var response = value as? [String: Any], response["$ref"] == nil else { return value }
+        var headers = response["headers"] as? [String: Any] ?? [:]
+        headers["X-Request-ID"] = headers["X-Request-ID"] ?? ["$ref": "#/components/headers/RequestID"]
+        response["headers"] = headers
+        return response
     }
 
     private static func jsonObject(_ text: String) -> [String: Any]? {

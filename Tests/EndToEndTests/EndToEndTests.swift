@@ -18,54 +18,56 @@ import TokenVerification
     @Test(arguments: Stack.kinds)
     func aUsersRequestsReachTheCollectorForTheirTenantOnly(on kind: StoreKind) async throws {
         let stack = try await Stack.on(kind)
-        let (auth, blog, collector) = (stack.authHTTP, stack.blogHTTP, stack.collectorHTTP)
         let run = Stack.external == nil ? "" : "-" + UUID().lowercasedString.prefix(8)
         let (acme, globex) = ("e2e-acme\(run)", "e2e-globex\(run)")
         try await stack.withAuth {
             try await stack.withCollector {
                 try await stack.withBlog {
+                    // Through the typed client, as another Swift service would call them.
+                    let auth = stack.authClient()
                     for slug in [acme, globex] {
-                        let signUp = try await auth.send(.POST, "/v1/tenants", json: [
-                            "slug": slug, "name": slug, "admin": ["email": "admin@\(slug).test", "password": "admin-password", "name": "Admin"],
-                        ])
-                        #expect(signUp.status == 201)
+                        let signUp = try await auth.signUp(body: .json(.init(
+                            admin: .init(email: "admin@\(slug).test", name: "Admin", password: "admin-password"), name: slug, slug: slug)))
+                        #expect(try signUp.created.body.json.tenant.slug == slug)
                     }
                     @Sendable func login(_ slug: String) async throws -> String {
-                        let reply = try await auth.send(.POST, "/v1/auth/login", json: ["tenant": slug, "email": "admin@\(slug).test", "password": "admin-password"])
-                        #expect(reply.status == 200)
-                        return try reply.decode(TokenResponse.self).accessToken
+                        let reply = try await auth.login(body: .json(.init(email: "admin@\(slug).test", password: "admin-password", tenant: slug)))
+                        return try reply.ok.body.json.accessToken
                     }
                     let ann = try await login(acme)
                     let globexAdmin = try await login(globex)
-                    let me = try await auth.send(.GET, "/v1/auth/me", token: ann, requestID: "e2e-me")
-                    #expect(me.status == 200)
-                    let tenantID = try me.decode(UserResponse.self).tenantId
+                    let me = try await stack.authClient(token: ann).me(headers: .init(xRequestID: "e2e-me")).ok.body.json
+                    let tenantID = me.tenantId
 
-                    let created = try await blog.send(.POST, "/v1/posts", token: ann, json: ["title": "Hello", "content": "From the end-to-end test"], requestID: "e2e-create")
-                    #expect(created.status == 201, "the blog accepted the auth service's token")
-                    #expect(created.headers.first(name: "X-Request-ID") == "e2e-create")
-                    let missing = try await blog.send(.GET, "/v1/posts/\(UUID().lowercasedString)", token: ann, requestID: "e2e-missing")
-                    #expect(missing.status == 404)
-                    let list = try await blog.send(.GET, "/v1/posts", token: ann, requestID: "e2e-list")
-                    #expect(try list.decode(Page<PostResponse>.self).items.map(\.title) == ["Hello"])
+                    let blog = stack.blogClient(token: ann)
+                    let created = try await blog.createPost(
+                        headers: .init(xRequestID: "e2e-create"), body: .json(.init(content: "From the end-to-end test", title: "Hello")))
+                    #expect(try created.created.body.json.title == "Hello", "the blog accepted the auth service's token")
+                    #expect(try created.created.headers.xRequestID == "e2e-create")
+                    let missing = try await blog.getPost(path: .init(id: UUID().lowercasedString), headers: .init(xRequestID: "e2e-missing"))
+                    #expect(try missing.notFound.body.json.error.code == .notFound)
+                    let list = try await blog.listPosts(headers: .init(xRequestID: "e2e-list")).ok.body.json
+                    #expect(list.items.map(\.title) == ["Hello"])
 
+                    let collector = stack.collectorClient(token: ann)
                     let wanted: Set<String> = ["e2e-me", "e2e-create", "e2e-missing", "e2e-list"]
-                    let log = try await collector.poll("/v1/logs/requests?limit=100", token: ann, as: Page<EventResponse>.self) { page in
-                        wanted.isSubset(of: Set(page.items.compactMap(\.requestId)))
+                    let log = try await poll({ try await collector.requestLogs(query: .init(limit: 100)).ok.body.json }) { page in
+                        wanted.isSubset(of: Set(page.items.compactMap(\.value1.requestId)))
                     }
-                    let byID = Dictionary(log.items.compactMap { event in event.requestId.map { ($0, event) } }, uniquingKeysWith: { first, _ in first })
+                    let byID = Dictionary(
+                        log.items.compactMap { event in event.value1.requestId.map { ($0, event.value1) } }, uniquingKeysWith: { first, _ in first })
                     #expect(Set(byID.keys).isSuperset(of: wanted), "\(byID.keys.sorted())")
                     #expect(byID["e2e-missing"]?.status == 404)
                     #expect(byID["e2e-missing"]?.route == "/v1/posts/{id}")
                     #expect(byID["e2e-missing"]?.service == "blog-service")
                     #expect(byID["e2e-create"]?.status == 201)
                     #expect(byID["e2e-create"]?.method == "POST")
-                    #expect(byID["e2e-create"]?.userId == (try? me.decode(UserResponse.self).id))
+                    #expect(byID["e2e-create"]?.userId == me.id)
                     #expect(byID["e2e-me"]?.service == "auth-service")
                     #expect(byID["e2e-list"]?.clientIp == "127.0.0.1")
-                    #expect(log.items.allSatisfy { $0.tenantId == tenantID }, "only this tenant's events")
+                    #expect(log.items.allSatisfy { $0.value1.tenantId == tenantID }, "only this tenant's events")
 
-                    let stats = try await collector.poll("/v1/stats?window=15m", token: ann, as: StatsResponse.self) { stats in
+                    let stats = try await poll({ try await collector.stats(query: .init(window: ._15m)).ok.body.json }) { stats in
                         stats.items.contains { $0.route == "/v1/posts/{id}" }
                     }
                     let routes = Set(stats.items.map { "\($0.service) \($0.route)" })
@@ -74,14 +76,14 @@ import TokenVerification
                     // The verifiers' revocation polls (every 5 s, at start too) are not reported. (Through a
                     // balancer, `/metrics` is one replica's, which may not have ingested the login.)
                     if Stack.external == nil {
-                        let metrics = String(buffer: try await collector.send(.GET, "/metrics").body)
+                        let metrics = try await String(collecting: collector.metrics().ok.body.plainText, upTo: 10 << 20)
                         #expect(metrics.contains(#"service="auth-service",route="/v1/auth/login""#), "tenant-less requests count in the metrics")
                         #expect(!metrics.contains("/.well-known/revocations"))
                     }
 
-                    let other = try await collector.send(.GET, "/v1/logs/requests?limit=100", token: globexAdmin).decode(Page<EventResponse>.self)
-                    #expect(other.items.allSatisfy { $0.requestId.map { !wanted.contains($0) } ?? true }, "the other tenant sees none of it")
-                    #expect(other.items.allSatisfy { $0.tenantId != tenantID })
+                    let other = try await stack.collectorClient(token: globexAdmin).requestLogs(query: .init(limit: 100)).ok.body.json
+                    #expect(other.items.allSatisfy { $0.value1.requestId.map { !wanted.contains($0) } ?? true }, "the other tenant sees none of it")
+                    #expect(other.items.allSatisfy { $0.value1.tenantId != tenantID })
                 }
             }
         }

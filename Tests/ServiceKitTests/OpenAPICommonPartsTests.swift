@@ -13,7 +13,7 @@ import Testing
         #expect(code?["enum"] as? [String] == AppError.Code.allCases.map(\.rawValue))
     }
 
-    @Test func assemblingAddsTheCommonPartsAndEveryOperationsInternalAndUnavailableAnswers() throws {
+    @Test func assemblingAddsTheCommonPartsAndWhatEveryOperationAndResponseHas() throws {
         let own = #"{"openapi": "3.1.0", "paths": {"/v1/things": {"get": {"responses": {"200": {"description": "ok"}}}}}, "components": {"responses": {"BadRequest": {"description": "mine"}}}}"#
         let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.assemble(own)) as? [String: Any])
         let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
@@ -21,8 +21,16 @@ import Testing
         let responses = try #require(paths["/v1/things"]?["get"]?["responses"] as? [String: Any])
         #expect((responses["500"] as? [String: String])?["$ref"] == "#/components/responses/InternalError")
         #expect((responses["503"] as? [String: String])?["$ref"] == "#/components/responses/Unavailable")
+        let parameters = try #require(paths["/v1/things"]?["get"]?["parameters"] as? [[String: String]])
+        #expect(parameters == [["$ref": "#/components/parameters/RequestID"]])
+        let ok = try #require(responses["200"] as? [String: Any])
+        #expect(((ok["headers"] as? [String: Any])?["X-Request-ID"] as? [String: String])?["$ref"] == "#/components/headers/RequestID")
+        let health = try #require((paths["/healthz"]?["get"]?["responses"] as? [String: [String: Any]])?["200"])
+        #expect((health["headers"] as? [String: Any])?["X-Request-ID"] != nil, "the common routes' responses too")
+        let badRequest = try #require((document["components"] as? [String: [String: Any]])?["responses"]?["BadRequest"] as? [String: Any])
+        #expect((badRequest["headers"] as? [String: Any])?["X-Request-ID"] != nil, "and the responses components")
         let components = try #require(document["components"] as? [String: [String: Any]])
-        #expect((components["responses"]?["BadRequest"] as? [String: String])?["description"] == "mine", "the service's own part wins")
+        #expect((components["responses"]?["BadRequest"] as? [String: Any])?["description"] as? String == "mine", "the service's own part wins")
         #expect(components["parameters"]?["cursor"] != nil && components["securitySchemes"]?["bearerAuth"] != nil)
     }
 }
