@@ -23,7 +23,8 @@ let package = Package(
         .library(name: "SaaSClient", targets: ["SaaSClient", "AuthClient", "BlogClient", "CollectorClient"]),
     ],
     dependencies: [
-        // Swift-configuration support is not used: ServiceKit reads its few variables itself.
+        // Hummingbird's swift-configuration trait is off: ServiceKit reads the settings through swift-configuration
+        // itself, under the names the services have always had (HOST, PORT, …; Hummingbird's would be HTTP_HOST, …).
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -33,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        // Settings from command-line options, environment variables and a directory of files, secrets redacted.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["CommandLineArguments"]),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -60,6 +63,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             path: "Shared/ServiceKit",
             // The parts of the three OpenAPI documents they share.

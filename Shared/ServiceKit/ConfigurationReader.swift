@@ -1,6 +1,8 @@
+import Configuration
 import Foundation
 import Logging
 import Synchronization
+import SystemPackage
 
 /// A configuration value that cannot be used; start-up stops with this message, which names the variable.
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
@@ -15,102 +17,113 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public var description: String { "\(variable): \(problem)" }
 }
 
-/// Reads configuration from command-line options and environment variables, options first.
+/// Reads the services' settings (`Setting`) through swift-configuration, from three places, the first
+/// that has a value winning:
+/// 1. command-line options: `--jwt-issuer value` or `--jwt-issuer=value`;
+/// 2. environment variables: `JWT_ISSUER`;
+/// 3. with `CONFIG_DIRECTORY` set, a file per setting in that directory: `jwt-issuer` (a Kubernetes
+///    ConfigMap or Secret mounted as files).
 ///
-/// Every setting has one name, the environment variable's (`JWT_ISSUER`); its option is the same
-/// name in lower case with dashes (`--jwt-issuer value` or `--jwt-issuer=value`). Typed getters turn
-/// a bad value into a `ConfigurationError` naming the variable, and `rejectUnreadOptions()` turns a
-/// mistyped option into one too.
+/// An empty value counts as absent. A text a setting cannot use, a mistyped option
+/// (`rejectUnreadOptions()`) or a malformed argument is a `ConfigurationError` naming the variable.
+/// Secrets are read as secrets: swift-configuration's access reports redact them, and so does
+/// `report()`, what a service logs at start.
 public final class ConfigurationReader: Sendable {
-    private let environment: [String: String]
-    private let options: [String: String]
+    private let reader: ConfigReader
+    private let optionNames: Set<String>
     private let readNames = Mutex<Set<String>>([])
+    private let accesses = AccessRecord()
+    private let explicit = Mutex<[(name: String, value: String)]>([])
 
+    /// Where the settings' files are, when there is such a directory.
+    public static let directorySetting: Setting<String?> = .optionalText(
+        "CONFIG_DIRECTORY",
+        "A directory holding a file per setting, named like its option without the leading dashes (`jwt-issuer`), such as a mounted Kubernetes ConfigMap or Secret; options and environment variables win over it")
+
+    /// Options and environment variables only (tests and tools).
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         arguments: [String] = Array(CommandLine.arguments.dropFirst())
     ) throws(ConfigurationError) {
-        self.environment = environment
-        self.options = try Self.parseOptions(arguments)
+        self.optionNames = try Self.validatedOptionNames(arguments)
+        self.reader = ConfigReader(providers: Self.providers(environment: environment, arguments: arguments), accessReporter: accesses)
     }
 
-    // MARK: Typed values
-
-    /// The raw value, option before environment; an empty value counts as absent.
-    public func string(_ name: String) -> String? {
-        readNames.withLock { _ = $0.insert(name) }
-        let value = options[name] ?? environment[name]
-        return value?.isEmpty == false ? value : nil
-    }
-
-    public func string(_ name: String, default defaultValue: String) -> String {
-        string(name) ?? defaultValue
-    }
-
-    public func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-        guard let text = string(name) else { return defaultValue }
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
-            throw ConfigurationError(variable: name, problem: "'\(text)' is not a whole number")
+    /// Options, environment variables and, when `CONFIG_DIRECTORY` is set, its files.
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        arguments: [String] = Array(CommandLine.arguments.dropFirst())
+    ) async throws(ConfigurationError) -> ConfigurationReader {
+        let first = try ConfigurationReader(environment: environment, arguments: arguments)
+        guard let directory = try first.read(directorySetting) else { return first }
+        let files: DirectoryFilesProvider
+        do {
+            // A mounted ConfigMap holds settings that are no secret; those that are, are read as secrets anyway.
+            files = try await DirectoryFilesProvider(directoryPath: FilePath(directory), secretsSpecifier: .none)
+        } catch {
+            throw ConfigurationError(variable: directorySetting.name, problem: "'\(directory)' cannot be read: \(error)")
         }
-        guard range.contains(value) else {
-            throw ConfigurationError(variable: name, problem: "\(value) is outside \(range.lowerBound)…\(range.upperBound)")
+        return try ConfigurationReader(environment: environment, arguments: arguments, files: files)
+    }
+
+    private init(environment: [String: String], arguments: [String], files: DirectoryFilesProvider) throws(ConfigurationError) {
+        self.optionNames = try Self.validatedOptionNames(arguments)
+        self.reader = ConfigReader(
+            providers: Self.providers(environment: environment, arguments: arguments) + [files], accessReporter: accesses)
+        _ = try read(Self.directorySetting)
+    }
+
+    private static func providers(environment: [String: String], arguments: [String]) -> [any ConfigProvider] {
+        [CommandLineArgumentsProvider(arguments: ["service"] + arguments), EnvironmentVariablesProvider(environmentVariables: environment)]
+    }
+
+    // MARK: Reading
+
+    /// The setting's value: the first place's that has one, else its default.
+    public func read<Value>(_ setting: Setting<Value>) throws(ConfigurationError) -> Value {
+        guard let text = text(of: setting) else { return setting.defaultValue }
+        do {
+            return try setting.parse(text)
+        } catch {
+            throw ConfigurationError(variable: setting.name, problem: error.text)
         }
-        return value
     }
 
-    /// A TCP port, 0 (any free port) to 65535.
-    public func port(_ name: String = "PORT", default defaultValue: Int) throws(ConfigurationError) -> Int {
-        try int(name, default: defaultValue, in: 0...65535)
+    /// The setting's text as found, nil when no place has one.
+    public func text<Value>(of setting: Setting<Value>) -> String? {
+        readNames.withLock { _ = $0.insert(setting.name) }
+        let key = ConfigKey(setting.name.lowercased().split(separator: "_").map(String.init))
+        guard let text = reader.string(forKey: key, isSecret: setting.isSecret), !text.isEmpty else { return nil }
+        let source = accesses.source(of: key)
+        explicit.withLock { $0.append((setting.name, "\(setting.isSecret ? Self.redacted : text) (\(source))")) }
+        return text
     }
 
-    /// A duration: a whole number of seconds (`900`) or with a unit (`500ms`, `30s`, `15m`, `12h`, `7d`).
-    public func duration(_ name: String, default defaultValue: Duration, atLeast minimum: Duration = .zero) throws(ConfigurationError) -> Duration {
-        guard let text = string(name) else { return defaultValue }
-        guard let value = Self.parseDuration(text.trimmingCharacters(in: .whitespaces)) else {
-            throw ConfigurationError(variable: name, problem: "'\(text)' is not a duration of at most ten years (examples: 30, 30s, 15m, 12h, 7d)")
-        }
-        guard value >= minimum else {
-            throw ConfigurationError(variable: name, problem: "'\(text)' is shorter than the minimum \(minimum)")
-        }
-        return value
+    /// How a secret is shown.
+    public static let redacted = "<secret>"
+
+    /// Every setting that was given a value, with where it came from, secrets redacted: what a service
+    /// logs at start (`PORT`: `9000 (option)`, `INGEST_KEYS`: `<secret> (environment)`).
+    public func report() -> Logger.Metadata {
+        var metadata: Logger.Metadata = [:]
+        for (name, value) in explicit.withLock({ $0 }) { metadata[name] = .string(value) }
+        return metadata
     }
 
-    /// One of an enumeration's raw values, compared without regard to case.
-    public func choice<Value: RawRepresentable & CaseIterable>(_ name: String, default defaultValue: Value) throws(ConfigurationError) -> Value
-    where Value.RawValue == String {
-        guard let text = string(name) else { return defaultValue }
-        guard let value = Value.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
-            let allowed = Value.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigurationError(variable: name, problem: "'\(text)' is not one of \(allowed)")
-        }
-        return value
-    }
-
-    /// An absolute http(s) URL.
-    public func url(_ name: String, default defaultValue: String) throws(ConfigurationError) -> URL {
-        let text = string(name, default: defaultValue)
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-            throw ConfigurationError(variable: name, problem: "'\(text)' is not an http or https URL")
-        }
-        return url
-    }
-
-    public func logLevel(_ name: String = "LOG_LEVEL", default defaultValue: Logger.Level = .info) throws(ConfigurationError) -> Logger.Level {
-        try choice(name, default: defaultValue)
-    }
-
-    /// Fails for a command-line option that no getter asked for: almost always a typo.
+    /// Fails for a command-line option that no setting was read for: almost always a typo.
     public func rejectUnreadOptions() throws(ConfigurationError) {
         let read = readNames.withLock { $0 }
-        if let unknown = options.keys.sorted().first(where: { !read.contains($0) }) {
+        if let unknown = optionNames.sorted().first(where: { !read.contains($0) }) {
             throw ConfigurationError(variable: Self.optionName(unknown), problem: "unknown option")
         }
     }
 
-    // MARK: Parsing
+    // MARK: Options
 
-    static func parseOptions(_ arguments: [String]) throws(ConfigurationError) -> [String: String] {
-        var options: [String: String] = [:]
+    /// The variables the options name (`--jwt-issuer` → `JWT_ISSUER`), after checking that every argument
+    /// is an option with a value.
+    static func validatedOptionNames(_ arguments: [String]) throws(ConfigurationError) -> Set<String> {
+        var names: Set<String> = []
         var index = arguments.startIndex
         while index < arguments.endIndex {
             let argument = arguments[index]
@@ -119,17 +132,17 @@ public final class ConfigurationReader: Sendable {
             }
             let body = argument.dropFirst(2)
             if let equals = body.firstIndex(of: "=") {
-                options[variableName(body[..<equals])] = String(body[body.index(after: equals)...])
+                names.insert(variableName(body[..<equals]))
             } else {
-                guard index + 1 < arguments.endIndex else {
+                guard index + 1 < arguments.endIndex, !arguments[index + 1].hasPrefix("--") else {
                     throw ConfigurationError(variable: argument, problem: "needs a value")
                 }
                 index += 1
-                options[variableName(body)] = arguments[index]
+                names.insert(variableName(body))
             }
             index += 1
         }
-        return options
+        return names
     }
 
     /// `jwt-issuer` → `JWT_ISSUER`
@@ -141,18 +154,25 @@ public final class ConfigurationReader: Sendable {
     static func optionName(_ variable: String) -> String {
         "--" + variable.lowercased().replacingOccurrences(of: "_", with: "-")
     }
+}
 
-    /// The longest duration a setting takes: ten years. Longer ones would overflow the arithmetic of
-    /// times that they feed (an expiry in milliseconds, a token's `exp`).
-    static let longestDuration: Double = 10 * 366 * 86_400
+/// The last access of each key, for where its value came from.
+private final class AccessRecord: AccessReporter {
+    private let sources = Mutex<[AbsoluteConfigKey: String]>([:])
 
-    static func parseDuration(_ text: String) -> Duration? {
-        let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
-        for unit in units where text.hasSuffix(unit.suffix) {
-            guard let number = Double(text.dropLast(unit.suffix.count)), number >= 0, number * unit.seconds <= longestDuration else { return nil }
-            return .milliseconds(Int64((number * unit.seconds * 1000).rounded()))
+    func report(_ event: AccessEvent) {
+        let provider = event.providerResults.first { result in
+            if case .success(let lookup) = result.result { lookup.value != nil } else { false }
         }
-        guard let seconds = Int64(text), seconds >= 0, Double(seconds) <= longestDuration else { return nil }
-        return .seconds(seconds)
+        sources.withLock { $0[event.metadata.key] = provider?.providerName ?? "default" }
+    }
+
+    func source(of key: ConfigKey) -> String {
+        switch sources.withLock({ $0[AbsoluteConfigKey(key)] }) {
+        case "CommandLineArgumentsProvider": "option"
+        case "EnvironmentVariablesProvider": "environment"
+        case "DirectoryFilesProvider": "file"
+        case let other: other ?? "unknown"
+        }
     }
 }

@@ -29,8 +29,8 @@ public final class EventShipper: Service, Sendable {
     public struct Settings: Sendable {
         /// `COLLECTOR_URL`, e.g. `http://127.0.0.1:8083`.
         public var collectorURL: URL
-        /// `COLLECTOR_INGEST_KEY`.
-        public var ingestKey: String
+        /// `COLLECTOR_INGEST_KEY` (shown as `<secret>`).
+        public var ingestKey: Secret
         /// Events held at most.
         public var capacity: Int = 10_000
         public var batchSize: Int = 500
@@ -42,7 +42,7 @@ public final class EventShipper: Service, Sendable {
 
         public init(collectorURL: URL, ingestKey: String) {
             self.collectorURL = collectorURL
-            self.ingestKey = ingestKey
+            self.ingestKey = Secret(ingestKey)
         }
     }
 
@@ -234,7 +234,7 @@ public final class EventShipper: Service, Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Idempotency-Key", value: key)
-        request.headers.add(name: "Authorization", value: "Bearer \(settings.ingestKey)")
+        request.headers.add(name: "Authorization", value: "Bearer \(settings.ingestKey.value)")
         do {
             request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(Batch(events: events))))
             let response = try await httpClient.execute(request, timeout: .init(settings.requestTimeout))

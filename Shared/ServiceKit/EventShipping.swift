@@ -3,11 +3,15 @@ import Logging
 import ServiceLifecycle
 
 extension EventShipper.Settings {
-    /// `COLLECTOR_URL` (default `http://127.0.0.1:8083`) and `COLLECTOR_INGEST_KEY`; nil (no shipping)
-    /// when there is no key.
+    public static let collectorURLSetting: Setting<URL> = .url(
+        "COLLECTOR_URL", default: "http://127.0.0.1:8083", "Where the service reports every request (with COLLECTOR_INGEST_KEY)")
+    public static let ingestKeySetting: Setting<String?> = .optionalText(
+        "COLLECTOR_INGEST_KEY", secret: true, "The service's key of the collector's INGEST_KEYS; unset, requests are not reported")
+
+    /// `COLLECTOR_URL` and `COLLECTOR_INGEST_KEY`; nil (no shipping) when there is no key.
     public static func read(_ reader: ConfigurationReader) throws(ConfigurationError) -> EventShipper.Settings? {
-        let url = try reader.url("COLLECTOR_URL", default: "http://127.0.0.1:8083")
-        guard let key = reader.string("COLLECTOR_INGEST_KEY") else { return nil }
+        let url = try reader.read(collectorURLSetting)
+        guard let key = try reader.read(ingestKeySetting) else { return nil }
         return EventShipper.Settings(collectorURL: url, ingestKey: key)
     }
 }

@@ -1,42 +1,77 @@
 import Foundation
 import Logging
 
-/// The settings every service reads: where it listens, its database, how it logs and which proxies
-/// it trusts. Each service adds its own on top.
+/// The settings every service reads, each defined once: its variable, default and meaning.
+public enum ServiceSettings {
+    public static let host: Setting<String> = .text("HOST", default: "127.0.0.1", "The address to listen on (`0.0.0.0` in containers)")
+    /// `sqlite:.data/<service>.sqlite` unless set.
+    public static func database(service name: String) -> Setting<DatabaseURL> {
+        Setting(
+            "DATABASE_URL", default: .sqlite(path: ".data/\(name).sqlite"), secret: true,
+            "Where the service keeps its data: `sqlite:<path>` or `postgres://user:password@host:port/database?sslmode=…`"
+        ) { text throws(SettingProblem) in
+            // A secret (it may hold a password): the problem does not repeat the text.
+            guard let database = DatabaseURL(text) else { throw SettingProblem("neither sqlite:<path> nor postgres://…") }
+            return database
+        }
+    }
+    public static let logLevel: Setting<Logger.Level> = .choice("LOG_LEVEL", default: .info, "trace, debug, info, notice, warning, error or critical")
+    public static let logFormat: Setting<LogFormat> = .choice("LOG_FORMAT", default: .text, "`text` or `json` (one object a line)")
+    public static let trustedProxies = Setting<TrustedProxies>(
+        "TRUSTED_PROXIES", default: TrustedProxies(), "Comma-separated CIDRs whose `X-Forwarded-For` is believed (none by default)"
+    ) { text throws(SettingProblem) in
+        do throws(TrustedProxies.InvalidNetwork) {
+            return try TrustedProxies(parsing: text)
+        } catch {
+            throw SettingProblem("'\(error.text)' is not a CIDR such as 10.0.0.0/8 or ::1/128")
+        }
+    }
+    public static let statementTimeout: Setting<Duration> = .duration(
+        "DATABASE_STATEMENT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(10),
+        "How long one statement may run before it is stopped and the request answered 503")
+    public static let databasePoolSize: Setting<Int> = .integer(
+        "DATABASE_POOL_SIZE", default: 10, in: 1...1000, "PostgreSQL connections a process keeps at most")
+    public static let databaseConnectTimeout: Setting<Duration> = .duration(
+        "DATABASE_CONNECT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(100),
+        "How long a PostgreSQL connection may take to open, and a request wait for one before it is answered 503")
+    public static let databaseStartupTimeout: Setting<Duration> = .duration(
+        "DATABASE_STARTUP_TIMEOUT", default: .seconds(60),
+        "How long a starting service waits for PostgreSQL to answer before it gives up and exits 1 (0 waits for ever)")
+}
+
+/// The settings every service reads (`ServiceSettings`): where it listens, its database, how it logs and
+/// which proxies it trusts. Each service adds its own on top.
 public struct ServiceConfiguration: Sendable {
-    /// `HOST` (default `127.0.0.1`; `0.0.0.0` in containers).
+    /// `HOST`
     public var host: String
     /// `PORT` (each service has its own default).
     public var port: Int
-    /// `DATABASE_URL` (default `sqlite:.data/<service>.sqlite`).
+    /// `DATABASE_URL`
     public var database: DatabaseURL
-    /// `LOG_LEVEL` (default `info`).
+    /// `LOG_LEVEL`
     public var logLevel: Logger.Level
-    /// `LOG_FORMAT`, `text` or `json` (default `text`).
+    /// `LOG_FORMAT`
     public var logFormat: LogFormat
-    /// `TRUSTED_PROXIES`: comma-separated CIDRs whose `X-Forwarded-For` is believed (default none).
+    /// `TRUSTED_PROXIES`
     public var trustedProxies: TrustedProxies
-    /// `DATABASE_STATEMENT_TIMEOUT`: how long one statement may run before it is stopped and the request
-    /// answered 503 (default 5 s).
-    public var statementTimeout: Duration = .seconds(5)
-    /// `DATABASE_POOL_SIZE`: PostgreSQL connections a process keeps at most (default 10).
-    public var databasePoolSize = 10
-    /// `DATABASE_CONNECT_TIMEOUT`: how long a PostgreSQL connection may take to open, and a request wait
-    /// for one before it is answered 503 (default 5 s).
-    public var databaseConnectTimeout: Duration = .seconds(5)
-    /// `DATABASE_STARTUP_TIMEOUT`: how long a starting service waits for PostgreSQL to answer before it
-    /// gives up, logs why and exits 1 (default 60 s; 0 waits for ever). Until then it runs, not ready.
-    public var databaseStartupTimeout: Duration = .seconds(60)
+    /// `DATABASE_STATEMENT_TIMEOUT`
+    public var statementTimeout = ServiceSettings.statementTimeout.defaultValue
+    /// `DATABASE_POOL_SIZE`
+    public var databasePoolSize = ServiceSettings.databasePoolSize.defaultValue
+    /// `DATABASE_CONNECT_TIMEOUT`
+    public var databaseConnectTimeout = ServiceSettings.databaseConnectTimeout.defaultValue
+    /// `DATABASE_STARTUP_TIMEOUT`: until then the service runs, not ready.
+    public var databaseStartupTimeout = ServiceSettings.databaseStartupTimeout.defaultValue
     /// How long a request head may take and a connection stay idle (30 s and 60 s).
     public var connectionLimits = ConnectionLimits()
 
     public init(
-        host: String = "127.0.0.1",
+        host: String = ServiceSettings.host.defaultValue,
         port: Int,
         database: DatabaseURL,
-        logLevel: Logger.Level = .info,
-        logFormat: LogFormat = .text,
-        trustedProxies: TrustedProxies = TrustedProxies()
+        logLevel: Logger.Level = ServiceSettings.logLevel.defaultValue,
+        logFormat: LogFormat = ServiceSettings.logFormat.defaultValue,
+        trustedProxies: TrustedProxies = ServiceSettings.trustedProxies.defaultValue
     ) {
         self.host = host
         self.port = port
@@ -48,25 +83,17 @@ public struct ServiceConfiguration: Sendable {
 
     /// Reads the common settings of the service `name` whose default port is `defaultPort`.
     public init(_ reader: ConfigurationReader, serviceName name: String, defaultPort: Int) throws(ConfigurationError) {
-        self.host = reader.string("HOST", default: "127.0.0.1")
-        self.port = try reader.port(default: defaultPort)
-        let databaseText = reader.string("DATABASE_URL", default: "sqlite:.data/\(name).sqlite")
-        guard let database = DatabaseURL(databaseText) else {
-            throw ConfigurationError(variable: "DATABASE_URL", problem: "'\(databaseText)' is neither sqlite:<path> nor postgres://…")
-        }
-        self.database = database
-        self.logLevel = try reader.logLevel()
-        self.logFormat = try reader.choice("LOG_FORMAT", default: LogFormat.text)
-        let proxies = reader.string("TRUSTED_PROXIES", default: "")
-        do {
-            self.trustedProxies = try TrustedProxies(parsing: proxies)
-        } catch {
-            throw ConfigurationError(variable: "TRUSTED_PROXIES", problem: "'\(error.text)' is not a CIDR such as 10.0.0.0/8 or ::1/128")
-        }
-        self.statementTimeout = try reader.duration("DATABASE_STATEMENT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(10))
-        self.databasePoolSize = try reader.int("DATABASE_POOL_SIZE", default: 10, in: 1...1000)
-        self.databaseConnectTimeout = try reader.duration("DATABASE_CONNECT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(100))
-        self.databaseStartupTimeout = try reader.duration("DATABASE_STARTUP_TIMEOUT", default: .seconds(60))
+        self.init(
+            host: try reader.read(ServiceSettings.host),
+            port: try reader.read(.port(default: defaultPort)),
+            database: try reader.read(ServiceSettings.database(service: name)),
+            logLevel: try reader.read(ServiceSettings.logLevel),
+            logFormat: try reader.read(ServiceSettings.logFormat),
+            trustedProxies: try reader.read(ServiceSettings.trustedProxies))
+        statementTimeout = try reader.read(ServiceSettings.statementTimeout)
+        databasePoolSize = try reader.read(ServiceSettings.databasePoolSize)
+        databaseConnectTimeout = try reader.read(ServiceSettings.databaseConnectTimeout)
+        databaseStartupTimeout = try reader.read(ServiceSettings.databaseStartupTimeout)
     }
 }
 
@@ -141,5 +168,14 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     /// The location with the password hidden, for logs.
     public var description: String {
         "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)\(tls == .prefer ? "" : "?sslmode=\(tls.rawValue)")"
+    }
+}
+
+extension PostgresLocation: CustomDebugStringConvertible, CustomReflectable {
+    public var debugDescription: String { description }
+
+    /// Without the password: what `dump` and a printed configuration show.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["host": host, "port": port, "user": user, "database": database, "tls": tls], displayStyle: .struct)
     }
 }

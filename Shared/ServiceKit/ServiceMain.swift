@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// What an executable does: read its configuration, set up logging and metrics, build the
+/// What an executable does: read its configuration (`ConfigurationReader`), set up logging and metrics, build the
 /// application and run it until SIGINT or SIGTERM (graceful shutdown through swift-service-lifecycle).
 ///
 /// A bad configuration value prints `<service>: configuration error: <VARIABLE>: <problem>` on
@@ -36,7 +36,7 @@ public enum ServiceMain {
         let app: App
         let logger: Logger
         do {
-            reader = try ConfigurationReader()
+            reader = try await ConfigurationReader.load()
             common = try ServiceConfiguration(reader, serviceName: name, defaultPort: defaultPort)
             LoggingSystem.bootstrap { label in
                 ServiceLogHandler(label: label, level: common.logLevel, format: common.logFormat)
@@ -46,6 +46,8 @@ public enum ServiceMain {
             metrics.bootstrapGlobal()
             app = try await build(reader, common, logger, metrics)
             try reader.rejectUnreadOptions()
+            // What was set, and where (secrets as `<secret>`): the rest is each setting's default.
+            logger.info("Configuration", metadata: reader.report())
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("\(name): configuration error: \(error)\n".utf8))
             exit(configurationErrorStatus)

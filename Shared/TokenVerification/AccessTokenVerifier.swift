@@ -11,7 +11,7 @@ public struct TokenVerifierSettings: Sendable {
     /// Clock leeway for `exp`, `nbf` and `iat`, in seconds (default 30).
     public var leewaySeconds: Int
 
-    public init(issuer: String, audience: String = "saas-api", leewaySeconds: Int = 30) {
+    public init(issuer: String, audience: String = TokenSettings.audience.defaultValue, leewaySeconds: Int = 30) {
         self.issuer = issuer
         self.audience = audience
         self.leewaySeconds = leewaySeconds

@@ -4,6 +4,17 @@ import Logging
 import ServiceKit
 import ServiceLifecycle
 
+/// The settings of access tokens, each defined once: the issuer and audience the auth service signs and
+/// every verifier expects, and where a verifier finds the auth service's keys and revocations.
+public enum TokenSettings {
+    public static let issuer: Setting<URL> = .url("JWT_ISSUER", default: "http://127.0.0.1:8081", "The `iss` of every access token")
+    public static let audience: Setting<String> = .text("JWT_AUDIENCE", default: "saas-api", "The `aud` of every access token")
+    public static let jwksURL: Setting<URL> = .url(
+        "AUTH_JWKS_URL", default: "http://127.0.0.1:8081/.well-known/jwks.json", "Where a verifier fetches the auth service's public keys")
+    public static let revocationsURL: Setting<URL?> = .optionalURL(
+        "AUTH_REVOCATIONS_URL", "Where a verifier polls the revocation list (default: `revocations` beside AUTH_JWKS_URL)")
+}
+
 /// Where a service that verifies (but does not issue) access tokens finds the auth service, read from
 /// `AUTH_JWKS_URL`, `AUTH_REVOCATIONS_URL`, `JWT_ISSUER` and `JWT_AUDIENCE`.
 public struct RemoteTokenSettings: Sendable {
@@ -25,13 +36,9 @@ public struct RemoteTokenSettings: Sendable {
     }
 
     public init(_ reader: ConfigurationReader) throws(ConfigurationError) {
-        let jwksURL = try reader.url("AUTH_JWKS_URL", default: "http://127.0.0.1:8081/.well-known/jwks.json")
-        let revocationsURL = try reader.url("AUTH_REVOCATIONS_URL", default: Self.revocationsURL(besides: jwksURL).absoluteString)
         self.init(
-            jwksURL: jwksURL, revocationsURL: revocationsURL,
-            verifier: TokenVerifierSettings(
-                issuer: try reader.url("JWT_ISSUER", default: "http://127.0.0.1:8081").absoluteString,
-                audience: reader.string("JWT_AUDIENCE", default: "saas-api")))
+            jwksURL: try reader.read(TokenSettings.jwksURL), revocationsURL: try reader.read(TokenSettings.revocationsURL),
+            verifier: TokenVerifierSettings(issuer: try reader.read(TokenSettings.issuer).absoluteString, audience: try reader.read(TokenSettings.audience)))
     }
 
     static func revocationsURL(besides jwksURL: URL) -> URL {

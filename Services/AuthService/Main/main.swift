@@ -8,7 +8,7 @@ let name = AuthServiceConfiguration.serviceName
 if CommandLine.arguments.dropFirst().first == RotateSigningKeyCommand.name {
     // `auth-service rotate-signing-key [--jwt-signing-key-file path] [--access-token-ttl 15m]`
     do {
-        let reader = try ConfigurationReader(arguments: Array(CommandLine.arguments.dropFirst(2)))
+        let reader = try await ConfigurationReader.load(arguments: Array(CommandLine.arguments.dropFirst(2)))
         let common = try ServiceConfiguration(reader, serviceName: name, defaultPort: AuthServiceConfiguration.defaultPort)
         let configuration = try AuthServiceConfiguration(reader, service: common)
         try reader.rejectUnreadOptions()
