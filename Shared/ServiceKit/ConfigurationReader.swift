@@ -99,6 +99,9 @@ public final class ConfigurationReader: Sendable {
         return text
     }
 
+    /// The names of the settings read so far (whether or not they had a value).
+    public var settingsRead: Set<String> { readNames.withLock { $0 } }
+
     /// How a secret is shown.
     public static let redacted = "<secret>"
 

@@ -25,6 +25,23 @@ public struct Setting<Value: Sendable>: Sendable {
     }
 }
 
+extension Setting {
+    /// A setting whose value's own parser says what is wrong as a `ConfigurationError` (`AllowedOrigins`,
+    /// the collector's `IngestKeys`).
+    public static func parsed(
+        _ name: String, default defaultValue: Value, secret: Bool = false, _ documentation: String,
+        by parse: @escaping @Sendable (String) throws(ConfigurationError) -> Value
+    ) -> Setting {
+        Setting(name, default: defaultValue, secret: secret, documentation) { text throws(SettingProblem) in
+            do throws(ConfigurationError) {
+                return try parse(text)
+            } catch {
+                throw SettingProblem(error.problem)
+            }
+        }
+    }
+}
+
 /// Why a setting's text cannot be used; `ConfigurationReader` names the variable.
 public struct SettingProblem: Error, Sendable {
     public let text: String

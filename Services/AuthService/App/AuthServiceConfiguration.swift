@@ -24,16 +24,10 @@ public enum AuthSettings {
     public static let loginRateLimit: Setting<Int> = .integer(
         "LOGIN_RATE_LIMIT", default: 10, in: 1...100_000,
         "Attempts a minute at login and sign-up (per client address and per account), registration (per client address and per tenant) and password change (per user)")
-    public static let allowedOrigins = Setting<AllowedOrigins>(
+    public static let allowedOrigins: Setting<AllowedOrigins> = .parsed(
         "CORS_ALLOWED_ORIGINS", default: AllowedOrigins(),
-        "The web origins whose pages may call the service, comma-separated (the collector's dashboard signs in here); none by default"
-    ) { text throws(SettingProblem) in
-        do throws(ConfigurationError) {
-            return try AllowedOrigins(parsing: text)
-        } catch {
-            throw SettingProblem(error.problem)
-        }
-    }
+        "The web origins whose pages may call the service, comma-separated (the collector's dashboard signs in here); none by default",
+        by: AllowedOrigins.init(parsing:))
 }
 
 /// Everything the auth-service reads at start (`AuthSettings`; the README lists each variable).

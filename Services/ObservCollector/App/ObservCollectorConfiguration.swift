@@ -4,16 +4,10 @@ import TokenVerification
 
 /// The collector's own settings, each defined once (with `ServiceSettings` and `TokenSettings`).
 public enum CollectorSettings {
-    public static let ingestKeys = Setting<IngestKeys>(
+    public static let ingestKeys: Setting<IngestKeys> = .parsed(
         "INGEST_KEYS", default: IngestKeys([]), secret: true,
-        "`service:key` pairs, comma-separated: the services that may ingest and their keys (none by default: nothing can be ingested)"
-    ) { text throws(SettingProblem) in
-        do throws(ConfigurationError) {
-            return try IngestKeys(parsing: text)
-        } catch {
-            throw SettingProblem(error.problem)
-        }
-    }
+        "`service:key` pairs, comma-separated: the services that may ingest and their keys (none by default: nothing can be ingested)",
+        by: IngestKeys.init(parsing:))
     public static let retentionDays: Setting<Int> = .integer(
         "RETENTION_DAYS", default: 14, in: 1...3650, "Events received longer ago are deleted")
     public static let queueCapacity: Setting<Int> = .integer(
