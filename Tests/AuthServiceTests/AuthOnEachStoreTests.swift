@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import ServiceKit
+import Synchronization
 import ServiceTestSupport
 import Testing
 import TokenVerification
@@ -14,9 +15,13 @@ import TokenVerification
 /// whatever the database.
 @Suite struct AuthOnEachStoreTests {
     /// Runs `body` against the auth router on a fresh store of `kind`.
-    func withAuthRouter(_ kind: StoreKind, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withAuthRouter(
+        _ kind: StoreKind, wrap: @escaping @Sendable (any AuthStore) -> any AuthStore = { $0 },
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         let harness = AuthTestHarness()
         try await withAuthStore(kind) { store in
+            let store = wrap(store)
             let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
             let keyFile = SigningKeyFile(path: NSTemporaryDirectory() + "keys-\(UUID().uuidString).json")
             let horizon = harness.configuration.accessTokenHorizonSeconds
@@ -59,4 +64,97 @@ import TokenVerification
             #expect(String(buffer: revocations.body).contains(admin.id.lowercased()))
         }
     }
+
+    /// A refresh whose exchange is under way (its transaction open, the successor stored) while a
+    /// cut-off of the same user is made: whichever the database lets go first, nothing handed out
+    /// outlives the cut-off. (On PostgreSQL, a cut-off that waited for the exchange used to revoke the
+    /// user's tokens as they were before the successor was committed, and the successor lived on.)
+    @Test(arguments: StoreKind.available)
+    func aCutOffDuringARefreshLeavesItNothing(kind: StoreKind) async throws {
+        let gate = ExchangeGate()
+        try await withAuthRouter(kind, wrap: { GatedExchangeStore(store: $0, gate: gate) }) { client in
+            let slug = "race-\(kind.rawValue)"
+            let (_, _, admin) = try await client.adminSession(slug)
+            let (_, member) = try await client.member(slug, adminToken: admin.accessToken, email: "m@\(slug).test")
+            gate.arm()
+            async let refreshing = client.send(.post, "/v1/auth/refresh", body: json(["refresh_token": member.refreshToken]))
+            try await gate.waitUntilHeld()
+            // The cut-off starts while the exchange holds its transaction open, and waits on it.
+            async let cutting = client.send(.post, "/v1/auth/logout-all", token: member.accessToken)
+            try await Task.sleep(for: .milliseconds(300))
+            gate.release()
+            let (refreshed, cut) = try await (refreshing, cutting)
+            #expect(cut.status == .noContent, "\(cut.text)")
+            guard refreshed.status == .ok else {
+                #expect(refreshed.status == .unauthorized, "\(refreshed.text)")
+                return
+            }
+            let successor = try refreshed.decode(TokenResponse.self)
+            let again = try await client.send(.post, "/v1/auth/refresh", body: json(["refresh_token": successor.refreshToken]))
+            #expect(again.status == .unauthorized, "the refresh token handed out during the cut-off outlives it: \(again.text)")
+        }
+    }
+}
+
+/// Holds the first refresh exchange armed for, inside its transaction, once it has stored the successor.
+final class ExchangeGate: Sendable {
+    private let state = Mutex<(armed: Bool, held: Bool, released: Bool)>((false, false, false))
+
+    func arm() { state.withLock { $0.armed = true } }
+    func release() { state.withLock { $0.released = true } }
+
+    /// Called by the store after a successor was stored: waits for `release()` when armed (once).
+    func pass() async throws {
+        guard state.withLock({ state in
+            guard state.armed else { return false }
+            state.armed = false
+            state.held = true
+            return true
+        }) else { return }
+        while !state.withLock({ $0.released }) { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    func waitUntilHeld() async throws {
+        for _ in 0..<2_000 where !state.withLock({ $0.held }) { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(state.withLock { $0.held }, "the refresh reached its exchange")
+    }
+}
+
+/// A store whose transactions' refresh-token inserts pass through `gate`.
+struct GatedExchangeStore: AuthStore {
+    let store: any AuthStore
+    let gate: ExchangeGate
+
+    var repositories: AuthRepositories { store.repositories }
+
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (AuthRepositories) async throws -> Result) async throws -> Result {
+        try await store.transaction { [gate] storage in
+            try await body(AuthRepositories(
+                tenants: storage.tenants, users: storage.users,
+                refreshTokens: GatedRefreshTokens(tokens: storage.refreshTokens, gate: gate), revocations: storage.revocations))
+        }
+    }
+
+    func ping() async throws -> Int { try await store.ping() }
+
+    func attemptLimiter(perMinute limit: Int, capacity: Int, now: @escaping @Sendable () -> Date) -> any AttemptLimiter {
+        store.attemptLimiter(perMinute: limit, capacity: capacity, now: now)
+    }
+}
+
+struct GatedRefreshTokens: RefreshTokenRepository {
+    let tokens: any RefreshTokenRepository
+    let gate: ExchangeGate
+
+    func insert(_ token: RefreshTokenRecord) async throws {
+        try await tokens.insert(token)
+        try await gate.pass()
+    }
+
+    func find(tokenHash: Data) async throws -> RefreshTokenRecord? { try await tokens.find(tokenHash: tokenHash) }
+    func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool { try await tokens.markRotated(id: id, at: date, successor: successor) }
+    func spendGrace(id: UUID, rotatedSince: Date) async throws -> Bool { try await tokens.spendGrace(id: id, rotatedSince: rotatedSince) }
+    func revokeFamily(_ familyID: UUID, at date: Date) async throws { try await tokens.revokeFamily(familyID, at: date) }
+    func revokeAll(userID: UUID, at date: Date) async throws { try await tokens.revokeAll(userID: userID, at: date) }
+    func deleteExpired(before date: Date) async throws -> Int { try await tokens.deleteExpired(before: date) }
 }

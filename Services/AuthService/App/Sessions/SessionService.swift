@@ -71,7 +71,7 @@ struct SessionService: Sendable {
             record.revokedAt == nil, record.expiresAt > now
         else { throw Self.refreshRefused }
         // The user as they are before the rotation: a cut-off made after this read either revokes the
-        // token before it rotates, or is seen by `confirmNoCutOff` before the pair is handed out.
+        // token before it rotates, or is seen by the exchange, which then stores and hands out nothing.
         guard let user = try await users.find(id: record.userID, tenantID: record.tenantID), user.isActive,
             let tenant = try await tenants.find(id: record.tenantID)
         else {
@@ -81,29 +81,38 @@ struct SessionService: Sendable {
 
         let replacementSecret = RefreshTokenSecret.generate()
         let replacement = newRecord(secret: replacementSecret, family: record.familyID, owner: record, at: now)
-
+        let claim: Claim
         if let rotatedAt = record.rotatedAt {
             let graceStart = now.addingTimeInterval(-reuseGrace.seconds)
-            guard reuseGrace > .zero, rotatedAt >= graceStart,
-                try await exchange(record, by: .grace(rotatedSince: graceStart), for: replacement)
-            else {
-                try await refreshTokens.revokeFamily(record.familyID, at: now)
-                audit.record(Self.reuse(of: record, at: now))
-                logger.warning("Refresh token reused; its family is revoked", metadata: [
-                    "user_id": "\(record.userID.lowercasedString)", "family_id": "\(record.familyID.lowercasedString)",
-                ])
-                throw Self.refreshRefused
-            }
-            return try await pair(for: user, in: tenant, family: record.familyID, refreshSecret: replacementSecret, logger: logger)
+            guard reuseGrace > .zero, rotatedAt >= graceStart else { throw try await reused(record, at: now, logger: logger, audit: audit) }
+            claim = .grace(rotatedSince: graceStart)
+        } else {
+            claim = .rotation(at: now)
         }
-        guard try await exchange(record, by: .rotation(at: now), for: replacement) else {
-            // Another request exchanged it first: this is a reuse.
+        // Signed before the exchange: a cut-off that commits after it has a `not_before` later than this
+        // token's `iat`, and one that committed before it shows in the exchange, which then hands out nothing.
+        let accessToken = try await accessTokens.issue(for: user, in: tenant, at: self.now())
+        switch try await exchange(record, by: claim, for: replacement, issuedTo: user) {
+        case .exchanged:
+            return TokenResponse(accessToken: accessToken, refreshToken: replacementSecret, expiresIn: accessTokens.lifetimeSeconds)
+        case .notClaimed:
+            throw try await reused(record, at: now, logger: logger, audit: audit)
+        case .userChanged:
             try await refreshTokens.revokeFamily(record.familyID, at: now)
-            audit.record(Self.reuse(of: record, at: now))
-            logger.warning("Refresh token reused concurrently; its family is revoked", metadata: ["family_id": "\(record.familyID.lowercasedString)"])
+            logger.notice("Sessions were cut off while tokens were issued; none handed out", metadata: ["user_id": "\(user.id.lowercasedString)"])
             throw Self.refreshRefused
         }
-        return try await pair(for: user, in: tenant, family: record.familyID, refreshSecret: replacementSecret, logger: logger)
+    }
+
+    /// A spent refresh token presented again (once too often within the grace, or exchanged by another
+    /// request first): its family is revoked, and the refusal to throw is returned.
+    private func reused(_ record: RefreshTokenRecord, at now: Date, logger: Logger, audit: AuditTrail) async throws -> AppError {
+        try await refreshTokens.revokeFamily(record.familyID, at: now)
+        audit.record(Self.reuse(of: record, at: now))
+        logger.warning("Refresh token reused; its family is revoked", metadata: [
+            "user_id": "\(record.userID.lowercasedString)", "family_id": "\(record.familyID.lowercasedString)",
+        ])
+        return Self.refreshRefused
     }
 
     /// Ends the session of a refresh token: its whole family is revoked. Unknown tokens are accepted
@@ -137,18 +146,41 @@ struct SessionService: Sendable {
         case grace(rotatedSince: Date)
     }
 
-    /// Claims `token` and stores `successor`, in one transaction; false, and nothing stored, when the
-    /// claim fails (another exchange claimed the token first, or the grace is spent).
-    private func exchange(_ token: RefreshTokenRecord, by claim: Claim, for successor: RefreshTokenRecord) async throws -> Bool {
+    /// How an exchange ended.
+    private enum Exchange: Sendable {
+        case exchanged
+        /// Another exchange claimed the token first, or its grace is spent.
+        case notClaimed
+        /// The user is not as they were when the tokens were made: a cut-off came first.
+        case userChanged
+    }
+
+    /// Checks that `user` is unchanged, claims `token` and stores `successor`, in one transaction;
+    /// nothing is stored unless it is `.exchanged`. The user is read first and held: a cut-off changes
+    /// the user before it revokes their tokens, so it either committed before (and shows here), or waits
+    /// for this transaction and then revokes `successor` with the rest.
+    private func exchange(
+        _ token: RefreshTokenRecord, by claim: Claim, for successor: RefreshTokenRecord, issuedTo user: User
+    ) async throws -> Exchange {
         try await store.transaction { storage in
+            guard let current = try await storage.users.findHoldingChanges(id: user.id, tenantID: user.tenantID),
+                Self.isUnchanged(current, since: user)
+            else { return .userChanged }
             let claimed = switch claim {
             case .rotation(let date): try await storage.refreshTokens.markRotated(id: token.id, at: date, successor: successor.id)
             case .grace(let since): try await storage.refreshTokens.spendGrace(id: token.id, rotatedSince: since)
             }
-            guard claimed else { return false }
+            guard claimed else { return .notClaimed }
             try await storage.refreshTokens.insert(successor)
-            return true
+            return .exchanged
         }
+    }
+
+    /// Whether `current` is still the user that tokens were made for as `user`: active, with the same
+    /// role, password and cut-off version.
+    private static func isUnchanged(_ current: User, since user: User) -> Bool {
+        current.isActive && current.role == user.role && current.passwordHash == user.passwordHash
+            && current.sessionsCutOff == user.sessionsCutOff
     }
 
     /// A new family for `user` as read before their password was checked.
@@ -167,12 +199,10 @@ struct SessionService: Sendable {
     /// `not_before` later than the access token's `iat`. Either way no token outlives a cut-off made
     /// before it was issued (the hardening issue's finding 10).
     private func pair(
-        for user: User, in tenant: Tenant, family: UUID, refreshSecret: String, refusal: AppError = refreshRefused, logger: Logger
+        for user: User, in tenant: Tenant, family: UUID, refreshSecret: String, refusal: AppError, logger: Logger
     ) async throws -> TokenResponse {
         let accessToken = try await accessTokens.issue(for: user, in: tenant, at: now())
-        guard let current = try await users.find(id: user.id, tenantID: user.tenantID), current.isActive,
-            current.role == user.role, current.passwordHash == user.passwordHash, current.sessionsCutOff == user.sessionsCutOff
-        else {
+        guard let current = try await users.find(id: user.id, tenantID: user.tenantID), Self.isUnchanged(current, since: user) else {
             try await refreshTokens.revokeFamily(family, at: now())
             logger.notice("Sessions were cut off while tokens were issued; none handed out", metadata: ["user_id": "\(user.id.lowercasedString)"])
             throw refusal

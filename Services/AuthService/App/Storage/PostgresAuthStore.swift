@@ -86,6 +86,10 @@ struct PostgresUserRepository: UserRepository {
         try await database.rows("SELECT * FROM users WHERE id = \(id) AND tenant_id = \(tenantID)", logger: logger).first.map(Self.user)
     }
 
+    func findHoldingChanges(id: UUID, tenantID: UUID) async throws -> User? {
+        try await database.rows("SELECT * FROM users WHERE id = \(id) AND tenant_id = \(tenantID) FOR SHARE", logger: logger).first.map(Self.user)
+    }
+
     func find(email: String, tenantID: UUID) async throws -> User? {
         try await database.rows("SELECT * FROM users WHERE tenant_id = \(tenantID) AND email = \(email)", logger: logger).first.map(Self.user)
     }

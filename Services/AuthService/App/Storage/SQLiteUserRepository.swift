@@ -35,6 +35,10 @@ struct SQLiteUserRepository: UserRepository {
         }
     }
 
+    func findHoldingChanges(id: UUID, tenantID: UUID) async throws -> User? {
+        try await find(id: id, tenantID: tenantID)
+    }
+
     func find(email: String, tenantID: UUID) async throws -> User? {
         try await database.read { db in
             try Row.fetchOne(

@@ -7,6 +7,9 @@ public protocol UserRepository: Sendable {
     func create(_ user: User) async throws
     /// The user with this id in this tenant, if any.
     func find(id: UUID, tenantID: UUID) async throws -> User?
+    /// The user with this id in this tenant, if any; in a transaction, no other may change the user
+    /// until it ends (PostgreSQL: `FOR SHARE`; SQLite's one writer holds every change back anyway).
+    func findHoldingChanges(id: UUID, tenantID: UUID) async throws -> User?
     /// The user with this (lower-cased) email in this tenant, if any.
     func find(email: String, tenantID: UUID) async throws -> User?
     /// Up to `page.limit + 1` users of the tenant in creation order, after the page's cursor.
