@@ -164,10 +164,12 @@ extension RevocationPollerTests {
         let server = FakeAuthServer(keys: [fixture.key])
         server.revoked.withLock { $0 = [.init(sub: fixture.userID.uuidString, notBefore: TokenFixture.now + 1)] }
         let poller = try await server.whileRunning { base in
-            let poller = RevocationPoller(settings: .init(url: base.revocations), logger: quietLogger)
+            // A generous timeout, as above: the default one fails under the whole suite's load.
+            let poller = RevocationPoller(settings: .init(url: base.revocations, timeout: .seconds(15)), logger: quietLogger)
             await poller.poll()
             return poller
         }
+        #expect(poller.completedPolls == 1)
         let verifier = try await fixture.verifier(revocations: poller)
         await #expect(throws: TokenRejection.revoked) { try await verifier.verify(try await fixture.sign()) }
     }

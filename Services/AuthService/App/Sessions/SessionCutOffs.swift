@@ -16,19 +16,24 @@ struct SessionCutOffs: Sendable {
 
     /// Cuts off every session of the user now, in a transaction of its own.
     func cutOff(userID: UUID) async throws {
-        let notBefore = nextNotBefore()
-        try await store.transaction { [self] storage in try await write(userID: userID, notBefore: notBefore, in: storage) }
+        let notBefore = try await store.transaction { [self] storage in try await write(userID: userID, in: storage) }
         recorded(userID: userID, notBefore: notBefore)
     }
 
     /// The writes of a cut-off, as steps of the caller's transaction: the user's cut-off version moves
     /// on (a login or refresh in flight sees it), their refresh tokens are revoked, and they are listed
-    /// for verifiers. Call `recorded` once the transaction has committed.
-    func write(userID: UUID, notBefore: Int, in storage: AuthRepositories) async throws {
+    /// for verifiers. Returns the `not_before`, for `recorded` once the transaction has committed.
+    ///
+    /// `not_before` is taken once the user's row is written, and so held: a refresh exchange holds that
+    /// row too, after signing its access token. A cut-off that waited for one (across a second boundary,
+    /// maybe) thus still refuses the token it signed.
+    func write(userID: UUID, in storage: AuthRepositories) async throws -> Int {
         let date = now()
         try await storage.users.markSessionsCutOff(id: userID, at: date)
+        let notBefore = nextNotBefore()
         try await storage.refreshTokens.revokeAll(userID: userID, at: date)
         try await storage.revocations.record(userID: userID, notBefore: notBefore)
+        return notBefore
     }
 
     /// Tells this service's verifier of a committed cut-off at once (the others poll).

@@ -155,21 +155,19 @@ struct UserService: Sendable {
     /// leaves the tenant at least one active admin (decided under the tenant's administration lock, so
     /// that two admins demoting each other at once cannot both succeed), and a cut-off is written with it.
     private func apply(_ changes: UserChanges, to user: User, cuttingOffSessions: Bool, logger: Logger) async throws -> User {
-        let notBefore = cuttingOffSessions ? cutOffs.nextNotBefore() : nil
         let changesAdministration = changes.role != nil || changes.isActive != nil
-        let updated = try await store.transaction { [self, now] storage -> User? in
+        let (updated, notBefore) = try await store.transaction { [self, now] storage -> (User?, Int?) in
             if changesAdministration { try await storage.tenants.lockAdministration(of: user.tenantID) }
             guard var updated = try await storage.users.update(id: user.id, tenantID: user.tenantID, changes: changes, at: now()) else {
-                return nil
+                return (nil, nil)
             }
             if changesAdministration, try await storage.users.countActiveAdmins(tenantID: user.tenantID) == 0 {
                 throw AppError.conflict("A tenant must keep at least one active admin")  // rolls the change back
             }
-            if let notBefore {
-                try await cutOffs.write(userID: user.id, notBefore: notBefore, in: storage)
-                updated = try await storage.users.find(id: user.id, tenantID: user.tenantID) ?? updated
-            }
-            return updated
+            guard cuttingOffSessions else { return (updated, nil) }
+            let notBefore = try await cutOffs.write(userID: user.id, in: storage)
+            updated = try await storage.users.find(id: user.id, tenantID: user.tenantID) ?? updated
+            return (updated, notBefore)
         }
         guard let updated else { throw Self.userNotFound }
         if let notBefore {
