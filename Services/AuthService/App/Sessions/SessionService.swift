@@ -155,17 +155,12 @@ struct SessionService: Sendable {
         case userChanged
     }
 
-    /// Checks that `user` is unchanged, claims `token` and stores `successor`, in one transaction;
-    /// nothing is stored unless it is `.exchanged`. The user is read first and held: a cut-off changes
-    /// the user before it revokes their tokens, so it either committed before (and shows here), or waits
-    /// for this transaction and then revokes `successor` with the rest.
+    /// Claims `token` and stores `successor` while `user` is unchanged (`whileUnchanged`); nothing is
+    /// stored unless it is `.exchanged`.
     private func exchange(
         _ token: RefreshTokenRecord, by claim: Claim, for successor: RefreshTokenRecord, issuedTo user: User
     ) async throws -> Exchange {
-        try await store.transaction { storage in
-            guard let current = try await storage.users.findHoldingChanges(id: user.id, tenantID: user.tenantID),
-                Self.isUnchanged(current, since: user)
-            else { return .userChanged }
+        try await whileUnchanged(user) { storage -> Exchange in
             let claimed = switch claim {
             case .rotation(let date): try await storage.refreshTokens.markRotated(id: token.id, at: date, successor: successor.id)
             case .grace(let since): try await storage.refreshTokens.spendGrace(id: token.id, rotatedSince: since)
@@ -173,6 +168,22 @@ struct SessionService: Sendable {
             guard claimed else { return .notClaimed }
             try await storage.refreshTokens.insert(successor)
             return .exchanged
+        } ?? .userChanged
+    }
+
+    /// Runs `writes` in one transaction that first reads and holds the user's row and checks that they
+    /// are as `user` was read when tokens were made for them; nil, and nothing written, when they are
+    /// not. A cut-off changes the user's row before it revokes their tokens: it either committed before
+    /// (and shows here), or waits for this transaction, then revokes what `writes` stored and takes a
+    /// `not_before` later than any access token signed before it.
+    private func whileUnchanged<Result: Sendable>(
+        _ user: User, _ writes: @escaping @Sendable (AuthRepositories) async throws -> Result
+    ) async throws -> Result? {
+        try await store.transaction { storage in
+            guard let current = try await storage.users.findHoldingChanges(id: user.id, tenantID: user.tenantID),
+                Self.isUnchanged(current, since: user)
+            else { return nil }
+            return try await writes(storage)
         }
     }
 
@@ -189,25 +200,14 @@ struct SessionService: Sendable {
         let record = RefreshTokenRecord(
             id: UUID(), familyID: UUID(), userID: user.id, tenantID: user.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
             createdAt: now(), expiresAt: now().addingTimeInterval(refreshTokenTTL.seconds), rotatedAt: nil, graceUsed: false, revokedAt: nil)
-        try await refreshTokens.insert(record)
-        return try await pair(for: user, in: tenant, family: record.familyID, refreshSecret: secret, refusal: Self.loginRefused, logger: logger)
-    }
-
-    /// The pair of a session whose refresh token is stored: the access token is signed, then the user is
-    /// read again. A cut-off that committed since `user` was read shows in that second read, and nothing
-    /// is handed out; one that commits after it revokes the stored refresh token and carries a
-    /// `not_before` later than the access token's `iat`. Either way no token outlives a cut-off made
-    /// before it was issued (the hardening issue's finding 10).
-    private func pair(
-        for user: User, in tenant: Tenant, family: UUID, refreshSecret: String, refusal: AppError, logger: Logger
-    ) async throws -> TokenResponse {
+        // Signed first, the token stored only while the user is as read before the password was checked:
+        // no token outlives a cut-off made before it was issued (the hardening issue's finding 10).
         let accessToken = try await accessTokens.issue(for: user, in: tenant, at: now())
-        guard let current = try await users.find(id: user.id, tenantID: user.tenantID), Self.isUnchanged(current, since: user) else {
-            try await refreshTokens.revokeFamily(family, at: now())
+        guard try await whileUnchanged(user, { storage in try await storage.refreshTokens.insert(record) }) != nil else {
             logger.notice("Sessions were cut off while tokens were issued; none handed out", metadata: ["user_id": "\(user.id.lowercasedString)"])
-            throw refusal
+            throw Self.loginRefused
         }
-        return TokenResponse(accessToken: accessToken, refreshToken: refreshSecret, expiresIn: accessTokens.lifetimeSeconds)
+        return TokenResponse(accessToken: accessToken, refreshToken: secret, expiresIn: accessTokens.lifetimeSeconds)
     }
 
     /// The successor of `owner` in its family.
