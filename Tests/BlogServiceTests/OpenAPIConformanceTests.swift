@@ -38,6 +38,9 @@ import Testing
         let textOnly = try document {
             Self.set(["text/plain": ["schema": ["type": "string"]]], at: ["paths", "/v1/posts", "post", "responses", "201", "content"], in: &$0)
         }
+        let requiredHeader = try document {
+            Self.set(["required": true, "schema": ["type": "string"]], at: ["paths", "/v1/posts", "post", "responses", "201", "headers", "X-Missing"], in: &$0)
+        }
         let longerCode = try document {
             Self.set(["type": "string", "minLength": 100], at: ["components", "schemas", "Error", "properties", "error", "properties", "code"], in: &$0)
         }
@@ -65,6 +68,7 @@ import Testing
             #expect(textOnly.violations(method: .post, uri: "/v1/posts", response: created) == [
                 #"POST /v1/posts 201: content type application/json is not one of ["text/plain"]"#,
             ])
+            #expect(requiredHeader.violations(method: .post, uri: "/v1/posts", response: created) == ["POST /v1/posts 201: no X-Missing header"])
             #expect(longerCode.violations(method: .get, uri: "/v1/posts/x", response: missing) == [
                 "GET /v1/posts/x 404 body/error/code: length 9 breaks minLength integer(100)",
             ])

@@ -1,11 +1,13 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
 
 /// Holds a response to its operation in a service's OpenAPI document: the status must be documented for
-/// the operation, the content type must be one the response declares, and the body must match that
+/// the operation, every header it documents as required must be there, the content type must be
+/// one the response declares, and the body must match that
 /// content's schema, with no member an object's schema does not list (a response with no content must
 /// have no body). A request to a route the document
 /// does not have must be answered with the contract's error body.
@@ -43,6 +45,15 @@ public struct OpenAPIConformance: Sendable {
             return ["\(method) \(path): status \(status) is not documented"]
         }
         let described = declared["$ref"]?.string.flatMap(schemas.resolve) ?? declared
+        // Every header the response documents as required (the contract's X-Request-ID on each) is there.
+        if case .object(let headers) = described["headers"] {
+            for (name, header) in headers.sorted(by: { $0.key < $1.key }) {
+                let resolved = header["$ref"]?.string.flatMap(schemas.resolve) ?? header
+                if resolved["required"] == .bool(true), HTTPField.Name(name).flatMap({ response.headers[$0] }) == nil {
+                    return ["\(method) \(path) \(status): no \(name) header"]
+                }
+            }
+        }
         let mediaType = response.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard case .object(let content) = described["content"], !content.isEmpty else {
             return response.body.readableBytes == 0 ? [] : ["\(method) \(path) \(status): a body where the document declares none"]

@@ -76,7 +76,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Jwks.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Jwks.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -106,7 +106,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -142,7 +142,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -230,7 +230,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Revocations.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Revocations.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -260,7 +260,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -290,7 +290,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -326,7 +326,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -395,7 +395,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Health.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Health.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -463,7 +463,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Metrics.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Metrics.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -531,7 +531,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Openapi.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Openapi.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -599,7 +599,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Ready.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ready.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -629,7 +629,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 503:
-                    let headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -711,7 +711,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Login.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Login.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -741,7 +741,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -771,7 +771,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Operations.Login.Output.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Login.Output.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -801,7 +801,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -831,7 +831,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -867,7 +867,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -898,7 +898,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -934,7 +934,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1017,14 +1017,14 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 204:
-                    let headers: Operations.Logout.Output.NoContent.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Logout.Output.NoContent.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
                     ))
                     return .noContent(.init(headers: headers))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1054,7 +1054,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1084,7 +1084,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1114,7 +1114,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1150,7 +1150,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1224,14 +1224,14 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 204:
-                    let headers: Operations.LogoutAll.Output.NoContent.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.LogoutAll.Output.NoContent.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
                     ))
                     return .noContent(.init(headers: headers))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1261,7 +1261,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1297,7 +1297,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1371,7 +1371,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Me.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Me.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1401,7 +1401,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1431,7 +1431,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1467,7 +1467,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1550,7 +1550,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Refresh.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Refresh.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1580,7 +1580,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1610,7 +1610,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Operations.Refresh.Output.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Refresh.Output.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1640,7 +1640,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1670,7 +1670,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1700,7 +1700,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1736,7 +1736,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1825,7 +1825,7 @@ public struct Client: APIProtocol {
                             name: "Location",
                             as: Swift.String.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1856,7 +1856,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1886,7 +1886,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 404:
-                    let headers: Operations.Register.Output.NotFound.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Register.Output.NotFound.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1916,7 +1916,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 409:
-                    let headers: Operations.Register.Output.Conflict.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Register.Output.Conflict.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1946,7 +1946,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1976,7 +1976,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2012,7 +2012,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2043,7 +2043,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2079,7 +2079,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2168,7 +2168,7 @@ public struct Client: APIProtocol {
                             name: "Location",
                             as: Swift.String.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2199,7 +2199,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2229,7 +2229,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 409:
-                    let headers: Operations.SignUp.Output.Conflict.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.SignUp.Output.Conflict.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2259,7 +2259,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2289,7 +2289,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2325,7 +2325,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2356,7 +2356,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2392,7 +2392,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2466,7 +2466,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.CurrentTenant.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.CurrentTenant.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2496,7 +2496,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2526,7 +2526,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2562,7 +2562,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2664,7 +2664,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.ListUsers.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.ListUsers.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2694,7 +2694,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2724,7 +2724,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2754,7 +2754,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2784,7 +2784,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2820,7 +2820,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2909,7 +2909,7 @@ public struct Client: APIProtocol {
                             name: "Location",
                             as: Swift.String.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2940,7 +2940,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2970,7 +2970,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3000,7 +3000,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3030,7 +3030,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 409:
-                    let headers: Operations.CreateUser.Output.Conflict.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.CreateUser.Output.Conflict.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3060,7 +3060,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3090,7 +3090,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3120,7 +3120,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3156,7 +3156,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -3232,7 +3232,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.GetUser.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.GetUser.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3262,7 +3262,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3292,7 +3292,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3322,7 +3322,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 404:
-                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3352,7 +3352,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3388,7 +3388,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -3475,7 +3475,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.UpdateUser.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.UpdateUser.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3505,7 +3505,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3535,7 +3535,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3565,7 +3565,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3595,7 +3595,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 404:
-                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3625,7 +3625,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 409:
-                    let headers: Operations.UpdateUser.Output.Conflict.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.UpdateUser.Output.Conflict.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3655,7 +3655,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3685,7 +3685,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3721,7 +3721,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -3752,7 +3752,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3788,7 +3788,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -3864,14 +3864,14 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 204:
-                    let headers: Operations.DeactivateUser.Output.NoContent.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.DeactivateUser.Output.NoContent.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
                     ))
                     return .noContent(.init(headers: headers))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3901,7 +3901,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3931,7 +3931,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 404:
-                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3961,7 +3961,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 409:
-                    let headers: Operations.DeactivateUser.Output.Conflict.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.DeactivateUser.Output.Conflict.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -3991,7 +3991,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -4027,7 +4027,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self

@@ -4,5 +4,5 @@
 /// A test compares it with the document of the code, so that a changed document fails `make test`
 /// until `make generate-client` is run.
 package enum GeneratedFrom {
-    package static let documentSHA256 = "ad36a0e9e088e9b3d8241a260c0307d1456494ee40e1467f0a260865ac4629e0"
+    package static let documentSHA256 = "543b5b512c94aa3fdae7711d54fc5b53b745c3cd564ab849851e8016c8a33b7d"
 }

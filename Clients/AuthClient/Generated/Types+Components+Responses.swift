@@ -24,12 +24,12 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/BadRequest/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                public init(xRequestID: Components.Headers.RequestID? = nil) {
+                public init(xRequestID: Components.Headers.RequestID) {
                     self.xRequestID = xRequestID
                 }
             }
@@ -60,7 +60,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.BadRequest.Headers = .init(),
+                headers: Components.Responses.BadRequest.Headers,
                 body: Components.Responses.BadRequest.Body
             ) {
                 self.headers = headers
@@ -73,12 +73,12 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/Forbidden/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                public init(xRequestID: Components.Headers.RequestID? = nil) {
+                public init(xRequestID: Components.Headers.RequestID) {
                     self.xRequestID = xRequestID
                 }
             }
@@ -109,7 +109,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.Forbidden.Headers = .init(),
+                headers: Components.Responses.Forbidden.Headers,
                 body: Components.Responses.Forbidden.Body
             ) {
                 self.headers = headers
@@ -122,12 +122,12 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/InternalError/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                public init(xRequestID: Components.Headers.RequestID? = nil) {
+                public init(xRequestID: Components.Headers.RequestID) {
                     self.xRequestID = xRequestID
                 }
             }
@@ -158,7 +158,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.InternalError.Headers = .init(),
+                headers: Components.Responses.InternalError.Headers,
                 body: Components.Responses.InternalError.Body
             ) {
                 self.headers = headers
@@ -171,12 +171,12 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/NotFound/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                public init(xRequestID: Components.Headers.RequestID? = nil) {
+                public init(xRequestID: Components.Headers.RequestID) {
                     self.xRequestID = xRequestID
                 }
             }
@@ -207,7 +207,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.NotFound.Headers = .init(),
+                headers: Components.Responses.NotFound.Headers,
                 body: Components.Responses.NotFound.Body
             ) {
                 self.headers = headers
@@ -220,12 +220,12 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/PayloadTooLarge/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                public init(xRequestID: Components.Headers.RequestID? = nil) {
+                public init(xRequestID: Components.Headers.RequestID) {
                     self.xRequestID = xRequestID
                 }
             }
@@ -256,7 +256,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.PayloadTooLarge.Headers = .init(),
+                headers: Components.Responses.PayloadTooLarge.Headers,
                 body: Components.Responses.PayloadTooLarge.Body
             ) {
                 self.headers = headers
@@ -273,7 +273,7 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/RateLimited/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
@@ -281,7 +281,7 @@ extension Components {
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 public init(
                     retryAfter: Swift.Int? = nil,
-                    xRequestID: Components.Headers.RequestID? = nil
+                    xRequestID: Components.Headers.RequestID
                 ) {
                     self.retryAfter = retryAfter
                     self.xRequestID = xRequestID
@@ -314,7 +314,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.RateLimited.Headers = .init(),
+                headers: Components.Responses.RateLimited.Headers,
                 body: Components.Responses.RateLimited.Body
             ) {
                 self.headers = headers
@@ -327,12 +327,12 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/Unauthorized/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                public init(xRequestID: Components.Headers.RequestID? = nil) {
+                public init(xRequestID: Components.Headers.RequestID) {
                     self.xRequestID = xRequestID
                 }
             }
@@ -363,7 +363,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.Unauthorized.Headers = .init(),
+                headers: Components.Responses.Unauthorized.Headers,
                 body: Components.Responses.Unauthorized.Body
             ) {
                 self.headers = headers
@@ -378,7 +378,7 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/Unavailable/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
@@ -386,7 +386,7 @@ extension Components {
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 public init(
                     retryAfter: Swift.Int? = nil,
-                    xRequestID: Components.Headers.RequestID? = nil
+                    xRequestID: Components.Headers.RequestID
                 ) {
                     self.retryAfter = retryAfter
                     self.xRequestID = xRequestID
@@ -419,7 +419,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.Unavailable.Headers = .init(),
+                headers: Components.Responses.Unavailable.Headers,
                 body: Components.Responses.Unavailable.Body
             ) {
                 self.headers = headers
@@ -432,12 +432,12 @@ extension Components {
                 /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                 ///
                 /// - Remark: Generated from `#/components/responses/UnsupportedMediaType/headers/X-Request-ID`.
-                public var xRequestID: Components.Headers.RequestID?
+                public var xRequestID: Components.Headers.RequestID
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
                 ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                public init(xRequestID: Components.Headers.RequestID? = nil) {
+                public init(xRequestID: Components.Headers.RequestID) {
                     self.xRequestID = xRequestID
                 }
             }
@@ -468,7 +468,7 @@ extension Components {
             ///   - headers: Received HTTP response headers
             ///   - body: Received HTTP response body
             public init(
-                headers: Components.Responses.UnsupportedMediaType.Headers = .init(),
+                headers: Components.Responses.UnsupportedMediaType.Headers,
                 body: Components.Responses.UnsupportedMediaType.Body
             ) {
                 self.headers = headers

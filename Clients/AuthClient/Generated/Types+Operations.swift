@@ -60,12 +60,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/.well-known/jwks.json/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -96,7 +96,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Jwks.Output.Ok.Headers = .init(),
+                    headers: Operations.Jwks.Output.Ok.Headers,
                     body: Operations.Jwks.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -273,12 +273,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/.well-known/revocations/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -309,7 +309,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Revocations.Output.Ok.Headers = .init(),
+                    headers: Operations.Revocations.Output.Ok.Headers,
                     body: Operations.Revocations.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -473,12 +473,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/healthz/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -509,7 +509,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Health.Output.Ok.Headers = .init(),
+                    headers: Operations.Health.Output.Ok.Headers,
                     body: Operations.Health.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -604,12 +604,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/metrics/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -640,7 +640,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Metrics.Output.Ok.Headers = .init(),
+                    headers: Operations.Metrics.Output.Ok.Headers,
                     body: Operations.Metrics.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -735,12 +735,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/openapi.json/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -771,7 +771,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Openapi.Output.Ok.Headers = .init(),
+                    headers: Operations.Openapi.Output.Ok.Headers,
                     body: Operations.Openapi.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -866,12 +866,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/readyz/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -902,7 +902,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ready.Output.Ok.Headers = .init(),
+                    headers: Operations.Ready.Output.Ok.Headers,
                     body: Operations.Ready.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -938,12 +938,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/readyz/GET/responses/503/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -974,7 +974,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(),
+                    headers: Operations.Ready.Output.ServiceUnavailable.Headers,
                     body: Operations.Ready.Output.ServiceUnavailable.Body
                 ) {
                     self.headers = headers
@@ -1089,12 +1089,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/login/POST/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1125,7 +1125,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Login.Output.Ok.Headers = .init(),
+                    headers: Operations.Login.Output.Ok.Headers,
                     body: Operations.Login.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -1184,12 +1184,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/login/POST/responses/401/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1220,7 +1220,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Login.Output.Unauthorized.Headers = .init(),
+                    headers: Operations.Login.Output.Unauthorized.Headers,
                     body: Operations.Login.Output.Unauthorized.Body
                 ) {
                     self.headers = headers
@@ -1306,7 +1306,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/login/POST/responses/429/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -1314,7 +1314,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         retryAfter: Swift.Int? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.retryAfter = retryAfter
                         self.xRequestID = xRequestID
@@ -1347,7 +1347,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Login.Output.TooManyRequests.Headers = .init(),
+                    headers: Operations.Login.Output.TooManyRequests.Headers,
                     body: Operations.Login.Output.TooManyRequests.Body
                 ) {
                     self.headers = headers
@@ -1508,12 +1508,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/logout/POST/responses/204/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1523,7 +1523,7 @@ public enum Operations {
                 ///
                 /// - Parameters:
                 ///   - headers: Received HTTP response headers
-                public init(headers: Operations.Logout.Output.NoContent.Headers = .init()) {
+                public init(headers: Operations.Logout.Output.NoContent.Headers) {
                     self.headers = headers
                 }
             }
@@ -1739,12 +1739,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/logout-all/POST/responses/204/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1754,7 +1754,7 @@ public enum Operations {
                 ///
                 /// - Parameters:
                 ///   - headers: Received HTTP response headers
-                public init(headers: Operations.LogoutAll.Output.NoContent.Headers = .init()) {
+                public init(headers: Operations.LogoutAll.Output.NoContent.Headers) {
                     self.headers = headers
                 }
             }
@@ -1924,12 +1924,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/me/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1960,7 +1960,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Me.Output.Ok.Headers = .init(),
+                    headers: Operations.Me.Output.Ok.Headers,
                     body: Operations.Me.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -2144,12 +2144,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/refresh/POST/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -2180,7 +2180,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Refresh.Output.Ok.Headers = .init(),
+                    headers: Operations.Refresh.Output.Ok.Headers,
                     body: Operations.Refresh.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -2239,12 +2239,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/refresh/POST/responses/401/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -2275,7 +2275,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Refresh.Output.Unauthorized.Headers = .init(),
+                    headers: Operations.Refresh.Output.Unauthorized.Headers,
                     body: Operations.Refresh.Output.Unauthorized.Body
                 ) {
                     self.headers = headers
@@ -2484,7 +2484,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/register/POST/responses/201/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -2492,7 +2492,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         location: Swift.String? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.location = location
                         self.xRequestID = xRequestID
@@ -2525,7 +2525,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Register.Output.Created.Headers = .init(),
+                    headers: Operations.Register.Output.Created.Headers,
                     body: Operations.Register.Output.Created.Body
                 ) {
                     self.headers = headers
@@ -2584,12 +2584,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/register/POST/responses/404/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -2620,7 +2620,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Register.Output.NotFound.Headers = .init(),
+                    headers: Operations.Register.Output.NotFound.Headers,
                     body: Operations.Register.Output.NotFound.Body
                 ) {
                     self.headers = headers
@@ -2656,12 +2656,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/register/POST/responses/409/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -2692,7 +2692,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Register.Output.Conflict.Headers = .init(),
+                    headers: Operations.Register.Output.Conflict.Headers,
                     body: Operations.Register.Output.Conflict.Body
                 ) {
                     self.headers = headers
@@ -2778,7 +2778,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/auth/register/POST/responses/429/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -2786,7 +2786,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         retryAfter: Swift.Int? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.retryAfter = retryAfter
                         self.xRequestID = xRequestID
@@ -2819,7 +2819,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Register.Output.TooManyRequests.Headers = .init(),
+                    headers: Operations.Register.Output.TooManyRequests.Headers,
                     body: Operations.Register.Output.TooManyRequests.Body
                 ) {
                     self.headers = headers
@@ -2982,7 +2982,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/tenants/POST/responses/201/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -2990,7 +2990,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         location: Swift.String? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.location = location
                         self.xRequestID = xRequestID
@@ -3046,7 +3046,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.SignUp.Output.Created.Headers = .init(),
+                    headers: Operations.SignUp.Output.Created.Headers,
                     body: Operations.SignUp.Output.Created.Body
                 ) {
                     self.headers = headers
@@ -3105,12 +3105,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/tenants/POST/responses/409/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -3141,7 +3141,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.SignUp.Output.Conflict.Headers = .init(),
+                    headers: Operations.SignUp.Output.Conflict.Headers,
                     body: Operations.SignUp.Output.Conflict.Body
                 ) {
                     self.headers = headers
@@ -3227,7 +3227,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/tenants/POST/responses/429/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -3235,7 +3235,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         retryAfter: Swift.Int? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.retryAfter = retryAfter
                         self.xRequestID = xRequestID
@@ -3268,7 +3268,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.SignUp.Output.TooManyRequests.Headers = .init(),
+                    headers: Operations.SignUp.Output.TooManyRequests.Headers,
                     body: Operations.SignUp.Output.TooManyRequests.Body
                 ) {
                     self.headers = headers
@@ -3418,12 +3418,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/tenants/current/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -3454,7 +3454,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.CurrentTenant.Output.Ok.Headers = .init(),
+                    headers: Operations.CurrentTenant.Output.Ok.Headers,
                     body: Operations.CurrentTenant.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -3668,12 +3668,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -3704,7 +3704,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.ListUsers.Output.Ok.Headers = .init(),
+                    headers: Operations.ListUsers.Output.Ok.Headers,
                     body: Operations.ListUsers.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -3936,7 +3936,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/POST/responses/201/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -3944,7 +3944,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         location: Swift.String? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.location = location
                         self.xRequestID = xRequestID
@@ -3977,7 +3977,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.CreateUser.Output.Created.Headers = .init(),
+                    headers: Operations.CreateUser.Output.Created.Headers,
                     body: Operations.CreateUser.Output.Created.Body
                 ) {
                     self.headers = headers
@@ -4082,12 +4082,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/POST/responses/409/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -4118,7 +4118,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.CreateUser.Output.Conflict.Headers = .init(),
+                    headers: Operations.CreateUser.Output.Conflict.Headers,
                     body: Operations.CreateUser.Output.Conflict.Body
                 ) {
                     self.headers = headers
@@ -4332,12 +4332,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/{id}/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -4368,7 +4368,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.GetUser.Output.Ok.Headers = .init(),
+                    headers: Operations.GetUser.Output.Ok.Headers,
                     body: Operations.GetUser.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -4616,12 +4616,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/{id}/PATCH/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -4652,7 +4652,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.UpdateUser.Output.Ok.Headers = .init(),
+                    headers: Operations.UpdateUser.Output.Ok.Headers,
                     body: Operations.UpdateUser.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -4780,12 +4780,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/{id}/PATCH/responses/409/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -4816,7 +4816,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.UpdateUser.Output.Conflict.Headers = .init(),
+                    headers: Operations.UpdateUser.Output.Conflict.Headers,
                     body: Operations.UpdateUser.Output.Conflict.Body
                 ) {
                     self.headers = headers
@@ -4902,7 +4902,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/{id}/PATCH/responses/429/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -4910,7 +4910,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         retryAfter: Swift.Int? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.retryAfter = retryAfter
                         self.xRequestID = xRequestID
@@ -4943,7 +4943,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.UpdateUser.Output.TooManyRequests.Headers = .init(),
+                    headers: Operations.UpdateUser.Output.TooManyRequests.Headers,
                     body: Operations.UpdateUser.Output.TooManyRequests.Body
                 ) {
                     self.headers = headers
@@ -5111,12 +5111,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/{id}/DELETE/responses/204/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -5126,7 +5126,7 @@ public enum Operations {
                 ///
                 /// - Parameters:
                 ///   - headers: Received HTTP response headers
-                public init(headers: Operations.DeactivateUser.Output.NoContent.Headers = .init()) {
+                public init(headers: Operations.DeactivateUser.Output.NoContent.Headers) {
                     self.headers = headers
                 }
             }
@@ -5228,12 +5228,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/users/{id}/DELETE/responses/409/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -5264,7 +5264,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.DeactivateUser.Output.Conflict.Headers = .init(),
+                    headers: Operations.DeactivateUser.Output.Conflict.Headers,
                     body: Operations.DeactivateUser.Output.Conflict.Body
                 ) {
                     self.headers = headers

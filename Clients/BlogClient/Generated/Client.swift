@@ -71,7 +71,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Health.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Health.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -139,7 +139,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Metrics.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Metrics.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -207,7 +207,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Openapi.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Openapi.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -275,7 +275,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Ready.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ready.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -305,7 +305,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 503:
-                    let headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -413,7 +413,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.ListPosts.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.ListPosts.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -443,7 +443,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -473,7 +473,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -503,7 +503,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -539,7 +539,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -633,7 +633,7 @@ public struct Client: APIProtocol {
                             name: "Location",
                             as: Swift.String.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -664,7 +664,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -694,7 +694,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -724,7 +724,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -754,7 +754,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -784,7 +784,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -820,7 +820,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -902,7 +902,7 @@ public struct Client: APIProtocol {
                             name: "ETag",
                             as: Swift.String.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -933,7 +933,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -963,7 +963,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 404:
-                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -993,7 +993,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1029,7 +1029,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1125,7 +1125,7 @@ public struct Client: APIProtocol {
                             name: "ETag",
                             as: Swift.String.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1156,7 +1156,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1186,7 +1186,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1216,7 +1216,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1246,7 +1246,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 404:
-                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1276,7 +1276,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 409:
-                    let headers: Operations.UpdatePost.Output.Conflict.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.UpdatePost.Output.Conflict.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1306,7 +1306,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 412:
-                    let headers: Components.Responses.PreconditionFailed.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PreconditionFailed.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1336,7 +1336,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PayloadTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1366,7 +1366,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1396,7 +1396,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1432,7 +1432,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1513,14 +1513,14 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 204:
-                    let headers: Operations.DeletePost.Output.NoContent.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.DeletePost.Output.NoContent.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
                     ))
                     return .noContent(.init(headers: headers))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1550,7 +1550,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1580,7 +1580,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1610,7 +1610,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 404:
-                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1640,7 +1640,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 412:
-                    let headers: Components.Responses.PreconditionFailed.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.PreconditionFailed.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1670,7 +1670,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1706,7 +1706,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self

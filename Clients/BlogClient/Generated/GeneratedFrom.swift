@@ -4,5 +4,5 @@
 /// A test compares it with the document of the code, so that a changed document fails `make test`
 /// until `make generate-client` is run.
 package enum GeneratedFrom {
-    package static let documentSHA256 = "a9f2ff955d9d8d15c45b38fceb0141af93e529daaf90448bd4fbefe015c0c875"
+    package static let documentSHA256 = "0b6d461c827141e21006a5825182e10eef69d96afdf5fd7da81b2720137bcdbf"
 }

@@ -51,12 +51,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/healthz/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -87,7 +87,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Health.Output.Ok.Headers = .init(),
+                    headers: Operations.Health.Output.Ok.Headers,
                     body: Operations.Health.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -182,12 +182,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/metrics/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -218,7 +218,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Metrics.Output.Ok.Headers = .init(),
+                    headers: Operations.Metrics.Output.Ok.Headers,
                     body: Operations.Metrics.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -313,12 +313,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/openapi.json/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -349,7 +349,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Openapi.Output.Ok.Headers = .init(),
+                    headers: Operations.Openapi.Output.Ok.Headers,
                     body: Operations.Openapi.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -444,12 +444,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/readyz/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -480,7 +480,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ready.Output.Ok.Headers = .init(),
+                    headers: Operations.Ready.Output.Ok.Headers,
                     body: Operations.Ready.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -516,12 +516,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/readyz/GET/responses/503/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -552,7 +552,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(),
+                    headers: Operations.Ready.Output.ServiceUnavailable.Headers,
                     body: Operations.Ready.Output.ServiceUnavailable.Body
                 ) {
                     self.headers = headers
@@ -702,12 +702,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/posts/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -738,7 +738,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.ListPosts.Output.Ok.Headers = .init(),
+                    headers: Operations.ListPosts.Output.Ok.Headers,
                     body: Operations.ListPosts.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -951,7 +951,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/posts/POST/responses/201/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -961,7 +961,7 @@ public enum Operations {
                     public init(
                         eTag: Swift.String? = nil,
                         location: Swift.String? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.eTag = eTag
                         self.location = location
@@ -995,7 +995,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.CreatePost.Output.Created.Headers = .init(),
+                    headers: Operations.CreatePost.Output.Created.Headers,
                     body: Operations.CreatePost.Output.Created.Body
                 ) {
                     self.headers = headers
@@ -1259,7 +1259,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/posts/{id}/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -1267,7 +1267,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         eTag: Swift.String? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.eTag = eTag
                         self.xRequestID = xRequestID
@@ -1300,7 +1300,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.GetPost.Output.Ok.Headers = .init(),
+                    headers: Operations.GetPost.Output.Ok.Headers,
                     body: Operations.GetPost.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -1534,7 +1534,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/posts/{id}/PATCH/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -1542,7 +1542,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         eTag: Swift.String? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.eTag = eTag
                         self.xRequestID = xRequestID
@@ -1575,7 +1575,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.UpdatePost.Output.Ok.Headers = .init(),
+                    headers: Operations.UpdatePost.Output.Ok.Headers,
                     body: Operations.UpdatePost.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -1703,12 +1703,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/posts/{id}/PATCH/responses/409/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1739,7 +1739,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.UpdatePost.Output.Conflict.Headers = .init(),
+                    headers: Operations.UpdatePost.Output.Conflict.Headers,
                     body: Operations.UpdatePost.Output.Conflict.Body
                 ) {
                     self.headers = headers
@@ -1983,12 +1983,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/posts/{id}/DELETE/responses/204/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1998,7 +1998,7 @@ public enum Operations {
                 ///
                 /// - Parameters:
                 ///   - headers: Received HTTP response headers
-                public init(headers: Operations.DeletePost.Output.NoContent.Headers = .init()) {
+                public init(headers: Operations.DeletePost.Output.NoContent.Headers) {
                     self.headers = headers
                 }
             }

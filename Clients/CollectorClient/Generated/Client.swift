@@ -76,7 +76,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Dashboard.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Dashboard.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -106,7 +106,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -142,7 +142,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -216,7 +216,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.DashboardStyle.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.DashboardStyle.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -246,7 +246,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -282,7 +282,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -356,7 +356,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.DashboardScript.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.DashboardScript.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -386,7 +386,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -422,7 +422,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -496,7 +496,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.DashboardIcon.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.DashboardIcon.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -526,7 +526,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -562,7 +562,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -631,7 +631,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Health.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Health.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -699,7 +699,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Metrics.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Metrics.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -767,7 +767,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Openapi.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Openapi.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -835,7 +835,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Ready.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ready.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -865,7 +865,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 503:
-                    let headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -938,7 +938,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Alerts.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Alerts.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -968,7 +968,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -998,7 +998,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1028,7 +1028,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1064,7 +1064,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1158,7 +1158,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 202:
-                    let headers: Operations.Ingest.Output.Accepted.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ingest.Output.Accepted.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1188,7 +1188,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1218,7 +1218,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Operations.Ingest.Output.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ingest.Output.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1248,7 +1248,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 413:
-                    let headers: Operations.Ingest.Output.ContentTooLarge.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Ingest.Output.ContentTooLarge.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1278,7 +1278,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1308,7 +1308,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1344,7 +1344,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1474,7 +1474,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.AuditLogs.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.AuditLogs.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1504,7 +1504,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1534,7 +1534,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1564,7 +1564,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1594,7 +1594,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1630,7 +1630,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -1781,7 +1781,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.ErrorLogs.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.ErrorLogs.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1811,7 +1811,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1841,7 +1841,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1871,7 +1871,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1901,7 +1901,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -1937,7 +1937,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2088,7 +2088,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.RequestLogs.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.RequestLogs.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2118,7 +2118,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2148,7 +2148,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2178,7 +2178,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2208,7 +2208,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2244,7 +2244,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2325,7 +2325,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Stats.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Stats.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2355,7 +2355,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2385,7 +2385,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2415,7 +2415,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2445,7 +2445,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2481,7 +2481,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2583,7 +2583,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.StatsSeries.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.StatsSeries.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2613,7 +2613,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 400:
-                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.BadRequest.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2643,7 +2643,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2673,7 +2673,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2703,7 +2703,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2739,7 +2739,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self
@@ -2815,7 +2815,7 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
-                    let headers: Operations.Trace.Output.Ok.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Operations.Trace.Output.Ok.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2845,7 +2845,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 401:
-                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Unauthorized.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2875,7 +2875,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 403:
-                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.Forbidden.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2905,7 +2905,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 404:
-                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.NotFound.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2935,7 +2935,7 @@ public struct Client: APIProtocol {
                         body: body
                     ))
                 case 500:
-                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                    let headers: Components.Responses.InternalError.Headers = .init(xRequestID: try converter.getRequiredHeaderFieldAsURI(
                         in: response.headerFields,
                         name: "X-Request-ID",
                         as: Components.Headers.RequestID.self
@@ -2971,7 +2971,7 @@ public struct Client: APIProtocol {
                             name: "Retry-After",
                             as: Swift.Int.self
                         ),
-                        xRequestID: try converter.getOptionalHeaderFieldAsURI(
+                        xRequestID: try converter.getRequiredHeaderFieldAsURI(
                             in: response.headerFields,
                             name: "X-Request-ID",
                             as: Components.Headers.RequestID.self

@@ -4,5 +4,5 @@
 /// A test compares it with the document of the code, so that a changed document fails `make test`
 /// until `make generate-client` is run.
 package enum GeneratedFrom {
-    package static let documentSHA256 = "12bc70a093bab24f710091751783ca5e14e592a9e89b8969e612b9398e9ddc85"
+    package static let documentSHA256 = "1ec54840f005f94ffb9b4c7de3d8ab5fcc59ebfb96b3dbdb44a9a2e4e583b463"
 }

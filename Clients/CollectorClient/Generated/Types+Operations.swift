@@ -60,12 +60,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/dashboard/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -96,7 +96,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Dashboard.Output.Ok.Headers = .init(),
+                    headers: Operations.Dashboard.Output.Ok.Headers,
                     body: Operations.Dashboard.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -252,12 +252,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/dashboard/dashboard.css/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -288,7 +288,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.DashboardStyle.Output.Ok.Headers = .init(),
+                    headers: Operations.DashboardStyle.Output.Ok.Headers,
                     body: Operations.DashboardStyle.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -444,12 +444,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/dashboard/dashboard.js/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -480,7 +480,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.DashboardScript.Output.Ok.Headers = .init(),
+                    headers: Operations.DashboardScript.Output.Ok.Headers,
                     body: Operations.DashboardScript.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -636,12 +636,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/dashboard/icon.svg/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -672,7 +672,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.DashboardIcon.Output.Ok.Headers = .init(),
+                    headers: Operations.DashboardIcon.Output.Ok.Headers,
                     body: Operations.DashboardIcon.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -819,12 +819,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/healthz/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -855,7 +855,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Health.Output.Ok.Headers = .init(),
+                    headers: Operations.Health.Output.Ok.Headers,
                     body: Operations.Health.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -950,12 +950,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/metrics/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -986,7 +986,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Metrics.Output.Ok.Headers = .init(),
+                    headers: Operations.Metrics.Output.Ok.Headers,
                     body: Operations.Metrics.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -1081,12 +1081,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/openapi.json/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1117,7 +1117,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Openapi.Output.Ok.Headers = .init(),
+                    headers: Operations.Openapi.Output.Ok.Headers,
                     body: Operations.Openapi.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -1212,12 +1212,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/readyz/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1248,7 +1248,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ready.Output.Ok.Headers = .init(),
+                    headers: Operations.Ready.Output.Ok.Headers,
                     body: Operations.Ready.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -1284,12 +1284,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/readyz/GET/responses/503/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1320,7 +1320,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ready.Output.ServiceUnavailable.Headers = .init(),
+                    headers: Operations.Ready.Output.ServiceUnavailable.Headers,
                     body: Operations.Ready.Output.ServiceUnavailable.Body
                 ) {
                     self.headers = headers
@@ -1424,12 +1424,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/alerts/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1460,7 +1460,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Alerts.Output.Ok.Headers = .init(),
+                    headers: Operations.Alerts.Output.Ok.Headers,
                     body: Operations.Alerts.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -1691,12 +1691,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/events/POST/responses/202/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1752,7 +1752,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ingest.Output.Accepted.Headers = .init(),
+                    headers: Operations.Ingest.Output.Accepted.Headers,
                     body: Operations.Ingest.Output.Accepted.Body
                 ) {
                     self.headers = headers
@@ -1811,12 +1811,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/events/POST/responses/401/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1847,7 +1847,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ingest.Output.Unauthorized.Headers = .init(),
+                    headers: Operations.Ingest.Output.Unauthorized.Headers,
                     body: Operations.Ingest.Output.Unauthorized.Body
                 ) {
                     self.headers = headers
@@ -1883,12 +1883,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/events/POST/responses/413/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -1919,7 +1919,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ingest.Output.ContentTooLarge.Headers = .init(),
+                    headers: Operations.Ingest.Output.ContentTooLarge.Headers,
                     body: Operations.Ingest.Output.ContentTooLarge.Body
                 ) {
                     self.headers = headers
@@ -2003,7 +2003,7 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/events/POST/responses/503/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
@@ -2011,7 +2011,7 @@ public enum Operations {
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     public init(
                         retryAfter: Swift.Int? = nil,
-                        xRequestID: Components.Headers.RequestID? = nil
+                        xRequestID: Components.Headers.RequestID
                     ) {
                         self.retryAfter = retryAfter
                         self.xRequestID = xRequestID
@@ -2044,7 +2044,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Ingest.Output.ServiceUnavailable.Headers = .init(),
+                    headers: Operations.Ingest.Output.ServiceUnavailable.Headers,
                     body: Operations.Ingest.Output.ServiceUnavailable.Body
                 ) {
                     self.headers = headers
@@ -2219,12 +2219,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/logs/audit/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -2255,7 +2255,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.AuditLogs.Output.Ok.Headers = .init(),
+                    headers: Operations.AuditLogs.Output.Ok.Headers,
                     body: Operations.AuditLogs.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -2558,12 +2558,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/logs/errors/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -2594,7 +2594,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.ErrorLogs.Output.Ok.Headers = .init(),
+                    headers: Operations.ErrorLogs.Output.Ok.Headers,
                     body: Operations.ErrorLogs.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -2897,12 +2897,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/logs/requests/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -2933,7 +2933,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.RequestLogs.Output.Ok.Headers = .init(),
+                    headers: Operations.RequestLogs.Output.Ok.Headers,
                     body: Operations.RequestLogs.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -3176,12 +3176,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/stats/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -3212,7 +3212,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Stats.Output.Ok.Headers = .init(),
+                    headers: Operations.Stats.Output.Ok.Headers,
                     body: Operations.Stats.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -3482,12 +3482,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/stats/series/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -3518,7 +3518,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.StatsSeries.Output.Ok.Headers = .init(),
+                    headers: Operations.StatsSeries.Output.Ok.Headers,
                     body: Operations.StatsSeries.Output.Ok.Body
                 ) {
                     self.headers = headers
@@ -3757,12 +3757,12 @@ public enum Operations {
                     /// The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
                     ///
                     /// - Remark: Generated from `#/paths/v1/traces/{trace_id}/GET/responses/200/headers/X-Request-ID`.
-                    public var xRequestID: Components.Headers.RequestID?
+                    public var xRequestID: Components.Headers.RequestID
                     /// Creates a new `Headers`.
                     ///
                     /// - Parameters:
                     ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was acceptable, else one the service made (a version 7 UUID); its log lines and events carry it
-                    public init(xRequestID: Components.Headers.RequestID? = nil) {
+                    public init(xRequestID: Components.Headers.RequestID) {
                         self.xRequestID = xRequestID
                     }
                 }
@@ -3793,7 +3793,7 @@ public enum Operations {
                 ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
                 public init(
-                    headers: Operations.Trace.Output.Ok.Headers = .init(),
+                    headers: Operations.Trace.Output.Ok.Headers,
                     body: Operations.Trace.Output.Ok.Body
                 ) {
                     self.headers = headers
