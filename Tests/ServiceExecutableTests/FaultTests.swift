@@ -296,7 +296,7 @@ struct FaultTests {
         let stack = LocalStack()
         let disk = stack.folder.appending(path: "disk")
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
-        guard FaultTests.run("/bin/mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", disk.path]) else {
+        guard await FaultTests.run("/bin/mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", disk.path]) else {
             print("verify: disk full skipped: a tmpfs cannot be mounted here (needs root and CAP_SYS_ADMIN)")
             await stack.tearDown()
             return
@@ -322,7 +322,7 @@ struct FaultTests {
             #expect(refusal.status == 503 && refusal.retryAfter != nil, "\(refusal.status) \(String(decoding: refusal.body, as: UTF8.self))")
             #expect(await call("GET", stack.collector + "/healthz")?.status == 200, "still running")
             // Room again: ingest goes on.
-            #expect(FaultTests.run("/bin/mount", ["-o", "remount,size=64m", disk.path]))
+            #expect(await FaultTests.run("/bin/mount", ["-o", "remount,size=64m", disk.path]))
             let resumed = try await FaultTests.within(10) {
                 let events: [[String: Any]] = [["type": "request", "ts": ClusterTests.timestamp(), "service": "blog-service", "tenant_id": tenant,
                                                 "request_id": "after", "method": "GET", "path": "/", "status": 200, "duration_ms": 1]]
@@ -341,20 +341,13 @@ struct FaultTests {
             Issue.record("\(error)")
         }
         await stack.tearDown()
-        _ = FaultTests.run("/bin/umount", [disk.path])
+        _ = await FaultTests.run("/bin/umount", [disk.path])
         try? FileManager.default.removeItem(at: stack.folder)
     }
 
     /// Runs a command; whether it exited 0.
-    static func run(_ command: String, _ arguments: [String]) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+    static func run(_ command: String, _ arguments: [String]) async -> Bool {
+        (try? await CommandOutcome.of(command, arguments))?.status == 0
     }
 
     /// The three services under a mixed load (reads, writes, logins, refreshes, ingest) from six

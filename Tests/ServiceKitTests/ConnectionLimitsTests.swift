@@ -39,7 +39,7 @@ import Testing
     @Test func anIdleConnectionIsClosed() async throws {
         try await withServer { port in
             let connection = try RawConnection(port: port)
-            let (_, closed) = connection.readUntilClosed(timeout: .seconds(10))
+            let (_, closed) = try await connection.readUntilClosed(timeout: .seconds(10))
             #expect(closed)
         }
     }
@@ -50,10 +50,10 @@ import Testing
         try await withServer(ConnectionLimits(requestHeadTimeout: .milliseconds(300), idleTimeout: .seconds(30))) { port in
             let connection = try RawConnection(port: port)
             try connection.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
-            #expect(connection.readAvailable(timeout: .seconds(5)).hasPrefix("HTTP/1.1 200"))
+            #expect(try await connection.readAvailable(timeout: .seconds(5)).hasPrefix("HTTP/1.1 200"))
             try await Task.sleep(for: .milliseconds(600))  // twice the head timeout
             try connection.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n")
-            #expect(connection.readAvailable(timeout: .seconds(5)).hasPrefix("HTTP/1.1 200"))
+            #expect(try await connection.readAvailable(timeout: .seconds(5)).hasPrefix("HTTP/1.1 200"))
         }
     }
 }

@@ -1,8 +1,12 @@
 import Foundation
 
-/// A JSON value as parsed from a document or a response body: booleans and numbers kept apart, which
-/// `JSONSerialization`'s `NSNumber` does not do.
-public enum JSONValue: Decodable, Equatable, Sendable {
+/// A JSON value as parsed from a document or a response body, booleans and numbers kept apart.
+///
+/// Parsed by `JSONSerialization`, not by `Decodable`: decoding an unknown value means trying each
+/// type in turn, and each wrong guess throws, which in a test process captures a backtrace. A document
+/// took seconds of CPU that way, for each of the 180 router tests, enough to starve the suite's
+/// other tests on a 2-core machine.
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -11,27 +15,25 @@ public enum JSONValue: Decodable, Equatable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
+    public static func parse(_ data: Data) throws -> JSONValue {
+        try JSONValue(JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed))
     }
 
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+    /// From what `JSONSerialization` made: an `NSNumber` of a JSON `true` or `false` has the
+    /// Objective-C type `c` (a char), which no JSON number is given.
+    private init(_ object: Any) {
+        switch object {
+        case let string as String: self = .string(string)
+        case let number as NSNumber:
+            switch String(cString: number.objCType) {
+            case "c": self = .bool(number.boolValue)
+            case "d", "f": self = .number(number.doubleValue)
+            default: self = .integer(number.int64Value)
+            }
+        case let array as [Any]: self = .array(array.map(JSONValue.init))
+        case let members as [String: Any]: self = .object(members.mapValues(JSONValue.init))
+        default: self = .null
+        }
     }
 
     public subscript(key: String) -> JSONValue? {

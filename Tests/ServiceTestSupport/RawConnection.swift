@@ -6,8 +6,9 @@ import Darwin
 import Foundation
 
 /// A plain TCP connection to a loopback port, for tests that send what no HTTP client would: half a
-/// request head, or nothing at all. Blocking calls, each bounded by a receive timeout.
-public final class RawConnection {
+/// request head, or nothing at all. Reads wait on a thread of their own (`onOwnThread`), each bounded
+/// by a receive timeout.
+public final class RawConnection: Sendable {
     private let fd: Int32
 
     /// Connects to `127.0.0.1:port`.
@@ -41,7 +42,16 @@ public final class RawConnection {
 
     /// What the server sends until it closes the connection, or until `timeout` passes without a byte;
     /// `closed` says which.
-    public func readUntilClosed(timeout: Duration) -> (text: String, closed: Bool) {
+    public func readUntilClosed(timeout: Duration) async throws -> (text: String, closed: Bool) {
+        try await onOwnThread { self.blockingReadUntilClosed(timeout: timeout) }
+    }
+
+    /// Reads what is there within `timeout` (at least one read's worth), without waiting for a close.
+    public func readAvailable(timeout: Duration) async throws -> String {
+        try await onOwnThread { self.blockingReadAvailable(timeout: timeout) }
+    }
+
+    private func blockingReadUntilClosed(timeout: Duration) -> (text: String, closed: Bool) {
         var received: [UInt8] = []
         var interval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
@@ -58,8 +68,7 @@ public final class RawConnection {
         }
     }
 
-    /// Reads what is there within `timeout` (at least one read's worth), without waiting for a close.
-    public func readAvailable(timeout: Duration) -> String {
+    private func blockingReadAvailable(timeout: Duration) -> String {
         var interval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 65536)

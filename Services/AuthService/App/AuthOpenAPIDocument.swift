@@ -11,5 +11,5 @@ public enum AuthOpenAPIDocument {
     static let json = String(decoding: PackageResources.openapi_json, as: UTF8.self)
 
     /// The whole document, as served.
-    public static var assembled: Data { OpenAPIDocument.assemble(json) }
+    public static let assembled: Data = OpenAPIDocument.assemble(json)
 }
