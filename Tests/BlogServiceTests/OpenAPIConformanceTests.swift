@@ -88,4 +88,21 @@ import Testing
         ])
         #expect(check.violations(of: .bool(true), against: .object(["type": .string("integer")])) == ["/: bool(true) is not of type integer"])
     }
+
+    @Test func formatsAreCheckedAndParsedValuesKeepTheirJSONTypes() throws {
+        let check = JSONSchemaCheck(document: .object([:]))
+        func problems(_ text: String, _ format: String) -> [String] {
+            check.violations(of: .string(text), against: .object(["type": .string("string"), "format": .string(format)]))
+        }
+        #expect(problems("0b7c3a52-6f0e-4c5e-9a0f-3c1d2e4f5a6b", "uuid") == [])
+        #expect(problems("0b7c3a52-6f0e-4c5e-9a0f-3c1d2e4f5a6", "uuid") == ["/: 0b7c3a52-6f0e-4c5e-9a0f-3c1d2e4f5a6 is not a uuid"])
+        #expect(problems("2026-11-24T13:05:00.123Z", "date-time") == [])
+        #expect(problems("2026-11-24T13:05:00+01:00", "date-time") == [])
+        #expect(problems("2026-11-24 13:05", "date-time") == ["/: 2026-11-24 13:05 is not an RFC 3339 date-time"])
+
+        let parsed = try JSONValue.parse(Data(#"{"a": true, "b": 1, "c": 1.5, "d": null, "e": ["x", false, 0]}"#.utf8))
+        #expect(parsed == .object([
+            "a": .bool(true), "b": .integer(1), "c": .number(1.5), "d": .null, "e": .array([.string("x"), .bool(false), .integer(0)]),
+        ]))
+    }
 }

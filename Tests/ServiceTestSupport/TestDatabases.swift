@@ -84,9 +84,10 @@ public enum TestPostgres {
         return name
     }
 
-    /// Waits until `database` has migrated and answers (20 s at most).
+    /// Waits until `database` has migrated and answers (60 s at most: a migration takes tens of
+    /// milliseconds, but each of its steps waits its turn behind every test of the suite started at once).
     public static func waitUntilReady(_ database: PostgreSQLDatabase) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while true {
             do {
                 _ = try await database.ping()
