@@ -24,7 +24,7 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
 
 /// What every event store must do, whatever the database: one suite, run on each store.
 @Suite struct EventStoreContractTests {
-    static let now = Date(millisecondsSince1970: 1_795_000_000_000)
+    static let now = Date(millisecondsSince1970: 1_795_000_020_000)  // the start of a minute
 
     static func request(
         tenant: UUID?, at offset: Int64 = 0, status: Int = 200, duration: Double = 1, route: String? = "/v1/posts/{id}", path: String = "/v1/posts/1",
@@ -164,6 +164,80 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
         }
     }
 
+    /// The statistics come from the rollups kept at ingest: each stored request counted once (a batch
+    /// sent again under its key is not counted again), its duration to three significant digits, in
+    /// whole minutes; retention drops the minutes past the longest window.
+    @Test(arguments: StoreKind.available)
+    func statisticsCountEachStoredRequestOnceToThreeSignificantDigits(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let tenant = UUID()
+            let durations = [0, 0.4237, 12.34, 12.36, 999, 1234, 86_400_000]
+            var events = durations.map { Self.request(tenant: tenant, status: $0 == 1234 ? 502 : 200, duration: $0) }
+            events.append(Self.request(tenant: tenant, at: -1, duration: 5))  // the minute before
+            events.append(Self.request(tenant: nil, duration: 5))  // no tenant: in no tenant's statistics
+            let batch = IngestBatch(key: IngestBatchKey(sender: "blog-service", key: "k"), events: events, receipt: .init(accepted: 9, dropped: 0), receivedAt: Self.now)
+            #expect(try await store.insert([batch, batch]) == [nil, IngestReceipt(accepted: 9, dropped: 0)])
+            #expect(try await store.insert([batch]) == [IngestReceipt(accepted: 9, dropped: 0)])
+
+            let minute = try #require(try await store.routeStatistics(tenantID: tenant, since: Self.now.addingTimeInterval(59), limit: 10).first)
+            #expect(minute.count == 7 && minute.errorCount == 1)
+            #expect([minute.p50Ms, minute.p95Ms, minute.p99Ms] == [12.4, 86_400_000, 86_400_000])
+            let twoMinutes = try await store.routeStatistics(tenantID: tenant, since: Self.now.addingTimeInterval(-1), limit: 10)
+            #expect(twoMinutes.map(\.count) == [8])
+            // Rounded: 0.4237 is 0.424, 12.34 and 12.36 are 12.3 and 12.4.
+            let small = Self.request(tenant: tenant, at: 60_000, duration: 12.34)
+            try await store.insert([small, Self.request(tenant: tenant, at: 60_001, duration: 0.4237), Self.request(tenant: tenant, at: 60_002, duration: 12.36)])
+            let next = try #require(try await store.routeStatistics(tenantID: tenant, since: Self.now.addingTimeInterval(60), limit: 10).first)
+            #expect([next.p50Ms, next.p95Ms] == [12.3, 12.4])
+            let series = try await store.series(SeriesQuery(
+                tenantID: tenant, from: Self.now, to: Self.now.addingTimeInterval(120), stepMilliseconds: 60_000, service: nil, route: nil))
+            #expect(series.map(\.count) == [7, 3])
+            #expect(series.first?.p50Ms == 12.4 && series.last?.p50Ms == 12.3)
+
+            #expect(try await store.deleteRollups(before: Self.now) > 0)  // the minute before
+            #expect(try await store.routeStatistics(tenantID: tenant, since: Self.now.addingTimeInterval(-60), limit: 10).map(\.count) == [10])
+        }
+    }
+
+    /// An upgrade counts the stored requests of the last day into the rollups as ingest does: counted
+    /// again from the events, the statistics are the same.
+    @Test(arguments: StoreKind.available)
+    func theUpgradeCountsTheLastDaysRequestsAsIngestDoes(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let tenant = UUID()
+            let now = Date()
+            let events = (0..<300).map { index in
+                var event = Self.request(
+                    tenant: tenant, status: index % 7 == 0 ? 500 : 200, duration: [0.01234, 0.4237, 3, 12.34, 12.35, 99.95, 1234.5][index % 7] * Double(index % 5 + 1),
+                    route: index % 3 == 0 ? nil : "/v1/posts/{id}", path: "/v1/posts/\(index % 4)")
+                event.ts = now.addingTimeInterval(-Double(index) * 7)
+                return event
+            }
+            var old = Self.request(tenant: tenant)
+            old.ts = now.addingTimeInterval(-30 * 3_600)  // past a day: not counted
+            try await store.insert(events + [old])
+            let since = now.addingTimeInterval(-86_400)
+            let atIngest = try await store.routeStatistics(tenantID: tenant, since: since, limit: 10)
+            #expect(atIngest.map(\.count).reduce(0, +) == 300)
+
+            switch store {
+            case let sqlite as SQLiteEventStore:
+                try await sqlite.database.write { db in
+                    try db.execute(sql: "DELETE FROM request_rollups")
+                    try RequestRollupSchema.backfill(db, now: now)
+                }
+            case let postgres as PostgresEventStore:
+                try await postgres.database.transaction { connection in
+                    _ = try await connection.query("DELETE FROM request_rollups", logger: Logger(label: "test")).collect()
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: RequestRollupSchema.postgresBackfill), logger: Logger(label: "test")).collect()
+                }
+            default:
+                Issue.record("a store this test does not know")
+            }
+            #expect(try await store.routeStatistics(tenantID: tenant, since: since, limit: 10) == atIngest)
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func retentionDeletesWhatArrivedBeforeTheCutoffAndKeepsTheRest(kind: StoreKind) async throws {
         try await withEventStore(kind) { store in
@@ -210,8 +284,9 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
     }
 }
 
-/// On PostgreSQL, the logs and statistics are served by the partitions' indexes (as `EXPLAIN` says),
-/// with sequential scans discouraged so that a few test rows do not make a scan look cheaper.
+/// On PostgreSQL, the logs are served by the partitions' indexes and the statistics by the rollups'
+/// key (as `EXPLAIN` says), with sequential scans discouraged so that a few test rows do not make a
+/// scan look cheaper.
 @Suite struct PostgresEventPlanTests {
     @Test(arguments: StoreKind.available.filter { $0 == .postgres })
     func logsAndStatisticsUseTheTenantTimeIndex(kind: StoreKind) async throws {
@@ -222,15 +297,15 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
             var query = EventQuery(tenantID: tenant, type: .request)
             query.status = .inClass(2)
             let logs = try PostgresEventStore.eventsQuery(query, page: PageRequest(limit: 20, after: KeysetCursor(timestamp: Int64.max, id: "99")))
-            let stats = PostgresEventStore.routeStatisticsQuery(tenantID: tenant, since: EventStoreContractTests.now, limit: 10)
-            for statement in [logs.query, stats] {
+            let stats = PostgresEventStore.routeStatisticsQuery(tenantID: tenant, since: EventStoreContractTests.now)
+            for (statement, index) in [(logs.query, "tenant_id_type_ts_id_idx"), (stats, "request_rollups_pkey")] {
                 let plan = try await database.withConnection { connection in
                     _ = try await connection.query("SET enable_seqscan = off", logger: Logger(label: "test")).collect()
                     var explain = statement
                     explain.sql = "EXPLAIN " + explain.sql
                     return try await connection.rows(explain, logger: Logger(label: "test")).map { try $0.required("QUERY PLAN", as: String.self) }
                 }
-                #expect(plan.contains { $0.contains("events_d") && $0.contains("tenant_id_type_ts_id_idx") }, "\(plan.joined(separator: "\n"))")
+                #expect(plan.contains { $0.contains(index) }, "\(plan.joined(separator: "\n"))")
                 #expect(!plan.contains { $0.contains("Seq Scan") }, "\(plan.joined(separator: "\n"))")
             }
         }

@@ -72,6 +72,7 @@ func withIngestQuota(_ kind: StoreKind, rate: Int, burst: Int, _ body: @escaping
         func series(_ query: SeriesQuery) async throws -> [SeriesPoint] { [] }
         func deleteReceived(before date: Date, limit: Int) async throws -> Int { 0 }
         func deleteBatchKeys(receivedBefore date: Date) async throws -> Int { 0 }
+        func deleteRollups(before date: Date) async throws -> Int { 0 }
         func count() async throws -> Int { 0 }
     }
 

@@ -4,5 +4,5 @@
 /// A test compares it with the document of the code, so that a changed document fails `make test`
 /// until `make generate-client` is run.
 package enum GeneratedFrom {
-    package static let documentSHA256 = "1ec54840f005f94ffb9b4c7de3d8ab5fcc59ebfb96b3dbdb44a9a2e4e583b463"
+    package static let documentSHA256 = "4c9dd2258ae8efdee94c5d3461271895ab650ec4844020705b9a0ae0cfed82c7"
 }

@@ -588,6 +588,8 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/Stats`.
         public struct Stats: Codable, Hashable, Sendable {
+            /// The start of the window's first minute
+            ///
             /// - Remark: Generated from `#/components/schemas/Stats/from`.
             public var from: Foundation.Date
             /// - Remark: Generated from `#/components/schemas/Stats/ItemsPayload`.
@@ -656,7 +658,7 @@ extension Components {
             /// Creates a new `Stats`.
             ///
             /// - Parameters:
-            ///   - from:
+            ///   - from: The start of the window's first minute
             ///   - items:
             ///   - to:
             ///   - window:

@@ -82,12 +82,12 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/logs/requests`.
     /// - Remark: Generated from `#/paths//v1/logs/requests/get(requestLogs)`.
     func requestLogs(_ input: Operations.RequestLogs.Input) async throws -> Operations.RequestLogs.Output
-    /// Per service and route over the window: count, 5xx count, p50/p95/p99 duration (nearest rank), for the tenant (admin)
+    /// Per service and route over the window, in whole minutes (the one now is in and those before it): count, 5xx count, p50/p95/p99 duration (nearest rank, of the durations to three significant digits), for the tenant (admin)
     ///
     /// - Remark: HTTP `GET /v1/stats`.
     /// - Remark: Generated from `#/paths//v1/stats/get(stats)`.
     func stats(_ input: Operations.Stats.Input) async throws -> Operations.Stats.Output
-    /// The tenant's requests over the window in steps (aligned to the step; the last holds now): per step, count, 5xx count, p50/p95/p99 duration (nearest rank; absent for a step without requests), optionally of one service and route (admin)
+    /// The tenant's requests over the window in steps (aligned to the step; the last holds now): per step, count, 5xx count, p50/p95/p99 duration (nearest rank, of the durations to three significant digits; absent for a step without requests), optionally of one service and route (admin)
     ///
     /// - Remark: HTTP `GET /v1/stats/series`.
     /// - Remark: Generated from `#/paths//v1/stats/series/get(statsSeries)`.
@@ -216,7 +216,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Per service and route over the window: count, 5xx count, p50/p95/p99 duration (nearest rank), for the tenant (admin)
+    /// Per service and route over the window, in whole minutes (the one now is in and those before it): count, 5xx count, p50/p95/p99 duration (nearest rank, of the durations to three significant digits), for the tenant (admin)
     ///
     /// - Remark: HTTP `GET /v1/stats`.
     /// - Remark: Generated from `#/paths//v1/stats/get(stats)`.
@@ -229,7 +229,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// The tenant's requests over the window in steps (aligned to the step; the last holds now): per step, count, 5xx count, p50/p95/p99 duration (nearest rank; absent for a step without requests), optionally of one service and route (admin)
+    /// The tenant's requests over the window in steps (aligned to the step; the last holds now): per step, count, 5xx count, p50/p95/p99 duration (nearest rank, of the durations to three significant digits; absent for a step without requests), optionally of one service and route (admin)
     ///
     /// - Remark: HTTP `GET /v1/stats/series`.
     /// - Remark: Generated from `#/paths//v1/stats/series/get(statsSeries)`.

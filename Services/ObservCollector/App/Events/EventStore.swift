@@ -13,12 +13,17 @@ public protocol EventStore: Sendable {
     func events(matching query: EventQuery, page: PageRequest) async throws -> [StoredEvent]
     /// Up to `limit` events of a tenant's trace, of every type and service, oldest first.
     func trace(_ traceID: String, tenantID: UUID, limit: Int) async throws -> [StoredEvent]
-    /// Statistics of a tenant's `request` events since `since`, per service and route (the path when
-    /// there is no route): the `limit` most requested, computed by the store without handing over its rows.
+    /// Statistics of a tenant's `request` events from the start of the minute `since` falls in, per
+    /// service and route (the path when there is no route): the `limit` most requested, from the
+    /// rollups (`RequestRollup`).
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics]
     /// A tenant's `request` events of `query.from ..< query.to`, cut into steps of `query.step` from
-    /// `from`: for each step with a request, computed by the store without handing over its rows.
+    /// `from`: for each step with a request, from the rollups (so whole minutes: `from`, `to` and the
+    /// step are taken to the minute).
     func series(_ query: SeriesQuery) async throws -> [SeriesPoint]
+    /// Deletes the rollups of the minutes before the one `date` falls in; returns how many rows.
+    @discardableResult
+    func deleteRollups(before date: Date) async throws -> Int
     /// Deletes up to `limit` events received before `date`; returns how many (0 when none are left).
     func deleteReceived(before date: Date, limit: Int) async throws -> Int
     /// Forgets the batch keys received before `date`; returns how many.
@@ -73,7 +78,8 @@ public struct RouteStatistics: Sendable, Equatable {
     public var count: Int
     /// Requests answered with a 5xx.
     public var errorCount: Int
-    /// Nearest-rank percentiles of the durations: the smallest with at least p % of them at or below it.
+    /// Nearest-rank percentiles of the durations rounded to three significant digits: the smallest with
+    /// at least p % of them at or below it.
     public var p50Ms: Double
     public var p95Ms: Double
     public var p99Ms: Double
@@ -91,7 +97,7 @@ public struct SeriesQuery: Sendable, Equatable {
 }
 
 /// One step of a series that had requests: its index from the window's start, the count, the 5xx
-/// count and nearest-rank percentiles of the durations.
+/// count and nearest-rank percentiles of the rounded durations (as `RouteStatistics`).
 public struct SeriesPoint: Sendable, Equatable {
     public var step: Int
     public var count: Int

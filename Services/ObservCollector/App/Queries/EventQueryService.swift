@@ -39,13 +39,20 @@ struct EventQueryService: Sendable {
             throw AppError.validationFailed([FieldError(field: "window", message: "must be 15m, 1h or 24h")])
         }
         let to = now()
-        let from = to.addingTimeInterval(-seconds)
+        let from = Self.start(ofMinutes: seconds, endingWith: to)
         let routes = try await store.routeStatistics(tenantID: caller.tenantID, since: from, limit: Self.maximumRoutes)
         let items = routes.map {
             StatsResponse.RouteStats(
                 service: $0.service, route: $0.route, count: $0.count, errorCount: $0.errorCount, p50Ms: $0.p50Ms, p95Ms: $0.p95Ms, p99Ms: $0.p99Ms)
         }.sorted { ($0.service, $0.route) < ($1.service, $1.route) }
         return StatsResponse(window: window, from: from, to: to, items: items)
+    }
+
+    /// Statistics are counted by the minute (`RequestRollup`): a window of `seconds` is the minute `now`
+    /// is in and the ones before it, that many seconds in all.
+    static func start(ofMinutes seconds: TimeInterval, endingWith now: Date) -> Date {
+        let end = (RequestRollup.minute(of: now.millisecondsSince1970) + 1) * RequestRollup.millisecondsPerMinute
+        return Date(millisecondsSince1970: end - Int64(seconds * 1000))
     }
 
     /// The steps of `GET /v1/stats/series`, by their wire name.
@@ -88,7 +95,7 @@ struct EventQueryService: Sendable {
         try requireAdmin(caller)
         let now = now()
         let routes = try await store.routeStatistics(
-            tenantID: caller.tenantID, since: now.addingTimeInterval(-TenantAlerts.window), limit: Self.maximumRoutes)
+            tenantID: caller.tenantID, since: Self.start(ofMinutes: TenantAlerts.window, endingWith: now), limit: Self.maximumRoutes)
         return AlertsResponse(evaluatedAt: now, window: "5m", rules: TenantAlerts.rules, firing: TenantAlerts.firing(in: routes))
     }
 

@@ -1,4 +1,5 @@
 import DatabaseKit
+import Foundation
 import GRDB
 
 /// The collector's SQLite schema. `id` is the rowid, so it grows with arrival: retention deletes from
@@ -49,6 +50,10 @@ enum CollectorSchema {
                 -- One trace's events, across services.
                 CREATE INDEX events_by_tenant_trace ON events (tenant_id, trace_id) WHERE trace_id IS NOT NULL;
                 """)
+        }
+        migrator.registerMigration("4: request rollups") { db in
+            try db.execute(sql: RequestRollupSchema.sqlite)
+            try RequestRollupSchema.backfill(db)
         }
         return migrator
     }
@@ -105,7 +110,74 @@ extension CollectorSchema {
             // One trace's events, across services.
             "CREATE INDEX events_by_tenant_trace ON events (tenant_id, trace_id) WHERE trace_id IS NOT NULL",
         ]),
+        PostgresMigration(5, "request rollups", RequestRollupSchema.postgres),
     ]
+}
+
+/// The statistics' rollups (`RequestRollup`): a row per tenant, minute, service, route and rounded
+/// duration. An upgrade counts the last day's stored requests into them.
+enum RequestRollupSchema {
+    static let sqlite = """
+        CREATE TABLE request_rollups (
+            tenant_id TEXT NOT NULL,
+            minute INTEGER NOT NULL,
+            service TEXT NOT NULL,
+            route TEXT NOT NULL,
+            duration_ms REAL NOT NULL,
+            count INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, minute, service, route, duration_ms)
+        ) WITHOUT ROWID;
+        -- Retention, by age across tenants.
+        CREATE INDEX request_rollups_by_minute ON request_rollups (minute);
+        """
+
+    static let postgres = [
+        """
+        CREATE TABLE request_rollups (
+            tenant_id UUID NOT NULL,
+            minute BIGINT NOT NULL,
+            service TEXT NOT NULL,
+            route TEXT NOT NULL,
+            duration_ms DOUBLE PRECISION NOT NULL,
+            count BIGINT NOT NULL,
+            errors BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, minute, service, route, duration_ms)
+        )
+        """,
+        "CREATE INDEX request_rollups_by_minute ON request_rollups (minute)",
+        postgresBackfill,
+    ]
+
+    /// Counts the stored requests of the last day into the rollups, so that every window's statistics
+    /// are whole after the upgrade.
+    static func backfill(_ db: Database, now: Date = Date()) throws {
+        let events = try Row.fetchCursor(
+            db, sql: "SELECT * FROM events WHERE type = 'request' AND tenant_id IS NOT NULL AND ts >= ?",
+            arguments: [now.millisecondsSince1970 - RequestRollup.backfillMilliseconds])
+        var rows: [RequestRollupKey: RequestRollupCounts] = [:]
+        while let row = try events.next() { RequestRollup.add(try SQLiteEventStore.event(row), to: &rows) }
+        try SQLiteEventStore.add(rows, in: db)
+    }
+
+    /// `backfill` in SQL, with the rounding of `RequestRollup.rounded` (three significant digits).
+    static let postgresBackfill = """
+        INSERT INTO request_rollups (tenant_id, minute, service, route, duration_ms, count, errors)
+        SELECT tenant_id, minute, service, route,
+               CASE WHEN duration_ms <= 0 THEN 0
+                    WHEN scale >= 0 THEN round(duration_ms / power(10, scale)) * power(10, scale)
+                    ELSE round(duration_ms * power(10, -scale)) / power(10, -scale) END,
+               COUNT(*), COUNT(*) FILTER (WHERE status >= 500)
+        FROM (
+            SELECT tenant_id, floor(ts / 60000.0)::bigint AS minute, service, COALESCE(route, path) AS route, status,
+                   COALESCE(duration_ms, 0) AS duration_ms,
+                   CASE WHEN COALESCE(duration_ms, 0) > 0 THEN floor(log(duration_ms)) - 2 ELSE 0 END AS scale
+            FROM events
+            WHERE type = 'request' AND tenant_id IS NOT NULL AND COALESCE(route, path) IS NOT NULL
+              AND ts >= (extract(epoch FROM now()) * 1000)::bigint - \(RequestRollup.backfillMilliseconds)
+        ) AS requests
+        GROUP BY 1, 2, 3, 4, 5
+        """
 }
 
 /// The `Idempotency-Key`s of committed batches (`IngestBatchKey`), with the answer each got; retention

@@ -5,7 +5,7 @@ import ServiceLifecycle
 
 /// Deletes events older than `RETENTION_DAYS`, every `interval`, in chunks of `chunkSize` with a pause
 /// between them, so that each delete is a short transaction and ingest commits go in between; and the
-/// batch keys past their window.
+/// batch keys past their window and the statistics' rollups past the longest window.
 struct EventRetention: Service {
     let store: any EventStore
     var quota: (any IngestQuota)? = nil
@@ -28,8 +28,9 @@ struct EventRetention: Service {
             try await Task.sleep(for: pause)
         }
         if total > 0 { logger.info("Deleted events past retention", metadata: ["events": "\(total)", "days": "\(days)"]) }
-        // The batch keys' window is a day, whatever the events' retention.
+        // The batch keys' window is a day, whatever the events' retention; the rollups serve a day's statistics.
         try await store.deleteBatchKeys(receivedBefore: now().addingTimeInterval(-IngestBatchKey.window))
+        try await store.deleteRollups(before: now().addingTimeInterval(-Double(RequestRollup.keptMilliseconds) / 1000))
         _ = try await quota?.forgetRefilled(at: now())
         return total
     }

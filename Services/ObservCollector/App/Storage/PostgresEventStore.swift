@@ -25,28 +25,52 @@ final class PostgresEventStore: EventStore {
         self.logger = logger
     }
 
-    /// Without keys, one `COPY`. With keys, one transaction: the keys are recorded first (one
-    /// statement), and the events of batches whose key was already there are left out of the `COPY`.
-    /// A replica recording the same key at the same moment waits for this transaction, then finds it.
+    /// One transaction: the keys are recorded first (one statement) and the events of batches whose key
+    /// was already there are left out; the rest go in one `COPY`, and their requests into the rollups
+    /// (one statement). A replica recording the same key at the same moment waits for this
+    /// transaction, then finds it.
     func insert(_ batches: [IngestBatch]) async throws -> [IngestReceipt?] {
         let receipts = batches.receiptsOfRepeatedKeys()
         let keyed = batches.indices.filter { receipts[$0] == nil && batches[$0].key != nil }
         let days = Set(batches.lazy.flatMap(\.events).map { Self.day(of: $0.receivedAt.millisecondsSince1970) })
         try await ensurePartitions(for: days)
-        guard !keyed.isEmpty else {
-            try await database.withConnection { [logger] connection in try await Self.copy(batches, on: connection, logger: logger) }
-            return receipts
-        }
         return try await database.transaction { [logger] connection in
-            let repeated = try await Self.record(keyed.map { batches[$0] }, on: connection, logger: logger)
             var receipts = receipts
-            for index in keyed {
-                receipts[index] = repeated[batches[index].key!]
+            if !keyed.isEmpty {
+                let repeated = try await Self.record(keyed.map { batches[$0] }, on: connection, logger: logger)
+                for index in keyed {
+                    receipts[index] = repeated[batches[index].key!]
+                }
             }
             let fresh = batches.indices.filter { receipts[$0] == nil }.map { batches[$0] }
             try await Self.copy(fresh, on: connection, logger: logger)
+            try await Self.add(RequestRollup.rows(of: fresh.lazy.flatMap(\.events)), on: connection, logger: logger)
             return receipts
         }
+    }
+
+    /// Adds `rows` to the rollups in one statement, in key order (two replicas adding to the same keys
+    /// take their row locks in the same order).
+    static func add(_ rows: [RequestRollupKey: RequestRollupCounts], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !rows.isEmpty else { return }
+        let sorted = RequestRollup.sorted(rows)
+        let tenants = sorted.map(\.key.tenantID)
+        let minutes = sorted.map(\.key.minute)
+        let services = sorted.map(\.key.service)
+        let routes = sorted.map(\.key.route)
+        let durations = sorted.map(\.key.durationMs)
+        let counts = sorted.map(\.counts.count)
+        let errors = sorted.map(\.counts.errors)
+        _ = try await connection.query(
+            """
+            INSERT INTO request_rollups (tenant_id, minute, service, route, duration_ms, count, errors)
+            SELECT * FROM unnest(\(tenants)::uuid[], \(minutes)::bigint[], \(services)::text[], \(routes)::text[],
+                                 \(durations)::double precision[], \(counts)::bigint[], \(errors)::bigint[])
+            ON CONFLICT (tenant_id, minute, service, route, duration_ms) DO UPDATE
+                SET count = request_rollups.count + EXCLUDED.count, errors = request_rollups.errors + EXCLUDED.errors
+            """,
+            logger: logger
+        ).collect()
     }
 
     private static func copy(_ batches: [IngestBatch], on connection: PostgresConnection, logger: Logger) async throws {
@@ -149,61 +173,57 @@ final class PostgresEventStore: EventStore {
         }
     }
 
-    /// Nearest-rank percentiles are PostgreSQL's `percentile_disc`: the first value whose position
-    /// reaches the fraction. The window's rows are sorted by the server, never handed over.
-    static func routeStatisticsQuery(tenantID: UUID, since: Date, limit: Int) -> PostgresQuery {
+    /// The rollups of the minutes since the one `since` falls in, summed per route and duration.
+    static func routeStatisticsQuery(tenantID: UUID, since: Date) -> PostgresQuery {
         """
-        SELECT service, COALESCE(route, path) AS route, COUNT(*) AS count, COUNT(*) FILTER (WHERE status >= 500) AS errors,
-               percentile_disc(0.50) WITHIN GROUP (ORDER BY duration_ms) AS p50,
-               percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
-               percentile_disc(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
-        FROM events WHERE tenant_id = \(tenantID) AND type = 'request' AND ts >= \(since.millisecondsSince1970)
-        GROUP BY service, COALESCE(route, path) ORDER BY count DESC, service, route LIMIT \(limit)
+        SELECT service, route, duration_ms, SUM(count)::bigint, SUM(errors)::bigint FROM request_rollups
+        WHERE tenant_id = \(tenantID) AND minute >= \(RequestRollup.minute(of: since.millisecondsSince1970)) GROUP BY service, route, duration_ms
         """
     }
 
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
-        let query = Self.routeStatisticsQuery(tenantID: tenantID, since: since, limit: limit)
+        let query = Self.routeStatisticsQuery(tenantID: tenantID, since: since)
         return try await database.withConnection { [logger] connection in
-            try await connection.rows(query, logger: logger).map {
-                try RouteStatistics(
-                    service: $0.required("service"), route: $0.required("route"), count: $0.required("count", as: Int.self),
-                    errorCount: $0.required("errors", as: Int.self),
-                    p50Ms: $0.optional("p50", as: Double.self) ?? 0, p95Ms: $0.optional("p95", as: Double.self) ?? 0,
-                    p99Ms: $0.optional("p99", as: Double.self) ?? 0)
+            var routes: [ServiceRoute: DurationDistribution] = [:]
+            let rows = try await connection.query(query, logger: logger)
+            for try await (service, route, duration, count, errors) in rows.decode((String, String, Double, Int64, Int64).self) {
+                routes[ServiceRoute(service: service, route: route), default: DurationDistribution()].add(durationMs: duration, count: count, errors: errors)
             }
+            return routes.routeStatistics(limit: limit)
         }
     }
 
-    /// Per step: PostgreSQL's `percentile_disc` as for the route statistics, grouped by step.
+    /// The rollups of the query's minutes, summed per step and duration.
     static func seriesQuery(_ query: SeriesQuery) -> PostgresQuery {
-        var statement = PostgresStatement("SELECT (ts - ")
-        statement.append("\(statement.bind(query.from.millisecondsSince1970))) / \(statement.bind(query.stepMilliseconds)) AS step, ")
-        statement.append("""
-            COUNT(*) AS count, COUNT(*) FILTER (WHERE status >= 500) AS errors,
-                   percentile_disc(0.50) WITHIN GROUP (ORDER BY duration_ms) AS p50,
-                   percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
-                   percentile_disc(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
-            FROM events WHERE tenant_id = 
-            """)
-        statement.append("\(statement.bind(query.tenantID)) AND type = 'request'")
-        statement.append(" AND ts >= \(statement.bind(query.from.millisecondsSince1970)) AND ts < \(statement.bind(query.to.millisecondsSince1970))")
+        let (first, end) = (RequestRollup.minute(of: query.from.millisecondsSince1970), RequestRollup.minute(of: query.to.millisecondsSince1970))
+        var statement = PostgresStatement("SELECT (minute - ")
+        statement.append("\(statement.bind(first))) / \(statement.bind(max(1, query.stepMilliseconds / RequestRollup.millisecondsPerMinute))) AS step, ")
+        statement.append("duration_ms, SUM(count)::bigint, SUM(errors)::bigint FROM request_rollups WHERE tenant_id = ")
+        statement.append("\(statement.bind(query.tenantID)) AND minute >= \(statement.bind(first)) AND minute < \(statement.bind(end))")
         if let service = query.service { statement.append(" AND service = \(statement.bind(service))") }
-        if let route = query.route { statement.append(" AND COALESCE(route, path) = \(statement.bind(route))") }
-        statement.append(" GROUP BY 1 ORDER BY 1")
+        if let route = query.route { statement.append(" AND route = \(statement.bind(route))") }
+        statement.append(" GROUP BY 1, 2")
         return statement.query
     }
 
     func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
         let statement = Self.seriesQuery(query)
         return try await database.withConnection { [logger] connection in
-            try await connection.rows(statement, logger: logger).map {
-                try SeriesPoint(
-                    step: Int($0.required("step", as: Int64.self)), count: $0.required("count", as: Int.self),
-                    errorCount: $0.required("errors", as: Int.self),
-                    p50Ms: $0.optional("p50", as: Double.self) ?? 0, p95Ms: $0.optional("p95", as: Double.self) ?? 0,
-                    p99Ms: $0.optional("p99", as: Double.self) ?? 0)
+            var steps: [Int: DurationDistribution] = [:]
+            let rows = try await connection.query(statement, logger: logger)
+            for try await (step, duration, count, errors) in rows.decode((Int64, Double, Int64, Int64).self) {
+                steps[Int(step), default: DurationDistribution()].add(durationMs: duration, count: count, errors: errors)
             }
+            return steps.seriesPoints
+        }
+    }
+
+    func deleteRollups(before date: Date) async throws -> Int {
+        let minute = RequestRollup.minute(of: date.millisecondsSince1970)
+        return try await database.withConnection { [logger] connection in
+            try await connection.rows(
+                "WITH gone AS (DELETE FROM request_rollups WHERE minute < \(minute) RETURNING 1) SELECT COUNT(*) AS n FROM gone", logger: logger
+            ).first?.required("n", as: Int.self) ?? 0
         }
     }
 

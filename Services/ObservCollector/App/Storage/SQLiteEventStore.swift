@@ -28,10 +28,40 @@ struct SQLiteEventStore: EventStore {
             let statement = try db.makeStatement(sql: Self.insertSQL)
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
+            var rollups: [RequestRollupKey: RequestRollupCounts] = [:]
             for (index, batch) in batches.enumerated() where receipts[index] == nil {
-                for event in batch.events { try Self.insert(event, with: handle, in: db) }
+                for event in batch.events {
+                    try Self.insert(event, with: handle, in: db)
+                    RequestRollup.add(event, to: &rollups)
+                }
             }
+            try Self.add(rollups, in: db)
             return receipts
+        }
+    }
+
+    static let addRollupSQL = """
+        INSERT INTO request_rollups (tenant_id, minute, service, route, duration_ms, count, errors) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant_id, minute, service, route, duration_ms) DO UPDATE
+            SET count = count + excluded.count, errors = errors + excluded.errors
+        """
+
+    /// Adds `rows` to the rollups (`RequestRollup`), in the caller's transaction.
+    static func add(_ rows: [RequestRollupKey: RequestRollupCounts], in db: Database) throws {
+        guard !rows.isEmpty else { return }
+        let statement = try db.makeStatement(sql: addRollupSQL)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        for (key, counts) in rows {
+            var binder = RowBinder(handle: handle)
+            binder.bind(key.tenantID.lowercasedString)
+            binder.bind(key.minute)
+            binder.bind(key.service)
+            binder.bind(key.route)
+            binder.bind(key.durationMs)
+            binder.bind(counts.count)
+            binder.bind(counts.errors)
+            try binder.step(in: db, sql: addRollupSQL)
         }
     }
 
@@ -76,11 +106,7 @@ struct SQLiteEventStore: EventStore {
         binder.bind(event.actorID?.lowercasedString)
         binder.bind(event.subjectID?.lowercasedString)
         binder.bind(event.reason)
-        let code = sqlite3_step(handle)
-        sqlite3_reset(handle)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: insertSQL)
-        }
+        try binder.step(in: db, sql: insertSQL)
     }
 
     /// Binds one row's values in order.
@@ -113,6 +139,15 @@ struct SQLiteEventStore: EventStore {
         mutating func bind(_ value: Double?) {
             if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
             index += 1
+        }
+
+        /// Runs the statement with the values bound, and readies it for the next row.
+        func step(in db: Database, sql: String) throws {
+            let code = sqlite3_step(handle)
+            sqlite3_reset(handle)
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
         }
     }
 
@@ -161,54 +196,35 @@ struct SQLiteEventStore: EventStore {
         }
     }
 
-    /// One statement ranks each route's durations (a window function, sorted by SQLite, which spills
-    /// to disk rather than memory) and keeps the percentile rows: the service never holds the window's
-    /// events. Nearest rank p of n is the first position with 100 × position ≥ p × n.
+    /// The rollups of the minutes since the one `since` falls in, summed per route and duration.
     static let routeStatisticsSQL = """
-        WITH ranked AS (
-            SELECT service, COALESCE(route, path) AS route, status, duration_ms,
-                   ROW_NUMBER() OVER (PARTITION BY service, COALESCE(route, path) ORDER BY duration_ms) AS position,
-                   COUNT(*) OVER (PARTITION BY service, COALESCE(route, path)) AS total
-            FROM events WHERE tenant_id = ? AND type = 'request' AND ts >= ?
-        )
-        SELECT service, route, MAX(total) AS count, SUM(status >= 500) AS errors,
-               MIN(CASE WHEN position * 100 >= total * 50 THEN duration_ms END) AS p50,
-               MIN(CASE WHEN position * 100 >= total * 95 THEN duration_ms END) AS p95,
-               MIN(CASE WHEN position * 100 >= total * 99 THEN duration_ms END) AS p99
-        FROM ranked GROUP BY service, route ORDER BY count DESC, service, route LIMIT ?
+        SELECT service, route, duration_ms, SUM(count) AS count, SUM(errors) AS errors FROM request_rollups
+        WHERE tenant_id = ? AND minute >= ? GROUP BY service, route, duration_ms
         """
 
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: Self.routeStatisticsSQL, arguments: [tenantID.lowercasedString, since.millisecondsSince1970, limit]).map {
-                try RouteStatistics(
-                    service: $0.required("service"), route: $0.required("route"), count: $0.required("count"), errorCount: $0.required("errors"),
-                    p50Ms: $0.required("p50"), p95Ms: $0.required("p95"), p99Ms: $0.required("p99"))
+        let arguments: StatementArguments = [tenantID.lowercasedString, RequestRollup.minute(of: since.millisecondsSince1970)]
+        return try await database.read { db in
+            var routes: [ServiceRoute: DurationDistribution] = [:]
+            let rows = try Row.fetchCursor(db, sql: Self.routeStatisticsSQL, arguments: arguments)
+            while let row = try rows.next() {
+                routes[ServiceRoute(service: row[0], route: row[1]), default: DurationDistribution()].add(durationMs: row[2], count: row[3], errors: row[4])
             }
+            return routes.routeStatistics(limit: limit)
         }
     }
 
-    /// The same ranking as the route statistics, partitioned by step instead of route.
+    /// The rollups of the query's minutes, summed per step and duration.
     static func seriesQuery(_ query: SeriesQuery) -> (String, StatementArguments) {
-        var filter = "tenant_id = ? AND type = 'request' AND ts >= ? AND ts < ?"
-        var arguments: StatementArguments = [query.from.millisecondsSince1970, query.stepMilliseconds]
-        arguments += [query.tenantID.lowercasedString, query.from.millisecondsSince1970, query.to.millisecondsSince1970]
+        let (first, end) = (RequestRollup.minute(of: query.from.millisecondsSince1970), RequestRollup.minute(of: query.to.millisecondsSince1970))
+        var filter = "tenant_id = ? AND minute >= ? AND minute < ?"
+        var arguments: StatementArguments = [first, max(1, query.stepMilliseconds / RequestRollup.millisecondsPerMinute)]
+        arguments += [query.tenantID.lowercasedString, first, end]
         if let service = query.service { filter += " AND service = ?"; arguments += [service] }
-        if let route = query.route { filter += " AND COALESCE(route, path) = ?"; arguments += [route] }
+        if let route = query.route { filter += " AND route = ?"; arguments += [route] }
         let sql = """
-            WITH stepped AS (
-                SELECT (ts - ?) / ? AS step, status, duration_ms FROM events WHERE \(filter)
-            ), ranked AS (
-                SELECT step, status, duration_ms,
-                       ROW_NUMBER() OVER (PARTITION BY step ORDER BY duration_ms) AS position,
-                       COUNT(*) OVER (PARTITION BY step) AS total
-                FROM stepped
-            )
-            SELECT step, MAX(total) AS count, SUM(status >= 500) AS errors,
-                   MIN(CASE WHEN position * 100 >= total * 50 THEN duration_ms END) AS p50,
-                   MIN(CASE WHEN position * 100 >= total * 95 THEN duration_ms END) AS p95,
-                   MIN(CASE WHEN position * 100 >= total * 99 THEN duration_ms END) AS p99
-            FROM ranked GROUP BY step ORDER BY step
+            SELECT (minute - ?) / ? AS step, duration_ms, SUM(count) AS count, SUM(errors) AS errors FROM request_rollups
+            WHERE \(filter) GROUP BY step, duration_ms
             """
         return (sql, arguments)
     }
@@ -216,11 +232,19 @@ struct SQLiteEventStore: EventStore {
     func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
         let (sql, arguments) = Self.seriesQuery(query)
         return try await database.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map {
-                try SeriesPoint(
-                    step: $0.required("step"), count: $0.required("count"), errorCount: $0.required("errors"),
-                    p50Ms: $0.required("p50"), p95Ms: $0.required("p95"), p99Ms: $0.required("p99"))
+            var steps: [Int: DurationDistribution] = [:]
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                steps[row[0], default: DurationDistribution()].add(durationMs: row[1], count: row[2], errors: row[3])
             }
+            return steps.seriesPoints
+        }
+    }
+
+    func deleteRollups(before date: Date) async throws -> Int {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM request_rollups WHERE minute < ?", arguments: [RequestRollup.minute(of: date.millisecondsSince1970)])
+            return db.changesCount
         }
     }
 
