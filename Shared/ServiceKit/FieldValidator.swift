@@ -54,7 +54,10 @@ public enum TextRules {
     /// Why `text` is refused, or nil when its characters are acceptable.
     public static func problem(of text: String, _ kind: TextKind) -> String? {
         // Quick path over the bytes: control characters are bytes below 0x20, 0x7F, or (C1) 0xC2 0x80–0x9F.
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return nil }
+        // Over the contiguous bytes when the string has them (native strings do): the shipper clamping 100
+        // events took 67 µs through the view, 40 µs this way (`make bench`, micro).
+        let suspect: @Sendable (UInt8) -> Bool = { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }
+        guard text.utf8.withContiguousStorageIfAvailable({ $0.contains(where: suspect) }) ?? text.utf8.contains(where: suspect) else { return nil }
         for scalar in text.unicodeScalars where isControl(scalar) {
             if scalar == "\u{0}" { return "must not contain NUL characters" }
             if kind == .multiline, scalar == "\n" || scalar == "\r" || scalar == "\t" { continue }

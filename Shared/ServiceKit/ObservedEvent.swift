@@ -47,6 +47,13 @@ public struct ObservedEvent: Codable, Sendable, Equatable {
         self.service = service
     }
 
+    /// An event whose `ts` is already text (as read from the wire).
+    public init(type: Kind, ts: String, service: String) {
+        self.type = type
+        self.ts = ts
+        self.service = service
+    }
+
     enum CodingKeys: String, CodingKey {
         case type, ts, service, method, path, route, status, level, message
         case tenantID = "tenant_id", userID = "user_id", requestID = "request_id", durationMs = "duration_ms"

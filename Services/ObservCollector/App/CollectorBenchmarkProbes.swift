@@ -1,6 +1,7 @@
 import DatabaseKit
 import Foundation
 import GRDB
+import NIOCore
 import ServiceKit
 
 /// The collector's hot paths, callable from the micro-benchmark harness (`Benchmarks/Micro`), which
@@ -8,7 +9,7 @@ import ServiceKit
 public enum CollectorBenchmarkProbes {
     /// Decodes and validates an ingest body (`{"events": [...]}`) as `POST /v1/events` does; returns the event count.
     public static func decodeAndValidate(_ body: Data, service: String) throws -> Int {
-        let events = try JSONDecoder().decode(IngestRequestBody.self, from: body).events
+        let events = try IngestBatchReader.events(in: ByteBuffer(bytes: body), ndjson: false)
         let now = Date()
         var valid = 0
         for (index, event) in events.enumerated() {

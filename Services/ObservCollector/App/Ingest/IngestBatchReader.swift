@@ -15,19 +15,37 @@ enum IngestBatchReader {
             throw AppError(.unsupportedMediaType, "Content-Type must be application/json or application/x-ndjson")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        return try events(in: buffer, ndjson: isNDJSON)
+    }
+
+    /// The events of a body: read straight from its bytes (`IngestEventParser`) when plainly valid,
+    /// else by `JSONDecoder`, whose errors name what is wrong.
+    static func events(in buffer: ByteBuffer, ndjson: Bool) throws -> [ObservedEvent] {
         let decoder = JSONDecoder()  // ObservedEvent spells its keys and keeps `ts` as text
         let events: [ObservedEvent]
-        if isNDJSON {
+        if ndjson {
             var decoded: [ObservedEvent] = []
-            for line in buffer.readableBytesView.split(separator: UInt8(ascii: "\n")) where !line.allSatisfy(isWhitespace) {
-                guard decoded.count < maximumEvents else { throw tooMany }
-                do {
-                    decoded.append(try decoder.decode(ObservedEvent.self, from: Data(line)))
-                } catch let error as DecodingError {
-                    throw inEvent(decoded.count, AppError(decoding: error))
+            try buffer.withUnsafeReadableBytes { bytes in
+                var start = 0
+                while start < bytes.count {
+                    let line = start..<(bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count)
+                    start = line.upperBound + 1
+                    if bytes[line].allSatisfy(isWhitespace) { continue }
+                    guard decoded.count < maximumEvents else { throw tooMany }
+                    if let event = IngestEventParser.event(bytes, in: line) {
+                        decoded.append(event)
+                        continue
+                    }
+                    do {
+                        decoded.append(try decoder.decode(ObservedEvent.self, from: Data(bytes[line])))
+                    } catch let error as DecodingError {
+                        throw inEvent(decoded.count, AppError(decoding: error))
+                    }
                 }
             }
             events = decoded
+        } else if let parsed = buffer.withUnsafeReadableBytes(IngestEventParser.batch) {
+            events = parsed
         } else {
             do {
                 events = try decoder.decode(IngestRequestBody.self, from: buffer).events
