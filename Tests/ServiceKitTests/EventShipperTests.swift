@@ -136,6 +136,25 @@ struct AnyScalar: Decodable {
         #expect(condition())
     }
 
+    /// The batch body is written by the streaming writer: it reads back as the events, as Foundation's
+    /// encoder's does, whatever the texts hold.
+    @Test func aBatchBodyReadsBackAsItsEvents() throws {
+        var full = ObservedEvent(type: .request, at: Date(timeIntervalSince1970: 1_795_000_000.123), service: "blog-service")
+        full.tenantID = UUID().lowercasedString
+        full.method = "GET"
+        full.path = "/v1/posts/\"quoted\"\\back\u{1}ctl/é😀"
+        full.status = 200
+        full.durationMs = 3.25
+        full.userAgent = "line\nbreak\ttab"
+        var bare = ObservedEvent(type: .error, at: Date(), service: "auth-service")
+        bare.message = "</script>"
+        bare.durationMs = 0.1 + 0.2
+        struct Batch: Decodable, Equatable { let events: [ObservedEvent] }
+        let written = try EventShipper.body(of: [full, bare])
+        #expect(try JSONDecoder().decode(Batch.self, from: Data(written)) == Batch(events: [full, bare]))
+        #expect(!String(decoding: written, as: UTF8.self).contains("null"), "absent fields are left out")
+    }
+
     @Test func eventsGoOutInBatchesWithTheIngestKey() async throws {
         let collector = FakeCollector()
         try await collector.whileRunning { url in

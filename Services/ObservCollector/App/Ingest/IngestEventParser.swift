@@ -36,12 +36,8 @@ struct IngestEventParser: ~Copyable {
         guard consume(UInt8(ascii: "{")) else { return nil }
         var events: [ObservedEvent]?
         var first = true
-        while true {
-            skipWhitespace()
-            if consume(UInt8(ascii: "}")) { break }
-            if !first { guard consume(UInt8(ascii: ",")) else { return nil } }
-            first = false
-            guard let key = parseKey(), consumeColon() else { return nil }
+        while let key = nextMember(first: &first) {
+            guard let key else { return nil }
             if key == "events" {
                 guard events == nil, let list = parseEvents() else { return nil }
                 events = list
@@ -77,12 +73,8 @@ struct IngestEventParser: ~Copyable {
         var event = ObservedEvent(type: .request, ts: "", service: "")
         var seen: UInt32 = 0
         var first = true
-        while true {
-            skipWhitespace()
-            if consume(UInt8(ascii: "}")) { break }
-            if !first { guard consume(UInt8(ascii: ",")) else { return nil } }
-            first = false
-            guard let key = parseKey(), consumeColon() else { return nil }
+        while let key = nextMember(first: &first) {
+            guard let key else { return nil }
             guard let field = Field(rawValue: key) else {
                 guard skipValue(depth: 0) else { return nil }
                 continue
@@ -152,6 +144,17 @@ struct IngestEventParser: ~Copyable {
             case .type, .ts, .service, .status, .durationMs: break
             }
         }
+    }
+
+    /// The next member's name in an object, its `:` consumed: nil at the closing brace, `.some(nil)`
+    /// when what comes is not a member.
+    private mutating func nextMember(first: inout Bool) -> String?? {
+        skipWhitespace()
+        if consume(UInt8(ascii: "}")) { return nil }
+        if !first { guard consume(UInt8(ascii: ",")) else { return .some(nil) } }
+        first = false
+        guard let key = parseKey(), consumeColon() else { return .some(nil) }
+        return key
     }
 
     // MARK: Values
