@@ -173,16 +173,23 @@ final class PostgresEventStore: EventStore {
         }
     }
 
-    /// The rollups of the minutes since the one `since` falls in, summed per route and duration.
-    static func routeStatisticsQuery(tenantID: UUID, since: Date) -> PostgresQuery {
-        """
-        SELECT service, route, duration_ms, SUM(count)::bigint, SUM(errors)::bigint FROM request_rollups
-        WHERE tenant_id = \(tenantID) AND minute >= \(RequestRollup.minute(of: since.millisecondsSince1970)) GROUP BY service, route, duration_ms
-        """
+    /// The rollups of the minutes since the one `since` falls in, summed per route and duration, for the
+    /// `limit` most requested routes only (as on SQLite: bounded by the limit, not by raw paths).
+    static func routeStatisticsQuery(tenantID: UUID, since: Date, limit: Int) -> PostgresQuery {
+        let minute = RequestRollup.minute(of: since.millisecondsSince1970)
+        return """
+            WITH top AS (
+                SELECT service, route FROM request_rollups WHERE tenant_id = \(tenantID) AND minute >= \(minute)
+                GROUP BY service, route ORDER BY SUM(count) DESC, service, route LIMIT \(limit)
+            )
+            SELECT r.service, r.route, r.duration_ms, SUM(r.count)::bigint, SUM(r.errors)::bigint
+            FROM request_rollups r JOIN top ON top.service = r.service AND top.route = r.route
+            WHERE r.tenant_id = \(tenantID) AND r.minute >= \(minute) GROUP BY r.service, r.route, r.duration_ms
+            """
     }
 
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
-        let query = Self.routeStatisticsQuery(tenantID: tenantID, since: since)
+        let query = Self.routeStatisticsQuery(tenantID: tenantID, since: since, limit: limit)
         return try await database.withConnection { [logger] connection in
             var routes: [ServiceRoute: DurationDistribution] = [:]
             let rows = try await connection.query(query, logger: logger)

@@ -196,14 +196,21 @@ struct SQLiteEventStore: EventStore {
         }
     }
 
-    /// The rollups of the minutes since the one `since` falls in, summed per route and duration.
+    /// The rollups of the minutes since the one `since` falls in, summed per route and duration, for the
+    /// `limit` most requested routes only: a tenant whose senders give raw paths has a route per path,
+    /// and what the collector holds stays bounded by the limit, not by the paths.
     static let routeStatisticsSQL = """
-        SELECT service, route, duration_ms, SUM(count) AS count, SUM(errors) AS errors FROM request_rollups
-        WHERE tenant_id = ? AND minute >= ? GROUP BY service, route, duration_ms
+        WITH top AS (
+            SELECT service, route FROM request_rollups WHERE tenant_id = ?1 AND minute >= ?2
+            GROUP BY service, route ORDER BY SUM(count) DESC, service, route LIMIT ?3
+        )
+        SELECT r.service, r.route, r.duration_ms, SUM(r.count) AS count, SUM(r.errors) AS errors
+        FROM request_rollups r JOIN top ON top.service = r.service AND top.route = r.route
+        WHERE r.tenant_id = ?1 AND r.minute >= ?2 GROUP BY r.service, r.route, r.duration_ms
         """
 
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
-        let arguments: StatementArguments = [tenantID.lowercasedString, RequestRollup.minute(of: since.millisecondsSince1970)]
+        let arguments: StatementArguments = [tenantID.lowercasedString, RequestRollup.minute(of: since.millisecondsSince1970), limit]
         return try await database.read { db in
             var routes: [ServiceRoute: DurationDistribution] = [:]
             let rows = try Row.fetchCursor(db, sql: Self.routeStatisticsSQL, arguments: arguments)
