@@ -217,6 +217,9 @@ import TokenVerification
 
             let stats = try await client.send(.get, "/v1/stats?window=15m", token: admin).decode(StatsResponse.self)
             #expect(stats.window == "15m")
+            // Whole minutes: the one now is in and the 14 before it.
+            #expect(stats.from.millisecondsSince1970 % 60_000 == 0)
+            #expect(stats.to.timeIntervalSince(stats.from) > 14 * 60 && stats.to.timeIntervalSince(stats.from) <= 15 * 60)
             let byRoute = Dictionary(uniqueKeysWithValues: stats.items.map { ("\($0.service) \($0.route)", $0) })
             let posts = try #require(byRoute["blog-service /v1/posts/{id}"])
             #expect(posts.count == 100)

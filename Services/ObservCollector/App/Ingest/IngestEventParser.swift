@@ -117,8 +117,9 @@ struct IngestEventParser: ~Copyable {
         case userAgent = "user_agent", level, message, errorType = "error_type", traceID = "trace_id", spanID = "span_id"
         case action, outcome, actorID = "actor_id", subjectID = "subject_id", reason
 
-        /// Its bit in the mask of members seen.
-        var bit: UInt32 { 1 << UInt32(Self.allCases.firstIndex(of: self)!) }
+        /// Its bit in the mask of members seen (looked up, not searched for: this runs for every member).
+        var bit: UInt32 { Self.bits[self]! }
+        private static let bits = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, UInt32(1) << UInt32($0)) })
 
         /// Sets a text member (field by field: writes through key paths cost more than the parsing).
         func set(_ text: String, in event: inout ObservedEvent) {
