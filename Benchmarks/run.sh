@@ -152,15 +152,16 @@ for database in $databases; do
         post="$(json "$blog/v1/posts" -H "authorization: Bearer $token" -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}")"
     done
     post_id="$(echo "$post" | jq -r .id)"
-    for _ in 1 2 3 4; do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
+    # Refresh: 17 sessions for each of wrk's 2 threads (16 connections each, one spare: Benchmarks/wrk/refresh.lua).
+    for _ in $(seq 1 34); do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
 
     echo "Load scenarios on $database ($DURATION each)…" >&2
     scenario blog-list "blog GET /v1/posts (20), shipping on" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token"
     scenario blog-get "blog GET /v1/posts/{id}" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts/$post_id" request.lua TOKEN="$token"
     scenario blog-create "blog POST /v1/posts" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token" METHOD=POST BODY_FILE="$work/post.json"
     scenario auth-login "auth POST /v1/auth/login" "$pid_auth_service" 2 4 "$auth/v1/auth/login" request.lua METHOD=POST BODY_FILE="$work/login.json"
-    # One connection per thread: each carries its own session's rotating refresh token.
-    scenario auth-refresh "auth POST /v1/auth/refresh" "$pid_auth_service" 4 4 "$auth/v1/auth/refresh" refresh.lua REFRESH_FILE="$work/refresh.txt"
+    # Each connection's request carries a session's rotating refresh token; no two in flight carry the same.
+    scenario auth-refresh "auth POST /v1/auth/refresh" "$pid_auth_service" 2 "$CONNECTIONS" "$auth/v1/auth/refresh" refresh.lua REFRESH_FILE="$work/refresh.txt" SESSIONS_PER_THREAD=17
     scenario ingest-100 "collector POST /v1/events, 100 a request" "$pid_observ_collector" 2 "$CONNECTIONS" "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events100.json" EVENTS=100
     scenario ingest-1000 "collector POST /v1/events, 1,000 a request" "$pid_observ_collector" 2 "$CONNECTIONS" "$collector/v1/events" request.lua TOKEN="$blog_key" METHOD=POST BODY_FILE="$work/events1000.json" EVENTS=1000
     WRK_TIMEOUT=60s scenario stats "collector GET /v1/stats?window=1h" "$pid_observ_collector" 1 4 "$collector/v1/stats?window=1h" request.lua TOKEN="$token"
