@@ -139,7 +139,7 @@ func running(_ writer: EventWriter, logger: Logger, _ body: @Sendable () async t
     }
 
     @Test func aFullQueueAnswers503WithRetryAfter() async throws {
-        var configured = CollectorTestHarness()
+        var configured = CollectorTestHarness.with { $0.admittedBytes = 64 << 20 }  // the queue's bound, not admission's
         configured.queueCapacity = 10_000
         let harness = configured
         let store = RecordingStore(open: false)

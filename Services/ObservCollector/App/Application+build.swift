@@ -50,7 +50,7 @@ func buildApplication(
     let router = ServiceRouter.make(
         context: CollectorRequestContext.self, metrics: metrics, readiness: readiness, readinessWarnings: tokens.readinessWarnings,
         openAPIDocument: CollectorOpenAPIDocument.assembled)
-    IngestController(writer: writer, metrics: collectorMetrics, now: now)
+    IngestController(writer: writer, admission: IngestAdmission(budget: configuration.admittedBytes), metrics: collectorMetrics, now: now)
         .addRoutes(to: router.group("/v1/events").add(middleware: IngestKeyAuthenticator(keys: configuration.ingestKeys)))
     EventQueryController(service: EventQueryService(store: store, now: now))
         .addRoutes(to: router.authenticated("/v1", by: BearerAuthenticator(verifier: tokens.verifier)))

@@ -13,6 +13,9 @@ public enum CollectorSettings {
     public static let queueCapacity: Setting<Int> = .integer(
         "INGEST_QUEUE_CAPACITY", default: 200_000, in: 10_000...10_000_000,
         "Events accepted and waiting for a commit before requests are refused with 503")
+    public static let admittedBytes: Setting<Int> = .integer(
+        "INGEST_ADMITTED_BYTES", default: IngestAdmission.defaultBudget, in: 65_536...1_073_741_824,
+        "Bytes of ingest bodies read and held until their commit at once; later requests wait their turn, unread")
     public static let tenantEventRate: Setting<Int> = .integer(
         "TENANT_EVENT_RATE", default: 1_000, in: 1...10_000_000, "Events a second each tenant may have stored; more are dropped at ingest")
     public static let tenantEventBurst: Setting<Int> = .integer(
@@ -40,6 +43,8 @@ public struct ObservCollectorConfiguration: Sendable {
     public var retentionDays: Int
     /// `INGEST_QUEUE_CAPACITY`
     public var queueCapacity: Int
+    /// `INGEST_ADMITTED_BYTES`
+    public var admittedBytes = CollectorSettings.admittedBytes.defaultValue
     /// `TENANT_EVENT_RATE`
     public var tenantEventRate = CollectorSettings.tenantEventRate.defaultValue
     /// `TENANT_EVENT_BURST`
@@ -72,6 +77,7 @@ public struct ObservCollectorConfiguration: Sendable {
             ingestKeys: try reader.read(CollectorSettings.ingestKeys),
             retentionDays: try reader.read(CollectorSettings.retentionDays),
             queueCapacity: try reader.read(CollectorSettings.queueCapacity))
+        admittedBytes = try reader.read(CollectorSettings.admittedBytes)
         tenantEventRate = try reader.read(CollectorSettings.tenantEventRate)
         tenantEventBurst = try reader.read(CollectorSettings.tenantEventBurst)
         metricsMaxTenants = try reader.read(CollectorSettings.metricsMaxTenants)

@@ -193,10 +193,17 @@ final class EventWriter: Service, Sendable {
         let now = now()
         var admitted = batches
         var dropped = batches.map { _ in [UUID?: Int]() }
+        // A group holds up to `maximumTransactionSize` events: they are counted and filtered in place,
+        // never copied into one flat array, and a batch within its tenants' quota keeps its own array.
         if let quota {
-            var left = try await quota.take(batches.flatMap(\.events).countsByTenant, at: now)
+            var left = try await quota.take(batches.countsByTenant, at: now)
             for index in batches.indices {
                 let batch = batches[index]
+                let counts = batch.events.countsByTenant
+                if counts.allSatisfy({ tenant, count in count <= left[tenant, default: 0] }) {
+                    for (tenant, count) in counts { left[tenant, default: 0] -= count }
+                    continue
+                }
                 admitted[index].events = batch.events.filter { event in
                     guard left[event.tenantID, default: 0] > 0 else {
                         dropped[index][event.tenantID, default: 0] += 1
@@ -214,11 +221,11 @@ final class EventWriter: Service, Sendable {
         do {
             repeated = try await store.insert(admitted)
         } catch {
-            try? await quota?.giveBack(admitted.flatMap(\.events).countsByTenant, at: now)
+            try? await quota?.giveBack(admitted.countsByTenant, at: now)
             throw error
         }
-        let unstored = admitted.indices.filter { repeated[$0] != nil }.flatMap { admitted[$0].events }
-        if !unstored.isEmpty { try? await quota?.giveBack(unstored.countsByTenant, at: now) }
+        let unstored = admitted.indices.filter { repeated[$0] != nil }.map { admitted[$0] }.countsByTenant
+        if !unstored.isEmpty { try? await quota?.giveBack(unstored, at: now) }
         return admitted.indices.map { index in
             if let receipt = repeated[index] {
                 return Committed(receipt: receipt, stored: [], dropped: [:], repeated: true)

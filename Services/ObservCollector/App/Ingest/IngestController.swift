@@ -6,6 +6,8 @@ import ServiceKit
 /// `POST /v1/events`: validates the whole batch, then waits for the commit that holds it.
 struct IngestController: Sendable {
     let writer: EventWriter
+    /// The bodies held at once, from reading to commit.
+    let admission: IngestAdmission
     let metrics: CollectorMetrics
     let now: @Sendable () -> Date
 
@@ -19,9 +21,48 @@ struct IngestController: Sendable {
     /// `POST /v1/events`: 202 once the batch is committed (`accepted`, and `dropped` over quota); a batch
     /// with an invalid event stores nothing (400 naming each); 503 when the queue is full. A batch whose
     /// `Idempotency-Key` was committed within the day gets that commit's answer again, and is not stored.
+    /// Its body is read once admitted (`IngestAdmission`), after the requests that came before it.
     @Sendable func ingest(_ request: Request, context: CollectorRequestContext) async throws -> Response {
         let service = context.ingestService ?? "unknown"
         let key = try IngestBatchKey.fromHeader(request.headers[.idempotencyKey], sender: service)
+        // A body without a length (chunked) is counted as large as any.
+        let size = request.headers[.contentLength].flatMap { Int($0) } ?? admission.budget
+        return try await admission.admitted(bytes: size) {
+            try await store(request, context: context, key: key, service: service)
+        }
+    }
+
+    /// Reads, validates and commits the request's batch; its answer.
+    private func store(_ request: Request, context: CollectorRequestContext, key: IngestBatchKey?, service: String) async throws -> Response {
+        // The events as read are gone once validated: only their stored form waits for the commit.
+        let batch = try await validBatch(of: request, context: context, key: key, service: service)
+        let committed: EventWriter.Committed
+        do {
+            committed = try await writer.submit(batch)
+        } catch let refusal as EventWriter.Refusal {
+            metrics.rejected(batch.events.count, from: service, reason: refusal == .queueFull ? "queue_full" : "shutting_down")
+            throw AppError.unavailable(
+                retryAfterSeconds: 1,
+                message: refusal == .queueFull ? "The ingest queue is full; retry shortly" : "The collector is shutting down")
+        } catch {
+            metrics.rejected(batch.events.count, from: service, reason: "storage")
+            throw AppError.unavailable(retryAfterSeconds: 5, message: "The events could not be stored; retry")
+        }
+        if committed.repeated {
+            metrics.repeatedBatch(batch.events.count, from: service)
+        } else {
+            for (tenant, count) in committed.dropped { metrics.droppedOverQuota(count, tenant: tenant) }
+            metrics.received(committed.stored.count, from: service)
+            metrics.learn(from: committed.stored)
+        }
+        return try Response.json(committed.receipt, status: .accepted)
+    }
+
+    /// The request's events, each validated as the stored event it becomes; a 400 naming every invalid
+    /// one (up to a bound) when any is, so that nothing of the batch is stored.
+    private func validBatch(
+        of request: Request, context: CollectorRequestContext, key: IngestBatchKey?, service: String
+    ) async throws -> IngestBatch {
         let events: [ObservedEvent]
         do {
             events = try await IngestBatchReader.read(request, context: context)
@@ -51,26 +92,7 @@ struct IngestController: Sendable {
                 : "\(invalid.count) events are not valid (the first is \(invalid[0])); nothing was stored"
             throw AppError.validationFailed(problems, message: message)
         }
-        let committed: EventWriter.Committed
-        do {
-            committed = try await writer.submit(IngestBatch(key: key, events: valid, receipt: IngestReceipt(accepted: valid.count, dropped: 0), receivedAt: receivedAt))
-        } catch let refusal as EventWriter.Refusal {
-            metrics.rejected(valid.count, from: service, reason: refusal == .queueFull ? "queue_full" : "shutting_down")
-            throw AppError.unavailable(
-                retryAfterSeconds: 1,
-                message: refusal == .queueFull ? "The ingest queue is full; retry shortly" : "The collector is shutting down")
-        } catch {
-            metrics.rejected(valid.count, from: service, reason: "storage")
-            throw AppError.unavailable(retryAfterSeconds: 5, message: "The events could not be stored; retry")
-        }
-        if committed.repeated {
-            metrics.repeatedBatch(valid.count, from: service)
-        } else {
-            for (tenant, count) in committed.dropped { metrics.droppedOverQuota(count, tenant: tenant) }
-            metrics.received(committed.stored.count, from: service)
-            metrics.learn(from: committed.stored)
-        }
-        return try Response.json(committed.receipt, status: .accepted)
+        return IngestBatch(key: key, events: valid, receipt: IngestReceipt(accepted: valid.count, dropped: 0), receivedAt: receivedAt)
     }
 }
 

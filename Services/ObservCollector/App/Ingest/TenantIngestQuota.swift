@@ -57,3 +57,14 @@ extension Array where Element == StoredEvent {
         return counts
     }
 }
+
+extension Array where Element == IngestBatch {
+    /// How many events each tenant has in these batches, all together.
+    var countsByTenant: [UUID?: Int] {
+        var counts: [UUID?: Int] = [:]
+        for batch in self {
+            for event in batch.events { counts[event.tenantID, default: 0] += 1 }
+        }
+        return counts
+    }
+}
