@@ -105,6 +105,33 @@ func running(_ writer: EventWriter, logger: Logger, _ body: @Sendable () async t
         #expect(store.transactions.withLock { $0 } == [1, 1, 1])
     }
 
+    /// A group takes at most half of what ingest admits at once, so that the other half is read while it commits.
+    @Test func aGroupTakesBodiesUpToItsBytes() async throws {
+        let store = RecordingStore(open: false)
+        let writer = EventWriter(
+            store: store, capacity: 100_000, maximumTransactionBytes: 100, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+        @Sendable func batch(_ count: Int, bytes: Int) -> IngestBatch {
+            var batch = IngestBatch(events(count))
+            batch.bodySize = bytes
+            return batch
+        }
+        try await withWriter(writer) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await writer.submit(batch(1, bytes: 60)) }  // taken alone, held in the store
+                while store.begun.withLock({ $0 }) == 0 { await Task.yield() }
+                group.addTask { _ = try await writer.submit(batch(2, bytes: 60)) }
+                while writer.queuedEvents < 3 { await Task.yield() }
+                group.addTask { _ = try await writer.submit(batch(3, bytes: 30)) }  // fits beside the second: 90 of 100
+                while writer.queuedEvents < 6 { await Task.yield() }
+                group.addTask { _ = try await writer.submit(batch(4, bytes: 20)) }  // does not: 110
+                while writer.queuedEvents < 10 { await Task.yield() }
+                store.release()
+                try await group.waitForAll()
+            }
+        }
+        #expect(store.transactions.withLock { $0 } == [1, 5, 4])
+    }
+
     @Test func aFullQueueRefusesInsteadOfGrowing() async throws {
         let store = RecordingStore(open: false)
         let writer = EventWriter(store: store, capacity: 100, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)

@@ -42,7 +42,9 @@ func buildApplication(
     let collectorMetrics = CollectorMetrics(
         metrics, maxTenants: configuration.metricsMaxTenants, maxRoutes: configuration.metricsMaxRoutes, now: now)
     let quota = quota ?? TenantIngestQuota(rate: configuration.tenantEventRate, burst: configuration.tenantEventBurst)
-    let writer = EventWriter(store: store, quota: quota, capacity: configuration.queueCapacity, metrics: collectorMetrics, logger: logger, now: now)
+    let writer = EventWriter(
+        store: store, quota: quota, capacity: configuration.queueCapacity, maximumTransactionBytes: configuration.admittedBytes / 2,
+        metrics: collectorMetrics, logger: logger, now: now)
     let retention = EventRetention(
         store: store, quota: quota, days: configuration.retentionDays, interval: configuration.retentionInterval, chunkSize: 5_000,
         pause: .milliseconds(20), now: now, logger: logger)

@@ -49,12 +49,16 @@ public struct IngestBatch: Sendable {
     public var receipt: IngestReceipt
     /// When the batch was received: the key's time within the window.
     public var receivedAt: Date
+    /// The bytes of the request body it came in (0 for batches made in the process): what its
+    /// admission counted (`IngestAdmission`), and what bounds a commit's group.
+    public var bodySize: Int
 
-    public init(key: IngestBatchKey?, events: [StoredEvent], receipt: IngestReceipt, receivedAt: Date) {
+    public init(key: IngestBatchKey?, events: [StoredEvent], receipt: IngestReceipt, receivedAt: Date, bodySize: Int = 0) {
         self.key = key
         self.events = events
         self.receipt = receipt
         self.receivedAt = receivedAt
+        self.bodySize = bodySize
     }
 
     /// Batches without a key, for callers that store events without a sender's id (tests, tools).

@@ -52,6 +52,9 @@ final class EventWriter: Service, Sendable {
     let capacity: Int
     /// Most events one transaction takes (whole batches; a single larger batch still goes alone).
     let maximumTransactionSize: Int
+    /// Most body bytes one transaction takes (whole batches; a single larger batch still goes alone):
+    /// half of what ingest admits at once, so that the other half is read while a group commits.
+    let maximumTransactionBytes: Int
     private let quota: (any IngestQuota)?
     private let metrics: CollectorMetrics
     private let logger: Logger
@@ -59,8 +62,8 @@ final class EventWriter: Service, Sendable {
     private let state = Mutex(State())
 
     init(
-        store: any EventStore, quota: (any IngestQuota)? = nil, capacity: Int, maximumTransactionSize: Int = 50_000, metrics: CollectorMetrics,
-        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        store: any EventStore, quota: (any IngestQuota)? = nil, capacity: Int, maximumTransactionSize: Int = 50_000,
+        maximumTransactionBytes: Int = .max, metrics: CollectorMetrics, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.quota = quota
@@ -68,6 +71,7 @@ final class EventWriter: Service, Sendable {
         self.capacity = capacity
         metrics.queueCapacity(capacity)
         self.maximumTransactionSize = maximumTransactionSize
+        self.maximumTransactionBytes = maximumTransactionBytes
         self.metrics = metrics
         self.logger = logger
     }
@@ -132,9 +136,14 @@ final class EventWriter: Service, Sendable {
                 if !state.queue.isEmpty {
                     var group: [Pending] = []
                     var size = 0
-                    while let first = state.queue.first, group.isEmpty || size + first.batch.events.count <= maximumTransactionSize {
+                    var bytes = 0
+                    while let first = state.queue.first,
+                        group.isEmpty
+                            || (size + first.batch.events.count <= maximumTransactionSize && bytes + first.batch.bodySize <= maximumTransactionBytes)
+                    {
                         group.append(state.queue.removeFirst())
                         size += first.batch.events.count
+                        bytes += first.batch.bodySize
                     }
                     return .group(group)
                 }

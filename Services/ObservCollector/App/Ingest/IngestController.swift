@@ -28,14 +28,17 @@ struct IngestController: Sendable {
         // A body without a length (chunked) is counted as large as any.
         let size = request.headers[.contentLength].flatMap { Int($0) } ?? admission.budget
         return try await admission.admitted(bytes: size) {
-            try await store(request, context: context, key: key, service: service)
+            try await store(request, context: context, key: key, service: service, size: size)
         }
     }
 
     /// Reads, validates and commits the request's batch; its answer.
-    private func store(_ request: Request, context: CollectorRequestContext, key: IngestBatchKey?, service: String) async throws -> Response {
+    private func store(
+        _ request: Request, context: CollectorRequestContext, key: IngestBatchKey?, service: String, size: Int
+    ) async throws -> Response {
         // The events as read are gone once validated: only their stored form waits for the commit.
-        let batch = try await validBatch(of: request, context: context, key: key, service: service)
+        var batch = try await validBatch(of: request, context: context, key: key, service: service)
+        batch.bodySize = min(size, admission.budget)
         let committed: EventWriter.Committed
         do {
             committed = try await writer.submit(batch)
