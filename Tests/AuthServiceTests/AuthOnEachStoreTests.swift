@@ -152,6 +152,7 @@ struct GatedRefreshTokens: RefreshTokenRepository {
     }
 
     func find(tokenHash: Data) async throws -> RefreshTokenRecord? { try await tokens.find(tokenHash: tokenHash) }
+    func findWithOwner(tokenHash: Data) async throws -> OwnedRefreshToken? { try await tokens.findWithOwner(tokenHash: tokenHash) }
     func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool { try await tokens.markRotated(id: id, at: date, successor: successor) }
     func spendGrace(id: UUID, rotatedSince: Date) async throws -> Bool { try await tokens.spendGrace(id: id, rotatedSince: rotatedSince) }
     func revokeFamily(_ familyID: UUID, at date: Date) async throws { try await tokens.revokeFamily(familyID, at: date) }

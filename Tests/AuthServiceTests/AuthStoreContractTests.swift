@@ -169,6 +169,20 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
         }
     }
 
+    /// What a refresh reads in one go: the token, its user and its tenant, each as stored.
+    @Test(arguments: StoreKind.available)
+    func aTokenIsReadWithItsUserAndTenant(kind: StoreKind) async throws {
+        try await withAuthStore(kind) { store in
+            let (tenant, users) = try await Self.seed(store, users: [("a@x.test", .moderator)])
+            let tokens = store.repositories.refreshTokens
+            let token = Self.token(of: users[0])
+            try await tokens.insert(token)
+            let user = try #require(try await store.repositories.users.find(id: users[0].id, tenantID: tenant.id))
+            #expect(try await tokens.findWithOwner(tokenHash: token.tokenHash) == OwnedRefreshToken(token: token, user: user, tenant: tenant))
+            #expect(try await tokens.findWithOwner(tokenHash: Data("unknown".utf8)) == nil)
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func revocationsOfFamiliesAndUsersAndExpiredTokensArePurged(kind: StoreKind) async throws {
         try await withAuthStore(kind) { store in

@@ -6,6 +6,9 @@ public protocol RefreshTokenRepository: Sendable {
     func insert(_ token: RefreshTokenRecord) async throws
     /// The token whose secret hashes to `tokenHash`, if any.
     func find(tokenHash: Data) async throws -> RefreshTokenRecord?
+    /// The token whose secret hashes to `tokenHash` with its user and tenant as they are now (nil
+    /// when gone), read at once: what a refresh checks before it signs.
+    func findWithOwner(tokenHash: Data) async throws -> OwnedRefreshToken?
     /// Marks `id` rotated at `date`, replaced by `successor`; false (and nothing written) when `id` was
     /// rotated or revoked meanwhile. Two callers at once: exactly one gets true.
     func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool
@@ -19,4 +22,17 @@ public protocol RefreshTokenRepository: Sendable {
     func revokeAll(userID: UUID, at: Date) async throws
     /// Deletes tokens that expired before `date`; returns how many.
     func deleteExpired(before date: Date) async throws -> Int
+}
+
+/// A refresh token with its user and tenant, read together.
+public struct OwnedRefreshToken: Sendable, Equatable {
+    public let token: RefreshTokenRecord
+    public let user: User?
+    public let tenant: Tenant?
+
+    public init(token: RefreshTokenRecord, user: User?, tenant: Tenant?) {
+        self.token = token
+        self.user = user
+        self.tenant = tenant
+    }
 }

@@ -67,14 +67,14 @@ struct SessionService: Sendable {
     /// family, unless it is the immediately previous one, within `REFRESH_REUSE_GRACE`, used once more.
     func refresh(_ secret: String, audit: AuditTrail, logger: Logger) async throws -> TokenResponse {
         let now = now()
-        guard let record = try await refreshTokens.find(tokenHash: RefreshTokenSecret.hash(secret)),
-            record.revokedAt == nil, record.expiresAt > now
+        // The token with its user as they are before the rotation (one read): a cut-off made after this
+        // read either revokes the token before it rotates, or is seen by the exchange, which then
+        // stores and hands out nothing.
+        guard let owned = try await refreshTokens.findWithOwner(tokenHash: RefreshTokenSecret.hash(secret)),
+            owned.token.revokedAt == nil, owned.token.expiresAt > now
         else { throw Self.refreshRefused }
-        // The user as they are before the rotation: a cut-off made after this read either revokes the
-        // token before it rotates, or is seen by the exchange, which then stores and hands out nothing.
-        guard let user = try await users.find(id: record.userID, tenantID: record.tenantID), user.isActive,
-            let tenant = try await tenants.find(id: record.tenantID)
-        else {
+        let record = owned.token
+        guard let user = owned.user, user.isActive, let tenant = owned.tenant else {
             try await refreshTokens.revokeFamily(record.familyID, at: now)
             throw Self.refreshRefused
         }

@@ -60,7 +60,14 @@ struct PostgresTenantRepository: TenantRepository {
     }
 
     static func tenant(_ row: PostgresRandomAccessRow) throws -> Tenant {
-        try Tenant(id: row.required("id"), slug: row.required("slug"), name: row.required("name"), createdAt: row.date("created_at"))
+        try tenant(row, prefix: "")
+    }
+
+    /// The tenant of a row, its columns named with `prefix` (a join's).
+    static func tenant(_ row: PostgresRandomAccessRow, prefix: String) throws -> Tenant {
+        try Tenant(
+            id: row.required(prefix + "id"), slug: row.required(prefix + "slug"), name: row.required(prefix + "name"),
+            createdAt: row.date(prefix + "created_at"))
     }
 }
 
@@ -135,10 +142,16 @@ struct PostgresUserRepository: UserRepository {
     }
 
     static func user(_ row: PostgresRandomAccessRow) throws -> User {
+        try user(row, prefix: "")
+    }
+
+    /// The user of a row, its columns named with `prefix` (a join's).
+    static func user(_ row: PostgresRandomAccessRow, prefix: String) throws -> User {
         try User(
-            id: row.required("id"), tenantID: row.required("tenant_id"), email: row.required("email"), name: row.required("name"),
-            role: row.enumeration("role"), isActive: row.required("is_active"), passwordHash: row.required("password_hash"),
-            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"), sessionsCutOff: row.required("sessions_cut_off"))
+            id: row.required(prefix + "id"), tenantID: row.required(prefix + "tenant_id"), email: row.required(prefix + "email"),
+            name: row.required(prefix + "name"), role: row.enumeration(prefix + "role"), isActive: row.required(prefix + "is_active"),
+            passwordHash: row.required(prefix + "password_hash"), createdAt: row.date(prefix + "created_at"),
+            updatedAt: row.date(prefix + "updated_at"), sessionsCutOff: row.required(prefix + "sessions_cut_off"))
     }
 }
 
@@ -160,6 +173,27 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
 
     func find(tokenHash: Data) async throws -> RefreshTokenRecord? {
         try await database.rows("SELECT * FROM refresh_tokens WHERE token_hash = \(ByteBuffer(data: tokenHash))", logger: logger).first.map(Self.record)
+    }
+
+    /// One statement (one round trip): the token joined with its user and tenant, their columns
+    /// named `u_…` and `t_…`.
+    func findWithOwner(tokenHash: Data) async throws -> OwnedRefreshToken? {
+        let rows = try await database.rows(
+            """
+            SELECT rt.*,
+                   u.id AS u_id, u.tenant_id AS u_tenant_id, u.email AS u_email, u.name AS u_name, u.role AS u_role,
+                   u.is_active AS u_is_active, u.password_hash AS u_password_hash, u.created_at AS u_created_at,
+                   u.updated_at AS u_updated_at, u.sessions_cut_off AS u_sessions_cut_off,
+                   t.id AS t_id, t.slug AS t_slug, t.name AS t_name, t.created_at AS t_created_at
+            FROM refresh_tokens rt
+            LEFT JOIN users u ON u.id = rt.user_id AND u.tenant_id = rt.tenant_id
+            LEFT JOIN tenants t ON t.id = rt.tenant_id
+            WHERE rt.token_hash = \(ByteBuffer(data: tokenHash))
+            """, logger: logger)
+        guard let row = rows.first else { return nil }
+        let user = try row.optional("u_id", as: UUID.self) == nil ? nil : PostgresUserRepository.user(row, prefix: "u_")
+        let tenant = try row.optional("t_id", as: UUID.self) == nil ? nil : PostgresTenantRepository.tenant(row, prefix: "t_")
+        return OwnedRefreshToken(token: try Self.record(row), user: user, tenant: tenant)
     }
 
     func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool {

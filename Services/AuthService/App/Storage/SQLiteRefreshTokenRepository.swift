@@ -28,6 +28,22 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
         }
     }
 
+    /// Three statements in one read: the token, then its user and tenant.
+    func findWithOwner(tokenHash: Data) async throws -> OwnedRefreshToken? {
+        try await database.read { db in
+            guard let token = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?"), arguments: [tokenHash])
+                .map(Self.record)
+            else { return nil }
+            let user = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM users WHERE id = ? AND tenant_id = ?"),
+                arguments: [token.userID.lowercasedString, token.tenantID.lowercasedString]
+            ).map(SQLiteUserRepository.user)
+            let tenant = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [token.tenantID.lowercasedString])
+                .map(SQLiteTenantRepository.tenant)
+            return OwnedRefreshToken(token: token, user: user, tenant: tenant)
+        }
+    }
+
     func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool {
         try await database.write { db in
             try db.cachedStatement(
