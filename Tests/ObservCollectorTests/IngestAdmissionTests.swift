@@ -68,7 +68,7 @@ private final class AdmissionOrder: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, request) in requests.enumerated() {
                 group.addTask {
-                    try await admission.admitted(bytes: 60) {
+                    try await admission.admitted(bytes: 60) { _ in
                         order.record(index)
                         await request.hold()
                     }
@@ -98,17 +98,22 @@ private final class AdmissionOrder: Sendable {
         let large = HeldRequest()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for request in small {
-                group.addTask { try await admission.admitted(bytes: 50) { await request.hold() } }
+                group.addTask { try await admission.admitted(bytes: 50) { _ in await request.hold() } }
             }
             await until { small.allSatisfy(\.admitted) }
-            group.addTask { try await admission.admitted(bytes: 10_000) { await large.hold() } }
+            group.addTask {
+                try await admission.admitted(bytes: 10_000) { counted in
+                    #expect(counted == 100, "a body larger than the budget counts as the budget")
+                    await large.hold()
+                }
+            }
             await until { admission.waitingRequests == 1 }
             small[0].letGo()
             await until { admission.admittedBytes == 50 }
             #expect(!large.admitted, "it waits for the whole budget")
             // A small body that would fit now waits behind the large one: no request is overtaken for ever.
             let latecomer = HeldRequest()
-            group.addTask { try await admission.admitted(bytes: 50) { await latecomer.hold() } }
+            group.addTask { try await admission.admitted(bytes: 50) { _ in await latecomer.hold() } }
             await until { admission.waitingRequests == 2 }
             #expect(!latecomer.admitted)
             small[1].letGo()
@@ -122,16 +127,25 @@ private final class AdmissionOrder: Sendable {
         #expect(admission.admittedBytes == 0)
     }
 
+    /// A length the sender stated is bounded before it is added up: none counts as nothing or as less.
+    @Test(arguments: [-5, 0, Int.min, Int.max])
+    func aStatedLengthIsCountedWithinOneAndTheBudget(bytes: Int) async throws {
+        let admission = IngestAdmission(budget: 100)
+        let counted = try await admission.admitted(bytes: bytes) { counted in counted }
+        #expect(counted == (bytes > 0 ? 100 : 1))
+        #expect(admission.admittedBytes == 0)
+    }
+
     @Test func aRequestCancelledWhileWaitingLeavesTheLine() async throws {
         let admission = IngestAdmission(budget: 100)
         let first = HeldRequest()
         let third = HeldRequest()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await admission.admitted(bytes: 100) { await first.hold() } }
+            group.addTask { try await admission.admitted(bytes: 100) { _ in await first.hold() } }
             await until { first.admitted }
-            let second = Task { try await admission.admitted(bytes: 100) { Issue.record("a cancelled request ran") } }
+            let second = Task { try await admission.admitted(bytes: 100) { _ in Issue.record("a cancelled request ran") } }
             await until { admission.waitingRequests == 1 }
-            group.addTask { try await admission.admitted(bytes: 100) { await third.hold() } }
+            group.addTask { try await admission.admitted(bytes: 100) { _ in await third.hold() } }
             await until { admission.waitingRequests == 2 }
             second.cancel()
             await #expect(throws: CancellationError.self) { try await second.value }

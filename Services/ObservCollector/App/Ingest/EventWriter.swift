@@ -202,11 +202,13 @@ final class EventWriter: Service, Sendable {
         let now = now()
         var admitted = batches
         var dropped = batches.map { _ in [UUID?: Int]() }
-        // A group holds up to `maximumTransactionSize` events: they are counted and filtered in place,
-        // never copied into one flat array, and a batch within its tenants' quota keeps its own array.
+        // A group holds up to `maximumTransactionSize` events: they are counted in place, never copied
+        // into one flat array, and only when a tenant was granted less than it asked are they filtered.
         if let quota {
-            var left = try await quota.take(batches.countsByTenant, at: now)
-            for index in batches.indices {
+            let asked = batches.countsByTenant
+            var left = try await quota.take(asked, at: now)
+            let shortOfQuota = asked.contains { tenant, count in left[tenant, default: 0] < count }
+            for index in batches.indices where shortOfQuota {
                 let batch = batches[index]
                 let counts = batch.events.countsByTenant
                 if counts.allSatisfy({ tenant, count in count <= left[tenant, default: 0] }) {

@@ -46,14 +46,15 @@ final class IngestAdmission: Sendable {
     /// Requests waiting to be admitted.
     var waitingRequests: Int { state.withLock { $0.waiting.count } }
 
-    /// Runs `body` once `bytes` (at most the budget: a larger body goes alone) fit in the budget
-    /// behind every request that came before; gives them back when it returns or throws. A request
-    /// cancelled while waiting leaves the line and throws `CancellationError`.
-    func admitted<Result>(bytes: Int, _ body: () async throws -> Result) async throws -> Result {
-        let bytes = min(max(bytes, 1), budget)
-        try await admit(bytes)
-        defer { release(bytes) }
-        return try await body()
+    /// Runs `body` with the bytes counted for the request once they fit in the budget behind every
+    /// request that came before; gives them back when it returns or throws. `bytes` is counted within
+    /// 1 and the budget (a larger body goes alone). A request cancelled while waiting leaves the line
+    /// and throws `CancellationError`.
+    func admitted<Result>(bytes: Int, _ body: (_ counted: Int) async throws -> Result) async throws -> Result {
+        let counted = min(max(bytes, 1), budget)
+        try await admit(counted)
+        defer { release(counted) }
+        return try await body(counted)
     }
 
     private func admit(_ bytes: Int) async throws {

@@ -27,18 +27,18 @@ struct IngestController: Sendable {
         let key = try IngestBatchKey.fromHeader(request.headers[.idempotencyKey], sender: service)
         // A body without a length (chunked) is counted as large as any.
         let size = request.headers[.contentLength].flatMap { Int($0) } ?? admission.budget
-        return try await admission.admitted(bytes: size) {
-            try await store(request, context: context, key: key, service: service, size: size)
+        return try await admission.admitted(bytes: size) { counted in
+            try await store(request, context: context, key: key, service: service, counted: counted)
         }
     }
 
     /// Reads, validates and commits the request's batch; its answer.
     private func store(
-        _ request: Request, context: CollectorRequestContext, key: IngestBatchKey?, service: String, size: Int
+        _ request: Request, context: CollectorRequestContext, key: IngestBatchKey?, service: String, counted: Int
     ) async throws -> Response {
         // The events as read are gone once validated: only their stored form waits for the commit.
         var batch = try await validBatch(of: request, context: context, key: key, service: service)
-        batch.bodySize = min(size, admission.budget)
+        batch.bodySize = counted  // as admitted: what bounds the commit's group
         let committed: EventWriter.Committed
         do {
             committed = try await writer.submit(batch)
