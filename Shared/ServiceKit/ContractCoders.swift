@@ -47,6 +47,11 @@ extension Response {
         } catch is ContractJSONWriter.Unsupported {
             body = ByteBuffer(data: try ContractJSON.makeEncoder().encode(value))
         }
+        return jsonResponse(body, status: status, headers: headers)
+    }
+
+    /// A response of JSON `body`, with its content type and length.
+    static func jsonResponse(_ body: ByteBuffer, status: HTTPResponse.Status, headers: HTTPFields) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.contentLength] = String(body.readableBytes)

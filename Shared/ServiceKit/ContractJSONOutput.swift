@@ -1,0 +1,142 @@
+import Foundation
+import Hummingbird
+
+/// A hot response shape written straight into bytes, member by member, without `Encodable`'s runtime
+/// (its containers, boxes and key conversions cost a page of posts more than reading it from the
+/// database). The type's `Codable` conformance stays its definition: `write(to:)` must write exactly
+/// the bytes `ContractJSONWriter.encode(self)` writes, and a test holds each conformance to that.
+public protocol ContractJSONWritable: Encodable {
+    func write(to json: inout ContractJSONOutput)
+}
+
+/// The bytes of a JSON value being written by `ContractJSONWritable` conformances: objects are opened,
+/// given their members in order (keys as written, already snake_case), and closed.
+public struct ContractJSONOutput {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 1024) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func beginObject() {
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func field(_ key: StaticString, _ value: String) {
+        writeKey(key)
+        Self.appendString(value, to: &bytes)
+    }
+
+    /// A member that is `null` when there is no value (not left out).
+    public mutating func field(_ key: StaticString, orNull value: String?) {
+        writeKey(key)
+        if let value { Self.appendString(value, to: &bytes) } else { append("null") }
+    }
+
+    public mutating func field(_ key: StaticString, _ value: Int) {
+        writeKey(key)
+        Self.appendInteger(value, to: &bytes)
+    }
+
+    /// A timestamp as the contract writes it: `"2026-11-22T10:04:05.123Z"`.
+    public mutating func field(_ key: StaticString, _ value: Date) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.append(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func field(_ key: StaticString, _ values: [some ContractJSONWritable]) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            value.write(to: &self)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// `"key":`, after a comma unless it is the object's first member.
+    private mutating func writeKey(_ key: StaticString) {
+        if bytes.last != UInt8(ascii: "{") { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    private mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    // MARK: Values, shared with ContractJSONWriter
+
+    /// A JSON string: quotes, backslashes and control characters escaped, everything else as it is.
+    static func appendString(_ string: String, to output: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { bytes in
+            output.append(UInt8(ascii: "\""))
+            var runStart = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                runStart = index + 1
+                output.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
+                case 0x08: output.append(UInt8(ascii: "b"))
+                case 0x0C: output.append(UInt8(ascii: "f"))
+                case 0x0A: output.append(UInt8(ascii: "n"))
+                case 0x0D: output.append(UInt8(ascii: "r"))
+                case 0x09: output.append(UInt8(ascii: "t"))
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    output.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                }
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            output.append(UInt8(ascii: "\""))
+        }
+    }
+
+    static func appendInteger(_ value: some BinaryInteger, to output: inout [UInt8]) {
+        guard value != 0 else { return output.append(UInt8(ascii: "0")) }
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var magnitude = value.magnitude
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { digits in
+            while magnitude > 0 {
+                digits[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { output.append(digits[index]) }
+        }
+    }
+}
+
+extension Page: ContractJSONWritable where Item: ContractJSONWritable {
+    public func write(to json: inout ContractJSONOutput) {
+        json.beginObject()
+        json.field("items", items)
+        json.field("next_cursor", orNull: nextCursor)
+        json.endObject()
+    }
+}
+
+extension Response {
+    /// A JSON response of a hot shape, written member by member (`ContractJSONWritable`).
+    public static func json(_ value: some ContractJSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var json = ContractJSONOutput()
+        value.write(to: &json)
+        return jsonResponse(ByteBuffer(bytes: json.bytes), status: status, headers: headers)
+    }
+}
