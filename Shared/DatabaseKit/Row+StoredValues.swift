@@ -4,7 +4,7 @@ import GRDB
 /// A stored value that cannot be read as what it must be (a NULL where a value must be, an unknown
 /// role, an id that is not a UUID): a damaged or foreign row. It is an error, answered 500 and
 /// logged with the column, never replaced by a silent default.
-public struct UnreadableRow: Error, CustomStringConvertible {
+public struct UnreadableRow: Error, Equatable, CustomStringConvertible {
     public let column: String
     public let problem: String
 
@@ -22,12 +22,18 @@ public protocol RowColumn {
     /// The name, for errors.
     var columnName: String { get }
     func decode<Value: DatabaseValueConvertible>(_ type: Value.Type, in row: Row) throws -> Value
+    /// Text and integers: read straight from the statement when the row is a cursor's.
+    func decode<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ type: Value.Type, in row: Row) throws -> Value
 }
 
 extension String: RowColumn {
     public var columnName: String { self }
 
     public func decode<Value: DatabaseValueConvertible>(_ type: Value.Type, in row: Row) throws -> Value {
+        try row.decode(Value.self, forColumn: self)
+    }
+
+    public func decode<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ type: Value.Type, in row: Row) throws -> Value {
         try row.decode(Value.self, forColumn: self)
     }
 }
@@ -41,6 +47,10 @@ extension SelectedColumn {
         try row.decode(Value.self, atIndex: rawValue)
     }
 
+    public func decode<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ type: Value.Type, in row: Row) throws -> Value {
+        try row.decode(Value.self, atIndex: rawValue)
+    }
+
     /// The `SELECT` list: every column, in position order.
     public static var selectList: String { allCases.sorted { $0.rawValue < $1.rawValue }.map(\.columnName).joined(separator: ", ") }
 }
@@ -50,6 +60,18 @@ extension SelectedColumn {
 extension Row {
     /// A value that must be there, of the type asked for.
     public func required<Value: DatabaseValueConvertible>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value {
+        do {
+            return try column.decode(Value.self, in: self)
+        } catch {
+            throw UnreadableRow(column: column.columnName, problem: "is not a \(Value.self)")
+        }
+    }
+
+    /// Text or an integer that must be there: read straight from the statement when the row is a
+    /// cursor's (`fetchAll(_:arguments:reading:)`), without GRDB's generic conversion of a copied value.
+    public func required<Value: DatabaseValueConvertible & StatementColumnConvertible>(
+        _ column: some RowColumn, as type: Value.Type = Value.self
+    ) throws -> Value {
         do {
             return try column.decode(Value.self, in: self)
         } catch {
@@ -94,5 +116,25 @@ extension Row {
     public func enumeration<Value: RawRepresentable>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value
     where Value.RawValue == String {
         try UnreadableRow.enumeration(try required(column, as: String.self), column: column.columnName)
+    }
+}
+
+/// Reading rows while the statement is on them: each row is read by `read` as the cursor steps,
+/// instead of being copied (every column made a `DatabaseValue`) and read afterwards, as GRDB's
+/// `Row.fetchAll` and `Row.fetchOne` do. A row must not be kept past `read`, and the cursor must live
+/// until `read` is done: the statement is reset when its cursor goes.
+extension Row {
+    public static func fetchAll<T>(_ statement: Statement, arguments: StatementArguments, reading read: (Row) throws -> T) throws -> [T] {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        return try withExtendedLifetime(rows) {
+            var values: [T] = []
+            while let row = try rows.next() { values.append(try read(row)) }
+            return values
+        }
+    }
+
+    public static func fetchOne<T>(_ statement: Statement, arguments: StatementArguments, reading read: (Row) throws -> T) throws -> T? {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        return try withExtendedLifetime(rows) { try rows.next().map(read) }
     }
 }

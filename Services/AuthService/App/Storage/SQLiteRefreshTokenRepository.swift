@@ -24,22 +24,23 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
 
     func find(tokenHash: Data) async throws -> RefreshTokenRecord? {
         try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?"), arguments: [tokenHash]).map(Self.record)
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?"), arguments: [tokenHash], reading: Self.record)
         }
     }
 
     /// Three statements in one read: the token, then its user and tenant.
     func findWithOwner(tokenHash: Data) async throws -> OwnedRefreshToken? {
         try await database.read { db in
-            guard let token = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?"), arguments: [tokenHash])
-                .map(Self.record)
+            guard let token = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?"), arguments: [tokenHash], reading: Self.record)
             else { return nil }
             let user = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM users WHERE id = ? AND tenant_id = ?"),
-                arguments: [token.userID.lowercasedString, token.tenantID.lowercasedString]
-            ).map(SQLiteUserRepository.user)
-            let tenant = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [token.tenantID.lowercasedString])
-                .map(SQLiteTenantRepository.tenant)
+                arguments: [token.userID.lowercasedString, token.tenantID.lowercasedString], reading: SQLiteUserRepository.user)
+            let tenant = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [token.tenantID.lowercasedString],
+                reading: SQLiteTenantRepository.tenant)
             return OwnedRefreshToken(token: token, user: user, tenant: tenant)
         }
     }

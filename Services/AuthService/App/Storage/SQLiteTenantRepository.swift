@@ -21,13 +21,13 @@ struct SQLiteTenantRepository: TenantRepository {
 
     func find(id: UUID) async throws -> Tenant? {
         try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [id.lowercasedString]).map(Self.tenant)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [id.lowercasedString], reading: Self.tenant)
         }
     }
 
     func find(slug: String) async throws -> Tenant? {
         try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE slug = ?"), arguments: [slug]).map(Self.tenant)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE slug = ?"), arguments: [slug], reading: Self.tenant)
         }
     }
 

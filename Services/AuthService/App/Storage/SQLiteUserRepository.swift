@@ -30,8 +30,7 @@ struct SQLiteUserRepository: UserRepository {
         try await database.read { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM users WHERE id = ? AND tenant_id = ?"),
-                arguments: [id.lowercasedString, tenantID.lowercasedString]
-            ).map(Self.user)
+                arguments: [id.lowercasedString, tenantID.lowercasedString], reading: Self.user)
         }
     }
 
@@ -43,8 +42,7 @@ struct SQLiteUserRepository: UserRepository {
         try await database.read { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM users WHERE tenant_id = ? AND email = ?"),
-                arguments: [tenantID.lowercasedString, email]
-            ).map(Self.user)
+                arguments: [tenantID.lowercasedString, email], reading: Self.user)
         }
     }
 
@@ -67,7 +65,7 @@ struct SQLiteUserRepository: UserRepository {
         sql += " ORDER BY created_at, id LIMIT ?"
         arguments += [page.limit + 1]
         return try await database.read { [sql, arguments] db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.user)
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments, reading: Self.user)
         }
     }
 
@@ -81,7 +79,7 @@ struct SQLiteUserRepository: UserRepository {
         arguments += [id.lowercasedString, tenantID.lowercasedString]
         let sql = "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ? RETURNING *"
         return try await database.write { [arguments] db in
-            try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map(Self.user)
+            try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments, reading: Self.user)
         }
     }
 

@@ -32,15 +32,14 @@ struct SQLitePostRepository: PostRepository {
         try await inline.read { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "\(Self.selectPosts) WHERE id = ? AND tenant_id = ?"),
-                arguments: [id.lowercasedString, tenantID.lowercasedString]
-            ).map(Self.post)
+                arguments: [id.lowercasedString, tenantID.lowercasedString], reading: Self.post)
         }
     }
 
     func list(tenantID: UUID, filter: PostListFilter, page: PageRequest) async throws -> [Post] {
         let (sql, arguments) = Self.listQuery(tenantID: tenantID, filter: filter, page: page)
         let read: @Sendable (Database) throws -> [Post] = { db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.post)
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments, reading: Self.post)
         }
         // A text search reads every text of the tenant: never on the caller's thread.
         return filter.text == nil ? try await inline.read(read) : try await database.read(read)
