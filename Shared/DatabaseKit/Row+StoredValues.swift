@@ -22,8 +22,10 @@ public protocol RowColumn {
     /// The name, for errors.
     var columnName: String { get }
     func decode<Value: DatabaseValueConvertible>(_ type: Value.Type, in row: Row) throws -> Value
-    /// Text and integers: read straight from the statement when the row is a cursor's.
-    func decode<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ type: Value.Type, in row: Row) throws -> Value
+    /// Text and integers, by concrete functions: read straight from the statement when the row is a
+    /// cursor's, without generic code instantiating metadata for every value.
+    func text(in row: Row) throws -> String
+    func integer(in row: Row) throws -> Int64
 }
 
 extension String: RowColumn {
@@ -33,9 +35,8 @@ extension String: RowColumn {
         try row.decode(Value.self, forColumn: self)
     }
 
-    public func decode<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ type: Value.Type, in row: Row) throws -> Value {
-        try row.decode(Value.self, forColumn: self)
-    }
+    public func text(in row: Row) throws -> String { try row.decode(String.self, forColumn: self) }
+    public func integer(in row: Row) throws -> Int64 { try row.decode(Int64.self, forColumn: self) }
 }
 
 /// The columns a hot read selects, in the order of its `SELECT` list, read by position: GRDB finds a
@@ -47,9 +48,8 @@ extension SelectedColumn {
         try row.decode(Value.self, atIndex: rawValue)
     }
 
-    public func decode<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ type: Value.Type, in row: Row) throws -> Value {
-        try row.decode(Value.self, atIndex: rawValue)
-    }
+    public func text(in row: Row) throws -> String { try row.decode(String.self, atIndex: rawValue) }
+    public func integer(in row: Row) throws -> Int64 { try row.decode(Int64.self, atIndex: rawValue) }
 
     /// The `SELECT` list: every column, in position order.
     public static var selectList: String { allCases.sorted { $0.rawValue < $1.rawValue }.map(\.columnName).joined(separator: ", ") }
@@ -67,16 +67,23 @@ extension Row {
         }
     }
 
-    /// Text or an integer that must be there: read straight from the statement when the row is a
-    /// cursor's (`fetchAll(_:arguments:reading:)`), without GRDB's generic conversion of a copied value.
-    public func required<Value: DatabaseValueConvertible & StatementColumnConvertible>(
-        _ column: some RowColumn, as type: Value.Type = Value.self
-    ) throws -> Value {
-        do {
-            return try column.decode(Value.self, in: self)
-        } catch {
-            throw UnreadableRow(column: column.columnName, problem: "is not a \(Value.self)")
-        }
+    /// Text that must be there. This and the next three are read straight from the statement when the
+    /// row is a cursor's (`fetchAll(_:arguments:reading:)`), without GRDB's generic conversion.
+    public func required(_ column: some RowColumn, as type: String.Type = String.self) throws -> String {
+        do { return try column.text(in: self) } catch { throw UnreadableRow(column: column.columnName, problem: "is not a String") }
+    }
+
+    public func required(_ column: some RowColumn, as type: Int64.Type = Int64.self) throws -> Int64 {
+        do { return try column.integer(in: self) } catch { throw UnreadableRow(column: column.columnName, problem: "is not a Int64") }
+    }
+
+    public func required(_ column: some RowColumn, as type: Int.Type = Int.self) throws -> Int {
+        do { return Int(try column.integer(in: self)) } catch { throw UnreadableRow(column: column.columnName, problem: "is not a Int") }
+    }
+
+    /// A boolean stored as 0 or 1 (any other integer is true, as SQLite and GRDB read it).
+    public func required(_ column: some RowColumn, as type: Bool.Type = Bool.self) throws -> Bool {
+        do { return try column.integer(in: self) != 0 } catch { throw UnreadableRow(column: column.columnName, problem: "is not a Bool") }
     }
 
     /// A value that may be NULL.
