@@ -37,6 +37,23 @@ public struct ContractJSONOutput {
         if let value { Self.appendString(value, to: &bytes) } else { append("null") }
     }
 
+    /// A member left out when there is no value (as synthesized `Encodable` conformances leave out a nil).
+    public mutating func field(_ key: StaticString, ifPresent value: String?) {
+        if let value { field(key, value) }
+    }
+
+    public mutating func field(_ key: StaticString, ifPresent value: Int?) {
+        if let value { field(key, value) }
+    }
+
+    /// As Foundation writes a `Double`: its shortest form, without a trailing `.0`. JSON has no form for
+    /// infinities and NaN: they are left out (`ContractJSONWriter` refuses them).
+    public mutating func field(_ key: StaticString, ifPresent value: Double?) {
+        guard let value, value.isFinite else { return }
+        writeKey(key)
+        Self.appendDouble(value, to: &bytes)
+    }
+
     public mutating func field(_ key: StaticString, _ value: Int) {
         writeKey(key)
         Self.appendInteger(value, to: &bytes)
@@ -102,6 +119,13 @@ public struct ContractJSONOutput {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
             output.append(UInt8(ascii: "\""))
         }
+    }
+
+    /// A finite `Double` as Foundation writes it: its shortest description, without a trailing `.0`.
+    static func appendDouble(_ value: Double, to output: inout [UInt8]) {
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        output.append(contentsOf: text.utf8)
     }
 
     static func appendInteger(_ value: some BinaryInteger, to output: inout [UInt8]) {

@@ -90,9 +90,7 @@ private final class StreamingJSONEncoder: Encoder {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) is not valid JSON"))
         }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        writeLiteral(text)
+        ContractJSONOutput.appendDouble(value, to: &output)
     }
 
     func writeLiteral(_ literal: String) {

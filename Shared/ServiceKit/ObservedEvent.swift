@@ -61,3 +61,35 @@ public struct ObservedEvent: Codable, Sendable, Equatable {
         case traceID = "trace_id", spanID = "span_id", action, outcome, actorID = "actor_id", subjectID = "subject_id", reason
     }
 }
+
+/// Written member by member, in the order of `CodingKeys` (the synthesized conformance's): the shipper
+/// writes one for every request a service answers (`EventShipperTests` holds this to that conformance).
+extension ObservedEvent: ContractJSONWritable {
+    public func write(to json: inout ContractJSONOutput) {
+        json.beginObject()
+        json.field("type", type.rawValue)
+        json.field("ts", ts)
+        json.field("service", service)
+        json.field("method", ifPresent: method)
+        json.field("path", ifPresent: path)
+        json.field("route", ifPresent: route)
+        json.field("status", ifPresent: status)
+        json.field("level", ifPresent: level)
+        json.field("message", ifPresent: message)
+        json.field("tenant_id", ifPresent: tenantID)
+        json.field("user_id", ifPresent: userID)
+        json.field("request_id", ifPresent: requestID)
+        json.field("duration_ms", ifPresent: durationMs)
+        json.field("client_ip", ifPresent: clientIP)
+        json.field("user_agent", ifPresent: userAgent)
+        json.field("error_type", ifPresent: errorType)
+        json.field("trace_id", ifPresent: traceID)
+        json.field("span_id", ifPresent: spanID)
+        json.field("action", ifPresent: action)
+        json.field("outcome", ifPresent: outcome)
+        json.field("actor_id", ifPresent: actorID)
+        json.field("subject_id", ifPresent: subjectID)
+        json.field("reason", ifPresent: reason)
+        json.endObject()
+    }
+}

@@ -136,7 +136,7 @@ struct AnyScalar: Decodable {
         #expect(condition())
     }
 
-    /// The batch body is written by the streaming writer: it reads back as the events, as Foundation's
+    /// The batch body is written member by member: it reads back as the events, as Foundation's
     /// encoder's does, whatever the texts hold.
     @Test func aBatchBodyReadsBackAsItsEvents() throws {
         var full = ObservedEvent(type: .request, at: Date(timeIntervalSince1970: 1_795_000_000.123), service: "blog-service")
@@ -150,9 +150,35 @@ struct AnyScalar: Decodable {
         bare.message = "</script>"
         bare.durationMs = 0.1 + 0.2
         struct Batch: Decodable, Equatable { let events: [ObservedEvent] }
-        let written = try EventShipper.body(of: [full, bare])
+        let written = EventShipper.body(of: [full, bare])
         #expect(try JSONDecoder().decode(Batch.self, from: Data(written)) == Batch(events: [full, bare]))
         #expect(!String(decoding: written, as: UTF8.self).contains("null"), "absent fields are left out")
+    }
+
+    /// An event written member by member is byte for byte what its `Codable` conformance writes, with
+    /// every field and with none: a field added to `ObservedEvent` and not to its `write(to:)` fails here.
+    @Test func anEventIsWrittenAsItsCodableConformanceWritesIt() throws {
+        var full = ObservedEvent(type: .audit, at: Date(timeIntervalSince1970: 1_795_000_000.123), service: "auth-service")
+        let texts: [WritableKeyPath<ObservedEvent, String?>] = [
+            \.tenantID, \.userID, \.requestID, \.method, \.path, \.route, \.clientIP, \.userAgent, \.level, \.message,
+            \.errorType, \.traceID, \.spanID, \.action, \.outcome, \.actorID, \.subjectID, \.reason,
+        ]
+        for (index, keyPath) in texts.enumerated() { full[keyPath: keyPath] = "v\(index) \"q\" \\ \n é" }
+        full.status = 503
+        full.durationMs = 12.5
+        let bare = ObservedEvent(type: .request, ts: "2026-11-24T10:00:00.000Z", service: "blog-service")
+        for event in [full, bare] {
+            var json = ContractJSONOutput()
+            event.write(to: &json)
+            let written = String(decoding: json.bytes, as: UTF8.self)
+            let encoded = String(decoding: try ContractJSONWriter.encode(event), as: UTF8.self)
+            #expect(written == encoded)
+        }
+        var whole = full
+        whole.durationMs = 3
+        var json = ContractJSONOutput()
+        whole.write(to: &json)
+        #expect(String(decoding: json.bytes, as: UTF8.self).contains(#""duration_ms":3,"#), "a whole number without .0, as Foundation")
     }
 
     @Test func eventsGoOutInBatchesWithTheIngestKey() async throws {
