@@ -1,3 +1,4 @@
+import DatabaseKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -25,6 +26,11 @@ import TokenVerification
             #expect(post.authorId == author.userID.lowercasedString)
             #expect(post.tenantId == author.tenantID.lowercasedString)
             #expect(post.createdAt == post.updatedAt)
+            // Time-ordered (version 7): the store's key and indexes grow at their end as posts are written.
+            let id = try #require(UUID(uuidString: post.id))
+            #expect(id.uuid.6 >> 4 == 7)
+            let idMilliseconds = withUnsafeBytes(of: id.uuid) { $0.prefix(6).reduce(Int64(0)) { $0 << 8 | Int64($1) } }
+            #expect(abs(idMilliseconds - post.createdAt.millisecondsSince1970) <= 1, "the id carries its creation time")
 
             let read = try await client.send(.get, "/v1/posts/\(post.id)", token: token)
             #expect(read.status == .ok)

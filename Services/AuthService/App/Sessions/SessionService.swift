@@ -198,7 +198,7 @@ struct SessionService: Sendable {
     private func startSession(for user: User, in tenant: Tenant, logger: Logger) async throws -> TokenResponse {
         let secret = RefreshTokenSecret.generate()
         let record = RefreshTokenRecord(
-            id: UUID(), familyID: UUID(), userID: user.id, tenantID: user.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
+            id: UUID.version7(), familyID: UUID.version7(), userID: user.id, tenantID: user.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
             createdAt: now(), expiresAt: now().addingTimeInterval(refreshTokenTTL.seconds), rotatedAt: nil, graceUsed: false, revokedAt: nil)
         // Signed first, the token stored only while the user is as read before the password was checked:
         // no token outlives a cut-off made before it was issued (the hardening issue's finding 10).
@@ -213,7 +213,7 @@ struct SessionService: Sendable {
     /// The successor of `owner` in its family.
     private func newRecord(secret: String, family: UUID, owner: RefreshTokenRecord, at now: Date) -> RefreshTokenRecord {
         RefreshTokenRecord(
-            id: UUID(), familyID: family, userID: owner.userID, tenantID: owner.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
+            id: UUID.version7(at: now), familyID: family, userID: owner.userID, tenantID: owner.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
             createdAt: now, expiresAt: now.addingTimeInterval(refreshTokenTTL.seconds),
             rotatedAt: nil, graceUsed: false, revokedAt: nil)
     }

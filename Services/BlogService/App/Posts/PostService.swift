@@ -18,7 +18,7 @@ struct PostService: Sendable {
         try validate(title: request.title, content: request.content)
         let now = now()
         let post = Post(
-            id: UUID(), tenantID: caller.tenantID, authorID: caller.userID, title: request.title, content: request.content,
+            id: UUID.version7(at: now), tenantID: caller.tenantID, authorID: caller.userID, title: request.title, content: request.content,
             status: request.status ?? .published, version: 1, createdAt: now, updatedAt: now)
         try await posts.create(post)
         return post
