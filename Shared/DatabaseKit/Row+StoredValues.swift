@@ -22,10 +22,10 @@ public protocol RowColumn {
     /// The name, for errors.
     var columnName: String { get }
     func decode<Value: DatabaseValueConvertible>(_ type: Value.Type, in row: Row) throws -> Value
-    /// Text and integers, by concrete functions: read straight from the statement when the row is a
-    /// cursor's, without generic code instantiating metadata for every value.
-    func text(in row: Row) throws -> String
-    func integer(in row: Row) throws -> Int64
+    /// Text and integers (nil for NULL), by concrete functions: read straight from the statement when
+    /// the row is a cursor's, without generic code instantiating metadata for every value.
+    func text(in row: Row) throws -> String?
+    func integer(in row: Row) throws -> Int64?
 }
 
 extension String: RowColumn {
@@ -35,8 +35,8 @@ extension String: RowColumn {
         try row.decode(Value.self, forColumn: self)
     }
 
-    public func text(in row: Row) throws -> String { try row.decode(String.self, forColumn: self) }
-    public func integer(in row: Row) throws -> Int64 { try row.decode(Int64.self, forColumn: self) }
+    public func text(in row: Row) throws -> String? { try row.decode(String?.self, forColumn: self) }
+    public func integer(in row: Row) throws -> Int64? { try row.decode(Int64?.self, forColumn: self) }
 }
 
 /// The columns a hot read selects, in the order of its `SELECT` list, read by position: GRDB finds a
@@ -48,8 +48,8 @@ extension SelectedColumn {
         try row.decode(Value.self, atIndex: rawValue)
     }
 
-    public func text(in row: Row) throws -> String { try row.decode(String.self, atIndex: rawValue) }
-    public func integer(in row: Row) throws -> Int64 { try row.decode(Int64.self, atIndex: rawValue) }
+    public func text(in row: Row) throws -> String? { try row.decode(String?.self, atIndex: rawValue) }
+    public func integer(in row: Row) throws -> Int64? { try row.decode(Int64?.self, atIndex: rawValue) }
 
     /// The `SELECT` list: every column, in position order.
     public static var selectList: String { allCases.sorted { $0.rawValue < $1.rawValue }.map(\.columnName).joined(separator: ", ") }
@@ -60,39 +60,39 @@ extension SelectedColumn {
 extension Row {
     /// A value that must be there, of the type asked for.
     public func required<Value: DatabaseValueConvertible>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value {
-        do {
-            return try column.decode(Value.self, in: self)
-        } catch {
-            throw UnreadableRow(column: column.columnName, problem: "is not a \(Value.self)")
-        }
-    }
-
-    /// Text that must be there. This and the next three are read straight from the statement when the
-    /// row is a cursor's (`fetchAll(_:arguments:reading:)`), without GRDB's generic conversion.
-    public func required(_ column: some RowColumn, as type: String.Type = String.self) throws -> String {
-        do { return try column.text(in: self) } catch { throw UnreadableRow(column: column.columnName, problem: "is not a String") }
-    }
-
-    public func required(_ column: some RowColumn, as type: Int64.Type = Int64.self) throws -> Int64 {
-        do { return try column.integer(in: self) } catch { throw UnreadableRow(column: column.columnName, problem: "is not a Int64") }
-    }
-
-    public func required(_ column: some RowColumn, as type: Int.Type = Int.self) throws -> Int {
-        do { return Int(try column.integer(in: self)) } catch { throw UnreadableRow(column: column.columnName, problem: "is not a Int") }
-    }
-
-    /// A boolean stored as 0 or 1 (any other integer is true, as SQLite and GRDB read it).
-    public func required(_ column: some RowColumn, as type: Bool.Type = Bool.self) throws -> Bool {
-        do { return try column.integer(in: self) != 0 } catch { throw UnreadableRow(column: column.columnName, problem: "is not a Bool") }
+        try present(optional(column, as: Value.self), column, "\(Value.self)")
     }
 
     /// A value that may be NULL.
     public func optional<Value: DatabaseValueConvertible>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value? {
-        do {
-            return try column.decode(Value?.self, in: self)
-        } catch {
-            throw UnreadableRow(column: column.columnName, problem: "is not a \(Value.self)")
-        }
+        try readable(column, "\(Value.self)") { try column.decode(Value?.self, in: self) }
+    }
+
+    /// Text, an integer or a boolean (stored as 0 or 1; any other integer is true, as SQLite and GRDB
+    /// read it) that must be there, or that may be NULL. These are read straight from the statement
+    /// when the row is a cursor's (`fetchAll(_:arguments:reading:)`), without GRDB's generic conversion.
+    public func required(_ column: some RowColumn, as type: String.Type = String.self) throws -> String {
+        try present(optional(column, as: String.self), column, "String")
+    }
+
+    public func required(_ column: some RowColumn, as type: Int64.Type = Int64.self) throws -> Int64 {
+        try present(optional(column, as: Int64.self), column, "Int64")
+    }
+
+    public func required(_ column: some RowColumn, as type: Int.Type = Int.self) throws -> Int {
+        Int(try present(optional(column, as: Int64.self), column, "Int"))
+    }
+
+    public func required(_ column: some RowColumn, as type: Bool.Type = Bool.self) throws -> Bool {
+        try present(optional(column, as: Int64.self), column, "Bool") != 0
+    }
+
+    public func optional(_ column: some RowColumn, as type: String.Type = String.self) throws -> String? {
+        try readable(column, "String") { try column.text(in: self) }
+    }
+
+    public func optional(_ column: some RowColumn, as type: Int64.Type = Int64.self) throws -> Int64? {
+        try readable(column, "Int64") { try column.integer(in: self) }
     }
 
     /// A UUID stored as text.
@@ -123,6 +123,17 @@ extension Row {
     public func enumeration<Value: RawRepresentable>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value
     where Value.RawValue == String {
         try UnreadableRow.enumeration(try required(column, as: String.self), column: column.columnName)
+    }
+
+    /// What `read` reads of `column`; a value it cannot read is an `UnreadableRow` naming the column.
+    private func readable<Value>(_ column: some RowColumn, _ typeName: @autoclosure () -> String, _ read: () throws -> Value?) throws -> Value? {
+        do { return try read() } catch { throw UnreadableRow(column: column.columnName, problem: "is not a \(typeName())") }
+    }
+
+    /// A value that must be there: NULL is as unreadable as a wrong type.
+    private func present<Value>(_ value: Value?, _ column: some RowColumn, _ typeName: @autoclosure () -> String) throws -> Value {
+        guard let value else { throw UnreadableRow(column: column.columnName, problem: "is not a \(typeName())") }
+        return value
     }
 }
 

@@ -48,6 +48,17 @@ import Testing
         #expect(none == nil)
     }
 
+    @Test func aNullIsNilWhereAValueMayBeMissing() throws {
+        let rows = try Self.database().read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, name, count FROM items ORDER BY count"), arguments: []) { row in
+                (try row.optional(Column.name, as: String.self), try row.optional("count", as: Int64.self), try row.required(Column.count, as: Bool.self))
+            }
+        }
+        #expect(rows.map(\.0) == ["first", "second", nil])
+        #expect(rows.map(\.1) == [1, 2, 3])
+        #expect(rows.map(\.2) == [true, true, true])
+    }
+
     @Test func aValueThatCannotBeReadNamesItsColumn() throws {
         let database = try Self.database()
         #expect(throws: UnreadableRow(column: "name", problem: "is not a String")) {
