@@ -158,7 +158,7 @@ extension Page: ContractJSONWritable where Item: ContractJSONWritable {
 
 extension Response {
     /// A JSON response of a hot shape, written member by member (`ContractJSONWritable`).
-    public static func json(_ value: some ContractJSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+    public static func json(_ value: some ContractJSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var json = ContractJSONOutput()
         value.write(to: &json)
         return jsonResponse(ByteBuffer(bytes: json.bytes), status: status, headers: headers)

@@ -26,18 +26,18 @@ struct PostController: Sendable {
         let status = query.choice("status", as: Post.Status.self)
         let text = query.searchTerm()
         try query.finish()
-        return try Response.json(try await service.list(by: context.caller, author: author, status: status, text: text, page: page))
+        return Response.json(try await service.list(by: context.caller, author: author, status: status, text: text, page: page))
     }
 
     /// `POST /v1/posts`: 201 with the post, its `ETag` and `Location`.
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let body = try await request.decode(as: CreatePostRequest.self, context: context)
-        return try Self.response(try await service.create(body, by: context.caller), status: .created, location: true)
+        return Self.response(try await service.create(body, by: context.caller), status: .created, location: true)
     }
 
     /// `GET /v1/posts/{id}`: the post with its `ETag`.
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
-        try Self.response(try await service.get(try Self.postID(context), by: context.caller))
+        Self.response(try await service.get(try Self.postID(context), by: context.caller))
     }
 
     /// `PATCH /v1/posts/{id}` with `If-Match`: 412 when the post changed since that version.
@@ -45,7 +45,7 @@ struct PostController: Sendable {
         let body = try await request.decode(as: UpdatePostRequest.self, context: context)
         try EntityTag.check(ifMatch: request.headers[.ifMatch])
         let post = try await service.update(try Self.postID(context), with: body, ifMatch: request.headers[.ifMatch], by: context.caller)
-        return try Self.response(post)
+        return Self.response(post)
     }
 
     /// `DELETE /v1/posts/{id}`, with `If-Match` when given: 204.
@@ -56,10 +56,10 @@ struct PostController: Sendable {
     }
 
     /// A post with its `ETag` (and `Location` when created).
-    static func response(_ post: Post, status: HTTPResponse.Status = .ok, location: Bool = false) throws -> Response {
+    static func response(_ post: Post, status: HTTPResponse.Status = .ok, location: Bool = false) -> Response {
         var headers: HTTPFields = [.eTag: EntityTag.value(version: post.version)]
         if location { headers[.location] = "/v1/posts/\(post.id.lowercasedString)" }
-        return try Response.json(PostResponse(post), status: status, headers: headers)
+        return Response.json(PostResponse(post), status: status, headers: headers)
     }
 
     /// The `{id}` of the path; one that is not a UUID names no post: 404.
