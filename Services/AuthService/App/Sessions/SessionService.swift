@@ -80,7 +80,7 @@ struct SessionService: Sendable {
         }
 
         let replacementSecret = RefreshTokenSecret.generate()
-        let replacement = newRecord(secret: replacementSecret, family: record.familyID, owner: record, at: now)
+        let replacement = newRecord(secret: replacementSecret, family: record.familyID, userID: record.userID, tenantID: record.tenantID, at: now)
         let claim: Claim
         if let rotatedAt = record.rotatedAt {
             let graceStart = now.addingTimeInterval(-reuseGrace.seconds)
@@ -197,12 +197,11 @@ struct SessionService: Sendable {
     /// A new family for `user` as read before their password was checked.
     private func startSession(for user: User, in tenant: Tenant, logger: Logger) async throws -> TokenResponse {
         let secret = RefreshTokenSecret.generate()
-        let record = RefreshTokenRecord(
-            id: UUID.version7(), familyID: UUID.version7(), userID: user.id, tenantID: user.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
-            createdAt: now(), expiresAt: now().addingTimeInterval(refreshTokenTTL.seconds), rotatedAt: nil, graceUsed: false, revokedAt: nil)
+        let now = now()
+        let record = newRecord(secret: secret, family: UUID.version7(at: now), userID: user.id, tenantID: user.tenantID, at: now)
         // Signed first, the token stored only while the user is as read before the password was checked:
         // no token outlives a cut-off made before it was issued (the hardening issue's finding 10).
-        let accessToken = try await accessTokens.issue(for: user, in: tenant, at: now())
+        let accessToken = try await accessTokens.issue(for: user, in: tenant, at: self.now())
         guard try await whileUnchanged(user, { storage in try await storage.refreshTokens.insert(record) }) != nil else {
             logger.notice("Sessions were cut off while tokens were issued; none handed out", metadata: ["user_id": "\(user.id.lowercasedString)"])
             throw Self.loginRefused
@@ -210,10 +209,11 @@ struct SessionService: Sendable {
         return TokenResponse(accessToken: accessToken, refreshToken: secret, expiresIn: accessTokens.lifetimeSeconds)
     }
 
-    /// The successor of `owner` in its family.
-    private func newRecord(secret: String, family: UUID, owner: RefreshTokenRecord, at now: Date) -> RefreshTokenRecord {
+    /// A refresh token of `family` (a new session's, or the successor of one of its tokens), with a
+    /// time-ordered id: the store's key grows at its end.
+    private func newRecord(secret: String, family: UUID, userID: UUID, tenantID: UUID, at now: Date) -> RefreshTokenRecord {
         RefreshTokenRecord(
-            id: UUID.version7(at: now), familyID: family, userID: owner.userID, tenantID: owner.tenantID, tokenHash: RefreshTokenSecret.hash(secret),
+            id: UUID.version7(at: now), familyID: family, userID: userID, tenantID: tenantID, tokenHash: RefreshTokenSecret.hash(secret),
             createdAt: now, expiresAt: now.addingTimeInterval(refreshTokenTTL.seconds),
             rotatedAt: nil, graceUsed: false, revokedAt: nil)
     }
