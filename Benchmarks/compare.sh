@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Benchmarks/compare.sh SCENARIO BASE_BIN [RUNS]: one load scenario against two release builds, run
+# alternately (base, this one, base, …), each on fresh SQLite databases: requests/s, p99, and the CPU
+# the measured service spent a request (its utime+stime over the run, from /proc). What the commits'
+# and notes' "alternating" figures come from: runs of the same day, so that the machine's drift shows
+# as spread rather than as a change.
+#
+#   SCENARIO  blog-list | blog-list-unshipped | blog-get | blog-create | auth-refresh
+#   BASE_BIN  the release bin directory of the build to compare with, e.g. after
+#             `git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)`:
+#             /tmp/base/.build/release
+#   RUNS      pairs of runs (default 2); DURATION seconds each (default 8)
+#
+# This build is `swift build -c release` of the checkout. Load: `wrk -t2 -c32`, as `make bench`; the
+# collector and auth service are this build's in both, only the measured service changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=${DURATION:-8}
+case "$scenario" in
+blog-list | blog-list-unshipped | blog-get | blog-create) service=blog-service ;;
+auth-refresh) service=auth-service ;;
+*) echo "compare: unknown scenario '$scenario'" >&2; exit 2 ;;
+esac
+[ -x "$base/$service" ] || { echo "compare: no $service in $base" >&2; exit 2; }
+swift build -c release >&2
+bin="$(swift build -c release --show-bin-path)"
+
+ports=(18481 18482 18483)
+auth="http://127.0.0.1:${ports[0]}"; blog="http://127.0.0.1:${ports[1]}"; collector="http://127.0.0.1:${ports[2]}"
+ingest_key=compare-ingest-key-0123456789
+work="$(mktemp -d /tmp/saas-compare.XXXXXX)"
+pids=()
+stop_all() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+}
+trap 'stop_all; rm -rf "$work"' EXIT
+
+start() { # name port executable env...
+    local name=$1 port=$2 executable=$3; shift 3
+    env LOG_LEVEL=warning JWT_ISSUER="$auth" AUTH_JWKS_URL="$auth/.well-known/jwks.json" COLLECTOR_URL="$collector" \
+        PORT="$port" DATABASE_URL="sqlite:$work/$name.sqlite" "$@" "$executable" >>"$work/$name.log" 2>&1 &
+    pids+=($!)
+    eval "pid_${name//-/_}=$!"
+    for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.05; done
+    echo "compare: $name did not start; its log:" >&2; cat "$work/$name.log" >&2; exit 1
+}
+json() { curl -fs "$@" -H 'content-type: application/json'; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+one_run() { # label executable-of-the-measured-service
+    local label=$1 measured=$2
+    rm -f "$work"/*.sqlite* "$work"/keys.json
+    start observ-collector "${ports[2]}" "$bin/observ-collector" INGEST_KEYS="blog-service:$ingest_key" \
+        TENANT_EVENT_RATE=10000000 TENANT_EVENT_BURST=100000000
+    local auth_executable="$bin/auth-service" blog_executable="$bin/blog-service"
+    [ "$service" = auth-service ] && auth_executable=$measured
+    [ "$service" = blog-service ] && blog_executable=$measured
+    start auth-service "${ports[0]}" "$auth_executable" JWT_SIGNING_KEY_FILE="$work/keys.json" LOGIN_RATE_LIMIT=100000
+    local shipping=(COLLECTOR_INGEST_KEY="$ingest_key")
+    [ "$scenario" = blog-list-unshipped ] && shipping=()
+    start blog-service "${ports[1]}" "$blog_executable" "${shipping[@]}"
+
+    local login='{"tenant":"bench","email":"admin@bench.test","password":"bench-password"}'
+    json "$auth/v1/tenants" -d '{"slug":"bench","name":"Bench","admin":{"email":"admin@bench.test","password":"bench-password","name":"Admin"}}' >/dev/null
+    local token post
+    token="$(json "$auth/v1/auth/login" -d "$login" | jq -r .access_token)"
+    for i in $(seq 1 20); do
+        post="$(json "$blog/v1/posts" -H "authorization: Bearer $token" -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}")"
+    done
+    echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
+    local url script=request.lua load_env=(TOKEN="$token")
+    case "$scenario" in
+    blog-list | blog-list-unshipped) url="$blog/v1/posts" ;;
+    blog-get) url="$blog/v1/posts/$(echo "$post" | jq -r .id)" ;;
+    blog-create) url="$blog/v1/posts"; load_env+=(METHOD=POST BODY_FILE="$work/post.json") ;;
+    auth-refresh)
+        for _ in $(seq 1 34); do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
+        url="$auth/v1/auth/refresh"; script=refresh.lua; load_env=(REFRESH_FILE="$work/refresh.txt" SESSIONS_PER_THREAD=17) ;;
+    esac
+    local pid before after result
+    pid=$(eval echo "\$pid_${service//-/_}")
+    before=$(ticks "$pid")
+    result="$(env "${load_env[@]}" wrk -t2 -c32 -d"${duration}s" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
+    after=$(ticks "$pid")
+    IFS='|' read -r _ rps _ _ p99 errors _ <<<"$result"
+    # Clock ticks are hundredths of a second: µs of CPU a request = ticks × 10,000 ÷ seconds ÷ requests/s.
+    printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU a request\n' "$label" "$rps" "$p99" "$errors" \
+        "$(awk -v t=$((after - before)) -v d="$duration" -v r="$rps" 'BEGIN { printf "%.0f", t * 10000 / d / r }')"
+    stop_all
+}
+
+echo "$scenario, $service: base $base against this checkout ($(git rev-parse --short HEAD)), ${duration} s a run"
+for _ in $(seq 1 "$runs"); do
+    one_run base "$base/$service"
+    one_run this "$bin/$service"
+done
