@@ -5,7 +5,8 @@
 # and notes' "alternating" figures come from: runs of the same day, so that the machine's drift shows
 # as spread rather than as a change.
 #
-#   SCENARIO  blog-list | blog-list-unshipped | blog-get | blog-create | auth-refresh
+#   SCENARIO  blog-list | blog-list-unshipped | blog-get | blog-create | auth-refresh |
+#             collector-ingest-100 | collector-ingest-1000 (events a request; the CPU is then an event's)
 #   BASE_BIN  the release bin directory of the build to compare with, e.g. after
 #             `git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)`:
 #             /tmp/base/.build/release
@@ -20,6 +21,7 @@ scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=$
 case "$scenario" in
 blog-list | blog-list-unshipped | blog-get | blog-create) service=blog-service ;;
 auth-refresh) service=auth-service ;;
+collector-ingest-100 | collector-ingest-1000) service=observ-collector ;;
 *) echo "compare: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 [ -x "$base/$service" ] || { echo "compare: no $service in $base" >&2; exit 2; }
@@ -37,6 +39,7 @@ stop_all() {
     pids=()
 }
 trap 'stop_all; rm -rf "$work"' EXIT
+python3 Benchmarks/ingest-bodies.py "$work"
 
 start() { # name port executable env...
     local name=$1 port=$2 executable=$3; shift 3
@@ -53,7 +56,9 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 one_run() { # label executable-of-the-measured-service
     local label=$1 measured=$2
     rm -f "$work"/*.sqlite* "$work"/keys.json
-    start observ-collector "${ports[2]}" "$bin/observ-collector" INGEST_KEYS="blog-service:$ingest_key" \
+    local collector_executable="$bin/observ-collector"
+    [ "$service" = observ-collector ] && collector_executable=$measured
+    start observ-collector "${ports[2]}" "$collector_executable" INGEST_KEYS="blog-service:$ingest_key" \
         TENANT_EVENT_RATE=10000000 TENANT_EVENT_BURST=100000000
     local auth_executable="$bin/auth-service" blog_executable="$bin/blog-service"
     [ "$service" = auth-service ] && auth_executable=$measured
@@ -71,7 +76,7 @@ one_run() { # label executable-of-the-measured-service
         post="$(json "$blog/v1/posts" -H "authorization: Bearer $token" -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}")"
     done
     echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
-    local url script=request.lua load_env=(TOKEN="$token")
+    local url script=request.lua load_env=(TOKEN="$token") events=1
     case "$scenario" in
     blog-list | blog-list-unshipped) url="$blog/v1/posts" ;;
     blog-get) url="$blog/v1/posts/$(echo "$post" | jq -r .id)" ;;
@@ -79,6 +84,9 @@ one_run() { # label executable-of-the-measured-service
     auth-refresh)
         for _ in $(seq 1 34); do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
         url="$auth/v1/auth/refresh"; script=refresh.lua; load_env=(REFRESH_FILE="$work/refresh.txt" SESSIONS_PER_THREAD=17) ;;
+    collector-ingest-*)
+        events=${scenario#collector-ingest-}
+        url="$collector/v1/events"; load_env=(TOKEN="$ingest_key" METHOD=POST BODY_FILE="$work/events$events.json" EVENTS="$events") ;;
     esac
     local pid before after result
     pid=$(eval echo "\$pid_${service//-/_}")
@@ -87,8 +95,10 @@ one_run() { # label executable-of-the-measured-service
     after=$(ticks "$pid")
     IFS='|' read -r _ rps _ _ p99 errors _ <<<"$result"
     # Clock ticks are hundredths of a second: µs of CPU a request = ticks × 10,000 ÷ seconds ÷ requests/s.
-    printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU a request\n' "$label" "$rps" "$p99" "$errors" \
-        "$(awk -v t=$((after - before)) -v d="$duration" -v r="$rps" 'BEGIN { printf "%.0f", t * 10000 / d / r }')"
+    local unit="a request"
+    [ "$events" -gt 1 ] && unit="an event ($(awk -v r="$rps" -v e="$events" 'BEGIN { printf "%.0f", r * e }') events/s)"
+    printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU %s\n' "$label" "$rps" "$p99" "$errors" \
+        "$(awk -v t=$((after - before)) -v d="$duration" -v r="$rps" -v e="$events" 'BEGIN { printf "%.1f", t * 10000 / d / r / e }')" "$unit"
     stop_all
 }
 

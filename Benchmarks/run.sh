@@ -69,15 +69,7 @@ json() { curl -fs "$@" -H 'content-type: application/json'; }
 login='{"tenant":"bench","email":"admin@bench.test","password":"bench-password"}'
 echo "$login" >"$work/login.json"
 echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
-python3 - "$work" <<'PY'
-import json, sys, uuid
-event = {"type": "request", "ts": "2026-11-22T10:00:00.000Z", "service": "blog-service", "tenant_id": str(uuid.uuid4()),
-         "user_id": str(uuid.uuid4()), "method": "GET", "path": "/v1/posts/" + str(uuid.uuid4()), "route": "/v1/posts/{id}",
-         "status": 200, "duration_ms": 3.25, "client_ip": "203.0.113.7", "user_agent": "curl/8.5.0"}
-for n in (100, 1000):
-    events = [dict(event, request_id="@ID@") for _ in range(n)]  # a new id each time it is sent (wrk/unique_ids.lua)
-    open(f"{sys.argv[1]}/events{n}.json", "w").write(json.dumps({"events": events}))
-PY
+python3 Benchmarks/ingest-bodies.py "$work"
 
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 scenario() { # id label pid threads connections url script env...
