@@ -12,7 +12,7 @@ import Testing
     static let keys = [
         "type", "ts", "service", "status", "duration_ms", "tenant_id", "user_id", "request_id", "method", "path", "route", "client_ip",
         "user_agent", "level", "message", "error_type", "trace_id", "span_id", "action", "outcome", "actor_id", "subject_id", "reason",
-        "unknown", "Type", #"t\u0079pe"#,
+        "unknown", "Type", #"t\u0079pe"#, "types", "typ", "duration_ms_", "a_name_longer_than_sixteen_bytes", "clé",
     ]
     /// Values as JSON text: strings with every escape, numbers in every form, literals, nested values,
     /// and some that are not JSON at all.

@@ -26,17 +26,8 @@ extension ObservedEvent {
     private func isValid(keyService: String, tenant: UUID?, user: UUID?, actor: UUID?, subject: UUID?) -> Bool {
         guard service == keyService, (tenantID == nil) == (tenant == nil), (userID == nil) == (user == nil),
             (actorID == nil) == (actor == nil), (subjectID == nil) == (subject == nil),
-            traceID.map(Self.isTraceID) ?? true, spanID.map(Self.isSpanID) ?? true
+            traceID.map(Self.isTraceID) ?? true, spanID.map(Self.isSpanID) ?? true, textsKeepTheirLimits
         else { return false }
-        for limit in Self.textLimits {
-            guard let text = self[keyPath: limit.keyPath] else { continue }
-            let bytes = text.utf8.count
-            // UTF-8 bytes bound the scalar count from above: only long texts need counting.
-            let scalars = bytes <= limit.length.upperBound ? nil : text.unicodeScalars.count
-            guard bytes >= limit.length.lowerBound, scalars.map({ $0 <= limit.length.upperBound }) ?? true,
-                TextRules.problem(of: text, limit.kind) == nil
-            else { return false }
-        }
         if let status, !Self.statusRange.contains(status) { return false }
         if let durationMs, !Self.durationRange.contains(durationMs) { return false }
         switch type {
