@@ -176,4 +176,28 @@ import Testing
         #expect(series(steady) == 5)
         #expect(series(quiet) == nil, "the quietest's series are gone")
     }
+
+    /// Labels are made once for the events that share them: grouped by tenant, service, route and
+    /// status class, in the order first seen, without the events that make no series.
+    @Test func requestEventsAreGroupedByWhatTheirLabelsAreMadeFrom() {
+        let (first, second) = (UUID(), UUID())
+        func event(_ tenant: UUID?, route: String? = "/v1/posts", status: Int? = 200, durationMs: Double? = 1, type: StoredEvent.Kind = .request) -> StoredEvent {
+            var event = events(first, 1)[0]
+            event.tenantID = tenant
+            event.route = route
+            event.status = status
+            event.durationMs = durationMs
+            event.type = type
+            return event
+        }
+        let groups = CollectorMetrics.RequestGroup.groups(of: [
+            event(second, durationMs: 1), event(first, durationMs: 2), event(second, durationMs: 3), event(second, status: 201, durationMs: 4),
+            event(second, status: 503, durationMs: 5), event(second, route: nil, durationMs: 6), event(nil, durationMs: 7),
+            event(second, status: nil), event(second, durationMs: nil), event(second, type: .error),
+        ])
+        #expect(groups.map { "\($0.tenantID == first ? "first" : $0.tenantID == second ? "second" : "none") \($0.route ?? "-") \($0.statusClass)" } == [
+            "second /v1/posts 2", "first /v1/posts 2", "second /v1/posts 5", "second - 2", "none /v1/posts 2",
+        ])
+        #expect(groups.map(\.durations) == [[1, 3, 4], [2], [5], [6], [7]])
+    }
 }

@@ -93,12 +93,12 @@ final class CollectorMetrics: Sendable {
                     name: "tenant_request_duration_seconds", labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets))
             }
             var durations: [LearnedLabels.SeriesLabels: [Double]] = [:]
-            for event in events where event.type == .request {
-                guard let status = event.status, let duration = event.durationMs else { continue }
+            for group in RequestGroup.groups(of: events) {
                 let series = LearnedLabels.SeriesLabels(
-                    tenant: labels.tenant(event.tenantID?.lowercasedString ?? "none"), service: event.service,
-                    route: labels.route(event.route, service: event.service), statusClass: "\(status / 100)xx")
-                durations[series, default: []].append(duration)
+                    tenant: labels.tenant(group.tenantID?.lowercasedString ?? "none", events: group.durations.count),
+                    service: group.service, route: labels.route(group.route, service: group.service),
+                    statusClass: "\(group.statusClass)xx")
+                durations[series, default: []].append(contentsOf: group.durations)
             }
             for (series, values) in durations {
                 labels.record(series)
@@ -107,6 +107,44 @@ final class CollectorMetrics: Sendable {
                     name: "tenant_request_duration_seconds", labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets)
                 for value in values { histogram.record(Self.duration(milliseconds: value)) }
             }
+        }
+    }
+
+    /// Request events that share what their labels are made from, with their durations. Labels are made
+    /// once a group rather than once an event: making them (a tenant's id as text, texts hashed into the
+    /// learned sets, the status class formatted) for every event was 6 % of the collector's CPU under ingest.
+    struct RequestGroup {
+        struct Key: Hashable {
+            let tenantID: UUID?
+            let service: String
+            let route: String?
+            let statusClass: Int
+        }
+
+        let tenantID: UUID?
+        let service: String
+        let route: String?
+        let statusClass: Int
+        var durations: [Double]
+
+        /// The groups of the request events with a status and a duration, in the order first seen (so
+        /// that tenants and routes are learned in the order their events came).
+        static func groups(of events: [StoredEvent]) -> [RequestGroup] {
+            var groups: [RequestGroup] = []
+            var indexByKey: [Key: Int] = [:]
+            for index in events.indices {  // by index: a loop's `event` copies every text of it
+                guard events[index].type == .request, let status = events[index].status, let duration = events[index].durationMs else {
+                    continue
+                }
+                let key = Key(tenantID: events[index].tenantID, service: events[index].service, route: events[index].route, statusClass: status / 100)
+                if let group = indexByKey[key] {
+                    groups[group].durations.append(duration)
+                } else {
+                    indexByKey[key] = groups.count
+                    groups.append(RequestGroup(tenantID: key.tenantID, service: key.service, route: key.route, statusClass: key.statusClass, durations: [duration]))
+                }
+            }
+            return groups
         }
     }
 

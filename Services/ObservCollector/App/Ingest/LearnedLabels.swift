@@ -38,22 +38,22 @@ struct LearnedLabels {
         self.lastRanking = now
     }
 
-    /// The label of a tenant's event, counting it.
-    mutating func tenant(_ tenant: String) -> String {
+    /// The label of a tenant's events, counting them.
+    mutating func tenant(_ tenant: String, events: Int = 1) -> String {
         if tenant == "none" { return tenant }
         if admitted.contains(tenant) {
-            activity[tenant, default: 0] += 1
+            activity[tenant, default: 0] += events
             return tenant
         }
         if admitted.count < maxTenants {
             admitted.insert(tenant)
-            activity[tenant, default: 0] += 1
+            activity[tenant, default: 0] += events
             return tenant
         }
         if activity[tenant] != nil {
-            activity[tenant]! += 1
+            activity[tenant]! += events
         } else if waiting < maxTenants {
-            activity[tenant] = 1
+            activity[tenant] = events
             waiting += 1
         }
         return "other"
