@@ -6,7 +6,9 @@
 # as spread rather than as a change.
 #
 #   SCENARIO  blog-list | blog-list-unshipped | blog-get | blog-create | auth-refresh |
-#             collector-ingest-100 | collector-ingest-1000 (events a request; the CPU is then an event's)
+#             collector-ingest-100 | collector-ingest-1000 (events a request; the CPU is then an event's) |
+#             collector-shipped (the blog's list with shipping on, and the collector's CPU a blog request:
+#             what storing the event each request ships costs)
 #   BASE_BIN  the release bin directory of the build to compare with, e.g. after
 #             `git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)`:
 #             /tmp/base/.build/release
@@ -21,7 +23,7 @@ scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=$
 case "$scenario" in
 blog-list | blog-list-unshipped | blog-get | blog-create) service=blog-service ;;
 auth-refresh) service=auth-service ;;
-collector-ingest-100 | collector-ingest-1000) service=observ-collector ;;
+collector-ingest-100 | collector-ingest-1000 | collector-shipped) service=observ-collector ;;
 *) echo "compare: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 [ -x "$base/$service" ] || { echo "compare: no $service in $base" >&2; exit 2; }
@@ -78,7 +80,7 @@ one_run() { # label executable-of-the-measured-service
     echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
     local url script=request.lua load_env=(TOKEN="$token") events=1
     case "$scenario" in
-    blog-list | blog-list-unshipped) url="$blog/v1/posts" ;;
+    blog-list | blog-list-unshipped | collector-shipped) url="$blog/v1/posts" ;;
     blog-get) url="$blog/v1/posts/$(echo "$post" | jq -r .id)" ;;
     blog-create) url="$blog/v1/posts"; load_env+=(METHOD=POST BODY_FILE="$work/post.json") ;;
     auth-refresh)
@@ -90,15 +92,19 @@ one_run() { # label executable-of-the-measured-service
     esac
     local pid before after result
     pid=$(eval echo "\$pid_${service//-/_}")
-    before=$(ticks "$pid")
+    before=$(ticks "$pid"); collector_before=$(ticks "$pid_observ_collector")
     result="$(env "${load_env[@]}" wrk -t2 -c32 -d"${duration}s" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
-    after=$(ticks "$pid")
+    after=$(ticks "$pid"); collector_after=$(ticks "$pid_observ_collector")
     IFS='|' read -r _ rps _ _ p99 errors _ <<<"$result"
     # Clock ticks are hundredths of a second: µs of CPU a request = ticks × 10,000 ÷ seconds ÷ requests/s.
-    local unit="a request"
+    per() { awk -v t="$1" -v d="$duration" -v r="$rps" -v e="$events" 'BEGIN { printf "%.1f", t * 10000 / d / r / e }'; }
+    local unit="a request" shipped=""
     [ "$events" -gt 1 ] && unit="an event ($(awk -v r="$rps" -v e="$events" 'BEGIN { printf "%.0f", r * e }') events/s)"
-    printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU %s\n' "$label" "$rps" "$p99" "$errors" \
-        "$(awk -v t=$((after - before)) -v d="$duration" -v r="$rps" -v e="$events" 'BEGIN { printf "%.1f", t * 10000 / d / r / e }')" "$unit"
+    # The blog's scenarios with shipping on: what storing each request's event costs the collector.
+    [ "$service" = blog-service ] && [ "$scenario" != blog-list-unshipped ] &&
+        shipped="  (the collector: $(per $((collector_after - collector_before))) µs)"
+    printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU %s%s\n' "$label" "$rps" "$p99" "$errors" \
+        "$(per $((after - before)))" "$unit" "$shipped"
     stop_all
 }
 

@@ -23,7 +23,7 @@ public struct TraceContext: Sendable, Equatable {
         if let traceparent, let parent = Parent(traceparent) {
             return TraceContext(traceID: parent.traceID, spanID: randomID(bytes: 8), parentSpanID: parent.spanID, flags: parent.flags)
         }
-        return TraceContext(traceID: randomID(bytes: 16), spanID: randomID(bytes: 8), parentSpanID: nil, flags: "01")
+        return TraceContext(traceID: newTraceID(), spanID: randomID(bytes: 8), parentSpanID: nil, flags: "01")
     }
 
     /// The fields of a `traceparent` header that W3C's rules accept: version `00` with exactly four
@@ -52,20 +52,46 @@ public struct TraceContext: Sendable, Equatable {
         }
     }
 
-    /// `bytes` (8 or 16) random bytes as lower-case hex, never all zero: one or two random words, each
-    /// written as 16 hex digits (every request makes a span id, so it stays a few allocations).
-    static func randomID(bytes: Int) -> String {
+    /// A new trace's id: the millisecond it starts (six bytes, big-endian, as a UUID version 7 begins)
+    /// then ten random bytes, as lower-case hex. Time-ordered, so that the collector's index of a
+    /// tenant's traces grows at its end: with random ids every shipped event put its entry on a random
+    /// page of that index, and storing the blog's events cost the collector 40 µs each instead of 10.
+    /// Eighty random bits keep ids unique; AWS X-Ray's trace ids carry their start time the same way.
+    /// Never all zero, as the time is not.
+    static func newTraceID(at date: Date = Date()) -> String {
+        let milliseconds = UInt64(max(1, (date.timeIntervalSince1970 * 1000).rounded(.down)))
         var generator = SystemRandomNumberGenerator()
-        var words: [UInt64]
-        repeat {
-            words = (0..<max(1, bytes / 8)).map { _ in generator.next() }
-        } while words.allSatisfy { $0 == 0 }
-        return words.map(hexWord).joined()
+        let random = (generator.next() as UInt64, generator.next() as UInt16)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { bytes in
+            for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * UInt64(index))) }
+            for index in 0..<8 { bytes[6 + index] = UInt8(truncatingIfNeeded: random.0 >> (8 * UInt64(index))) }
+            bytes[14] = UInt8(truncatingIfNeeded: random.1)
+            bytes[15] = UInt8(truncatingIfNeeded: random.1 >> 8)
+            return hex(UnsafeBufferPointer(bytes))
+        }
     }
 
-    private static func hexWord(_ word: UInt64) -> String {
-        let digits = String(word, radix: 16)
-        return digits.utf8.count == 16 ? digits : String(repeating: "0", count: 16 - digits.utf8.count) + digits
+    /// `bytes` (8 or 16) random bytes as lower-case hex, never all zero.
+    static func randomID(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, count / 8)) { words in
+            repeat {
+                for index in words.indices { words[index] = generator.next() }
+            } while words.allSatisfy { $0 == 0 }
+            return hex(UnsafeRawBufferPointer(words).assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// Lower-case hex, two digits a byte.
+    private static func hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+            for (index, byte) in bytes.enumerated() {
+                output[2 * index] = digits.utf8Start[Int(byte >> 4)]
+                output[2 * index + 1] = digits.utf8Start[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
+        }
     }
 }
 

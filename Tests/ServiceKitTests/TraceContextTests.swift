@@ -40,7 +40,22 @@ import Testing
     @Test func newIdsAreRandomAndNeverZero() {
         let ids = (0..<1_000).map { _ in TraceContext.continuing(nil) }
         #expect(Set(ids.map(\.traceID)).count == 1_000)
+        #expect(Set(ids.map(\.spanID)).count == 1_000)
         #expect(ids.allSatisfy { ObservedEvent.isTraceID($0.traceID) && ObservedEvent.isSpanID($0.spanID) })
+    }
+
+    /// A new trace's id begins with the millisecond it started, so that ids of later traces sort after
+    /// (the collector's trace index grows at its end); the rest is random.
+    @Test func aNewTraceIdBeginsWithItsMillisecond() {
+        func millisecond(_ number: Int) -> Date { Date(timeIntervalSince1970: (Double(number) + 0.5) / 1000) }  // within it
+        let start = millisecond(1_795_000_000_123)
+        let id = TraceContext.newTraceID(at: start)
+        #expect(id.prefix(12) == String(1_795_000_000_123, radix: 16).leftPadded(to: 12))
+        let later = (1...50).map { TraceContext.newTraceID(at: millisecond(1_795_000_000_123 + $0)) }
+        #expect(later == later.sorted() && later.allSatisfy { $0 > id })
+        let sameMillisecond = (0..<1_000).map { _ in TraceContext.newTraceID(at: start) }
+        #expect(Set(sameMillisecond.map { $0.dropFirst(12) }).count == 1_000, "twenty random hex digits")
+        #expect(ObservedEvent.isTraceID(TraceContext.newTraceID(at: Date(timeIntervalSince1970: 0))), "never all zero")
     }
 
     /// Log lines of a request, as a handler records them.
@@ -94,4 +109,8 @@ import Testing
             }
         }
     }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
 }
