@@ -14,7 +14,8 @@ import Synchronization
 ///   waiting): each is counted in `event_shipper_events_dropped_total{reason="buffer_full"}`, and a
 ///   warning is logged at most every 10 s.
 /// - A background loop posts batches (`batchSize`, or whatever is there after `flushInterval`) to
-///   `/v1/events` over the shared pooled HTTP client. Network errors, 429 and 5xx are retried with
+///   `/v1/events` over the shared pooled HTTP client: full batches while there are enough, then the
+///   rest in one; what arrives meanwhile waits for the next interval, not for a post of its own. Network errors, 429 and 5xx are retried with
 ///   exponential backoff and jitter, never sooner than `Retry-After` (believed up to 5 minutes);
 ///   events stay buffered meanwhile. A retry sends the same events under the same `Idempotency-Key`
 ///   (a version 7 UUID per batch): when the first try was committed after all (an answer lost to a
@@ -161,9 +162,15 @@ public final class EventShipper: Service, Sendable {
         await flushOnShutdown()
     }
 
-    /// Sends everything buffered now. Nil when it all went (or was refused for good); else the
+    /// Sends what is buffered now: full batches, then one with the rest; with `untilEmpty`, everything
+    /// that arrives meanwhile too (at shutdown). Nil when it all went (or was refused for good); else the
     /// collector could not take it and the caller backs off (at least the returned `Retry-After`).
-    func sendBuffered() async -> Duration?? {
+    ///
+    /// Without `untilEmpty` the last batch is the one smaller than `batchSize`. Sending until the buffer
+    /// was empty made a busy service post a few dozen events at a time back to back (each post's round
+    /// trip let that many in): the blog's list at 7,000 requests a second sent batches of 46, and the
+    /// collector spent 40 µs an event on them against 10 µs in large batches.
+    func sendBuffered(untilEmpty: Bool = false) async -> Duration?? {
         while true {
             let (batch, key) = state.withLock { state -> ([ObservedEvent], String) in
                 let sending = state.sending ?? (min(settings.batchSize, state.buffer.count), UUID.version7().lowercasedString)
@@ -175,6 +182,7 @@ public final class EventShipper: Service, Sendable {
             case .delivered:
                 remove(batch.count)
                 sent.increment(by: Int64(batch.count))
+                if !untilEmpty, batch.count < settings.batchSize { return nil }
             case .invalid(let indices):
                 setAside(indices, of: batch.count)
                 droppedInvalid.increment(by: Int64(indices.count))
@@ -185,6 +193,7 @@ public final class EventShipper: Service, Sendable {
                 remove(batch.count)
                 droppedRefused.increment(by: Int64(batch.count))
                 logger.error("The collector refused a batch of events; dropped", metadata: ["status": "\(status)", "events": "\(batch.count)"])
+                if !untilEmpty, batch.count < settings.batchSize { return nil }
             case .retry(let after):
                 failures.increment()
                 return .some(after)
@@ -222,7 +231,7 @@ public final class EventShipper: Service, Sendable {
         let flushed: Bool = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 while !Task.isCancelled {
-                    guard await self.sendBuffered() != nil else { return true }
+                    guard await self.sendBuffered(untilEmpty: true) != nil else { return true }
                     try? await Task.sleep(for: .milliseconds(100))
                 }
                 return false

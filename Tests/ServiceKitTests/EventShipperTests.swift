@@ -24,10 +24,13 @@ final class FakeCollector: Sendable {
     let posts = Mutex<[(key: String, requestIDs: [String])]>([])
     /// Events with these request ids are refused as the collector does: a 400 naming each of them.
     let refusedRequestIDs: Set<String>
+    /// Called with each post's number (from 1) before it is answered.
+    let onPost: @Sendable (Int) -> Void
 
-    init(script: [HTTPResponse.Status] = [], refusing refusedRequestIDs: Set<String> = []) {
+    init(script: [HTTPResponse.Status] = [], refusing refusedRequestIDs: Set<String> = [], onPost: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.script = Mutex(script)
         self.refusedRequestIDs = refusedRequestIDs
+        self.onPost = onPost
     }
 
     var received: Int { batches.withLock { $0.reduce(0) { $0 + $1.count } } }
@@ -42,9 +45,11 @@ final class FakeCollector: Sendable {
             // connection under a client still sending, which the shipper rightly counts as a failure.
             let body = try await request.body.collect(upTo: 10 << 20)
             let batch = try JSONDecoder().decode(ReceivedBatch.self, from: body)
-            self.posts.withLock {
+            let number = self.posts.withLock {
                 $0.append((request.headers[HTTPField.Name("Idempotency-Key")!] ?? "", batch.events.map { $0["request_id"]?.text ?? "" }))
+                return $0.count
             }
+            self.onPost(number)
             let next = self.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             if let next {
                 return Response(status: next, headers: [.retryAfter: "1"])
@@ -195,6 +200,31 @@ struct AnyScalar: Decodable {
             #expect(sent == (0..<25).map { "r-\($0)" }, "in order, each once")
             #expect(collector.batches.withLock { $0.first?.first?["duration_ms"] } == "1.5")
             #expect(metrics.render().contains("event_shipper_events_sent_total 25"))
+        }
+    }
+
+    /// Full batches go one after another, then the rest in one post; what arrives during those posts
+    /// waits for the next interval rather than going a few events a post (a busy service did that).
+    @Test func eventsThatArriveDuringAPostWaitForTheNextInterval() async throws {
+        let shipperBox = Mutex<EventShipper?>(nil)
+        let collector = FakeCollector(onPost: { number in
+            guard number <= 3, let shipper = shipperBox.withLock({ $0 }) else { return }
+            for index in 0..<(number == 3 ? 2 : 3) { shipper.enqueue(self.event(100 * number + index)) }
+        })
+        try await collector.whileRunning { url in
+            let (shipper, _) = shipper(url) {
+                $0.batchSize = 10
+                $0.flushInterval = .seconds(3)
+            }
+            shipperBox.withLock { $0 = shipper }
+            for index in 0..<22 { shipper.enqueue(event(index)) }
+            try await running(shipper) {
+                try await waitUntil { collector.posts.withLock { $0.count } == 3 && shipper.bufferedCount == 2 }
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(collector.posts.withLock { $0.map(\.requestIDs.count) } == [10, 10, 8], "two full batches, then the rest")
+                #expect(shipper.bufferedCount == 2, "the two that came during the last post wait for the interval")
+            }
+            #expect(collector.received == 30, "and go at shutdown")
         }
     }
 
