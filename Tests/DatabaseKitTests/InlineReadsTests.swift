@@ -59,6 +59,25 @@ import Testing
         }
     }
 
+    /// A read of one statement runs outside an explicit transaction (SQLite gives the lone statement a
+    /// snapshot of its own), sees every commit made before it, and cannot write either.
+    @Test func aLoneStatementIsReadWithoutATransactionAroundIt() async throws {
+        try await Self.withDatabase { pool in
+            let inline = InlineReads(pool, maximumConnections: 1)
+            #expect(try await inline.read { db in db.isInsideTransaction })
+            #expect(try await inline.readOneStatement { db in db.isInsideTransaction } == false)
+            for n in 101...103 {
+                try await pool.write { db in try db.execute(sql: "INSERT INTO numbers VALUES (?)", arguments: [n]) }
+                let count = try await inline.readOneStatement { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM numbers") }
+                #expect(count == n)
+            }
+            await #expect(throws: DatabaseError.self) {
+                try await inline.readOneStatement { db in try db.execute(sql: "DELETE FROM numbers") }
+            }
+            #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM numbers") } == 103)
+        }
+    }
+
     @Test func anErrorOfTheReadIsTheCallersError() async throws {
         try await Self.withDatabase { pool in
             let inline = InlineReads(pool)

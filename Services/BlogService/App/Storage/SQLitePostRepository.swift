@@ -29,7 +29,7 @@ struct SQLitePostRepository: PostRepository {
     }
 
     func find(id: UUID, tenantID: UUID) async throws -> Post? {
-        try await inline.read { db in
+        try await inline.readOneStatement { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "\(Self.selectPosts) WHERE id = ? AND tenant_id = ?"),
                 arguments: [id.lowercasedString, tenantID.lowercasedString], reading: Self.post)
@@ -42,7 +42,7 @@ struct SQLitePostRepository: PostRepository {
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments, reading: Self.post)
         }
         // A text search reads every text of the tenant: never on the caller's thread.
-        return filter.text == nil ? try await inline.read(read) : try await database.read(read)
+        return filter.text == nil ? try await inline.readOneStatement(read) : try await database.read(read)
     }
 
     /// The list's statement: a keyset walk down `posts_by_tenant_and_creation`.
