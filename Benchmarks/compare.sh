@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks/compare.sh SCENARIO BASE_BIN [RUNS]: one load scenario against two release builds, run
-# alternately (base, this one, base, …), each on fresh SQLite databases: requests/s, p99, and the CPU
-# the measured service spent a request (its utime+stime over the run, from /proc). What the commits'
-# and notes' "alternating" figures come from: runs of the same day, so that the machine's drift shows
-# as spread rather than as a change.
+# alternately (base, this one, base, …), each on fresh SQLite databases: requests/s, p99, the CPU
+# the measured service spent a request (its utime+stime over the run, from /proc), and its peak RSS.
+# What the commits' and notes' "alternating" figures come from: runs of the same day, so that the
+# machine's drift shows as spread rather than as a change.
 #
-#   SCENARIO  blog-list | blog-list-unshipped | blog-get | blog-create | auth-refresh |
+#   SCENARIO  blog-list | blog-list-unshipped | blog-get | blog-create | auth-refresh | auth-login |
 #             collector-ingest-100 | collector-ingest-1000 (events a request; the CPU is then an event's) |
 #             collector-shipped (the blog's list with shipping on, and the collector's CPU a blog request:
 #             what storing the event each request ships costs)
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=${DURATION:-8}
 case "$scenario" in
 blog-list | blog-list-unshipped | blog-get | blog-create) service=blog-service ;;
-auth-refresh) service=auth-service ;;
+auth-refresh | auth-login) service=auth-service ;;
 collector-ingest-100 | collector-ingest-1000 | collector-shipped) service=observ-collector ;;
 *) echo "compare: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
@@ -78,7 +78,7 @@ one_run() { # label executable-of-the-measured-service
         post="$(json "$blog/v1/posts" -H "authorization: Bearer $token" -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}")"
     done
     echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
-    local url script=request.lua load_env=(TOKEN="$token") events=1
+    local url script=request.lua load_env=(TOKEN="$token") events=1 connections=32
     case "$scenario" in
     blog-list | blog-list-unshipped | collector-shipped) url="$blog/v1/posts" ;;
     blog-get) url="$blog/v1/posts/$(echo "$post" | jq -r .id)" ;;
@@ -86,14 +86,18 @@ one_run() { # label executable-of-the-measured-service
     auth-refresh)
         for _ in $(seq 1 34); do json "$auth/v1/auth/login" -d "$login" | jq -r .refresh_token; done >"$work/refresh.txt"
         url="$auth/v1/auth/refresh"; script=refresh.lua; load_env=(REFRESH_FILE="$work/refresh.txt" SESSIONS_PER_THREAD=17) ;;
+    auth-login)  # four connections, as make bench: the hasher's queue, not the load generator, sets the pace
+        echo "$login" >"$work/login.json"
+        url="$auth/v1/auth/login"; connections=4; load_env=(METHOD=POST BODY_FILE="$work/login.json") ;;
     collector-ingest-*)
         events=${scenario#collector-ingest-}
         url="$collector/v1/events"; load_env=(TOKEN="$ingest_key" METHOD=POST BODY_FILE="$work/events$events.json" EVENTS="$events") ;;
     esac
     local pid before after result
     pid=$(eval echo "\$pid_${service//-/_}")
+    echo 5 >"/proc/$pid/clear_refs"   # the peak RSS starts again from the current RSS, as in make bench
     before=$(ticks "$pid"); collector_before=$(ticks "$pid_observ_collector")
-    result="$(env "${load_env[@]}" wrk -t2 -c32 -d"${duration}s" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
+    result="$(env "${load_env[@]}" wrk -t2 -c"$connections" -d"${duration}s" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
     after=$(ticks "$pid"); collector_after=$(ticks "$pid_observ_collector")
     IFS='|' read -r _ rps _ _ p99 errors _ <<<"$result"
     # Clock ticks are hundredths of a second: µs of CPU a request = ticks × 10,000 ÷ seconds ÷ requests/s.
@@ -103,8 +107,8 @@ one_run() { # label executable-of-the-measured-service
     # The blog's scenarios with shipping on: what storing each request's event costs the collector.
     [ "$service" = blog-service ] && [ "$scenario" != blog-list-unshipped ] &&
         shipped="  (the collector: $(per $((collector_after - collector_before))) µs)"
-    printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU %s%s\n' "$label" "$rps" "$p99" "$errors" \
-        "$(per $((after - before)))" "$unit" "$shipped"
+    printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU %s%s  peak RSS %s MiB\n' "$label" "$rps" "$p99" "$errors" \
+        "$(per $((after - before)))" "$unit" "$shipped" "$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")"
     stop_all
 }
 
