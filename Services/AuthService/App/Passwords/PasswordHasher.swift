@@ -4,7 +4,8 @@ import Prometheus
 import ServiceKit
 import Synchronization
 
-/// Hashes and verifies passwords with Argon2id (Debian's libargon2), in the standard encoded form.
+/// Hashes and verifies passwords with Argon2id (Debian's libargon2), in the standard encoded form
+/// (`Argon2Encoded`), with the hashes' memory from `Argon2Memory`.
 ///
 /// Each hash takes tens of milliseconds of CPU, so it runs on NIO's blocking thread pool: a burst of
 /// logins queues there instead of stalling the cooperative threads that serve every other request.
@@ -102,20 +103,51 @@ public struct PasswordHasher: Sendable {
     static func hashNow(_ password: String, parameters: Argon2Parameters) throws -> String {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<saltLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let length = argon2_encodedlen(
-            parameters.iterations, parameters.memoryKiB, parameters.parallelism,
-            UInt32(saltLength), UInt32(hashLength), Argon2_id) + 1
-        var encoded = [CChar](repeating: 0, count: length)
-        let passwordBytes = Array(password.utf8)
-        let result = argon2id_hash_encoded(
-            parameters.iterations, parameters.memoryKiB, parameters.parallelism,
-            passwordBytes, passwordBytes.count, salt, salt.count, hashLength, &encoded, encoded.count)
+        var hash = [UInt8](repeating: 0, count: hashLength)
+        let result = run(Argon2id(password: password, salt: salt, parameters: parameters), into: &hash) { argon2_ctx(&$0, Argon2_id) }
         guard result == ARGON2_OK.rawValue else { throw HashingFailed(code: result) }
-        return String(cString: encoded)
+        return Argon2Encoded(parameters: parameters, salt: salt, hash: hash).text
     }
 
     static func verifyNow(_ password: String, against encoded: String) -> Bool {
-        let passwordBytes = Array(password.utf8)
-        return argon2id_verify(encoded, passwordBytes, passwordBytes.count) == ARGON2_OK.rawValue
+        guard let stored = Argon2Encoded(encoded) else { return false }
+        var computed = [UInt8](repeating: 0, count: stored.hash.count)
+        let result = run(Argon2id(password: password, salt: stored.salt, parameters: stored.parameters), into: &computed) { context in
+            stored.hash.withUnsafeBufferPointer { expected in
+                // Compares in constant time.
+                argon2_verify_ctx(&context, UnsafeRawPointer(expected.baseAddress!).assumingMemoryBound(to: CChar.self), Argon2_id)
+            }
+        }
+        return result == ARGON2_OK.rawValue
+    }
+
+    /// The inputs of one Argon2id computation.
+    struct Argon2id {
+        var password: String
+        var salt: [UInt8]
+        var parameters: Argon2Parameters
+    }
+
+    /// Runs `body` on a context for `inputs` writing into `output`, its memory from `Argon2Memory`.
+    private static func run(_ inputs: Argon2id, into output: inout [UInt8], _ body: (inout argon2_context) -> Int32) -> Int32 {
+        var password = Array(inputs.password.utf8)
+        var salt = inputs.salt
+        return password.withUnsafeMutableBufferPointer { password in
+            salt.withUnsafeMutableBufferPointer { salt in
+                output.withUnsafeMutableBufferPointer { output in
+                    var context = argon2_context(
+                        out: output.baseAddress, outlen: UInt32(output.count),
+                        pwd: password.baseAddress, pwdlen: UInt32(password.count),
+                        salt: salt.baseAddress, saltlen: UInt32(salt.count),
+                        secret: nil, secretlen: 0, ad: nil, adlen: 0,
+                        t_cost: inputs.parameters.iterations, m_cost: inputs.parameters.memoryKiB,
+                        lanes: inputs.parameters.parallelism, threads: inputs.parameters.parallelism,
+                        version: UInt32(ARGON2_VERSION_13.rawValue),
+                        allocate_cbk: Argon2Memory.allocate, free_cbk: Argon2Memory.deallocate,
+                        flags: 0)  // ARGON2_DEFAULT_FLAGS
+                    return body(&context)
+                }
+            }
+        }
     }
 }
