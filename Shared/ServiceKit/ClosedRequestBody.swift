@@ -12,9 +12,12 @@ public protocol ClosedRequestBody: Decodable {
     associatedtype CodingKeys: CodingKey & CaseIterable
 }
 
-/// The top-level keys of a JSON object, as the decoder's key strategy converted them.
-struct JSONObjectKeys: Decodable {
-    let keys: [String]
+/// A request body decoded in one pass with the check of its fields: for a `ClosedRequestBody`, the
+/// top-level keys (as the decoder's key strategy converted them) are read from the same decoder first,
+/// and an undeclared one is refused before the body is decoded. (Decoding the keys and then the body
+/// as two documents parsed every body twice: a refresh's or a create's JSON was a tenth of its CPU.)
+struct CheckedRequestBody<Body: Decodable>: Decodable {
+    let body: Body
 
     private struct AnyKey: CodingKey {
         let stringValue: String
@@ -24,7 +27,13 @@ struct JSONObjectKeys: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        if let closed = Body.self as? any ClosedRequestBody.Type {
+            let unknown = closed.unknownFields(among: try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue))
+            if !unknown.isEmpty {
+                throw AppError.validationFailed(unknown.map { FieldError(field: $0, message: "is not a known field") })
+            }
+        }
+        body = try Body(from: decoder)
     }
 }
 

@@ -14,13 +14,7 @@ public struct ContractRequestDecoder: RequestDecoder {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let decoder = ContractJSON.makeDecoder()
         do {
-            if let closed = T.self as? any ClosedRequestBody.Type {
-                let unknown = closed.unknownFields(among: try decoder.decode(JSONObjectKeys.self, from: buffer).keys)
-                if !unknown.isEmpty {
-                    throw AppError.validationFailed(unknown.map { FieldError(field: $0, message: "is not a known field") })
-                }
-            }
-            return try decoder.decode(T.self, from: buffer)
+            return try decoder.decode(CheckedRequestBody<T>.self, from: buffer).body
         } catch let error as DecodingError {
             throw AppError(decoding: error)
         }
