@@ -16,11 +16,11 @@ struct SQLitePostRepository: PostRepository {
 
     func create(_ post: Post) async throws {
         try await database.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO posts (id, tenant_id, author_id, title, content, status, version, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+            try db.cachedStatement(sql: """
+                INSERT INTO posts (id, tenant_id, author_id, title, content, status, version, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            ).execute(
                 arguments: [
                     post.id.lowercasedString, post.tenantID.lowercasedString, post.authorID.lowercasedString, post.title, post.content,
                     post.status.rawValue, post.version, post.createdAt.millisecondsSince1970, post.updatedAt.millisecondsSince1970,
@@ -83,19 +83,17 @@ struct SQLitePostRepository: PostRepository {
             if let content = changes.content { assignments.append("content = ?"); arguments += [content] }
             if let status = changes.status { assignments.append("status = ?"); arguments += [status.rawValue] }
             arguments += [id.lowercasedString, tenantID.lowercasedString, expectedVersion]
-            try db.execute(
-                sql: "UPDATE posts SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ? AND version = ?",
-                arguments: arguments)
+            // One of eight statements (which fields change), each prepared once.
+            try db.cachedStatement(sql: "UPDATE posts SET \(assignments.joined(separator: ", ")) WHERE id = ? AND tenant_id = ? AND version = ?")
+                .execute(arguments: arguments)
             guard db.changesCount == 1 else { return nil }
-            return try Row.fetchOne(db, sql: "\(Self.selectPosts) WHERE id = ?", arguments: [id.lowercasedString])
-                .map(Self.post)
+            return try Row.fetchOne(db.cachedStatement(sql: "\(Self.selectPosts) WHERE id = ?"), arguments: [id.lowercasedString], reading: Self.post)
         }
     }
 
     func delete(id: UUID, tenantID: UUID, expectedVersion: Int) async throws -> Bool {
         try await database.write { db in
-            try db.execute(
-                sql: "DELETE FROM posts WHERE id = ? AND tenant_id = ? AND version = ?",
+            try db.cachedStatement(sql: "DELETE FROM posts WHERE id = ? AND tenant_id = ? AND version = ?").execute(
                 arguments: [id.lowercasedString, tenantID.lowercasedString, expectedVersion])
             return db.changesCount == 1
         }
