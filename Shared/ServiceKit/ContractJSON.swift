@@ -58,24 +58,33 @@ public enum Timestamp {
         let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
         let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
         let year = Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0))
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var value = max(0, value)
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                value %= divisor
-                divisor /= 10
+        let millisecond = Int(milliseconds - seconds * 1000)
+        // Written into 24 bytes on the stack and appended at once: appending byte by byte (each append
+        // checking the array's capacity) was 3 % of the blog list's CPU, for 40 timestamps a page.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
+            func put(_ value: Int, width: Int, at index: Int) {
+                var value = value
+                for position in stride(from: index + width - 1, through: index, by: -1) {
+                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            let fourDigitYear = (0...9999).contains(year)
+            if fourDigitYear { put(year, width: 4, at: 0) }
+            text[4] = UInt8(ascii: "-"); put(month, width: 2, at: 5)
+            text[7] = UInt8(ascii: "-"); put(day, width: 2, at: 8)
+            text[10] = UInt8(ascii: "T"); put(secondOfDay / 3600, width: 2, at: 11)
+            text[13] = UInt8(ascii: ":"); put(secondOfDay / 60 % 60, width: 2, at: 14)
+            text[16] = UInt8(ascii: ":"); put(secondOfDay % 60, width: 2, at: 17)
+            text[19] = UInt8(ascii: "."); put(millisecond, width: 3, at: 20)
+            text[23] = UInt8(ascii: "Z")
+            if fourDigitYear {
+                bytes.append(contentsOf: text)
+            } else {
+                bytes.append(contentsOf: String(year).utf8)
+                bytes.append(contentsOf: text[4...])
             }
         }
-        if year > 9999 || year < 0 { bytes.append(contentsOf: String(year).utf8) } else { digits(year, 4) }
-        bytes.append(UInt8(ascii: "-")); digits(month, 2)
-        bytes.append(UInt8(ascii: "-")); digits(day, 2)
-        bytes.append(UInt8(ascii: "T")); digits(secondOfDay / 3600, 2)
-        bytes.append(UInt8(ascii: ":")); digits(secondOfDay / 60 % 60, 2)
-        bytes.append(UInt8(ascii: ":")); digits(secondOfDay % 60, 2)
-        bytes.append(UInt8(ascii: ".")); digits(Int(milliseconds - seconds * 1000), 3)
-        bytes.append(UInt8(ascii: "Z"))
     }
 
     /// Accepts RFC 3339 with or without fractional seconds. The contract's own form

@@ -17,6 +17,25 @@ import Testing
         #expect(Timestamp.format(fast) == text)
     }
 
+    /// Any millisecond from 1600 to past 9999 is written as the Gregorian calendar names it (five-digit
+    /// years as they are), every field zero-padded to its width. (Before 1582 Foundation's calendar is
+    /// the Julian one; RFC 3339's is Gregorian throughout.)
+    @Test func aTimestampIsWrittenAsTheCalendarNamesItsMillisecond() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+        var generator = SystemRandomNumberGenerator()
+        let edges: [Int64] = [0, -1, 999, 1_000, 86_399_999, 951_782_400_000, 253_402_300_799_999, 253_402_300_800_000, -11_676_096_000_000]
+        let random = (0..<2_000).map { _ in Int64.random(in: -11_676_096_000_000...300_000_000_000_000, using: &generator) }
+        for milliseconds in edges + random {
+            let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(seconds)))
+            let year = try #require(parts.year)
+            let expected = (year <= 9999 ? String(format: "%04d", year) : String(year))
+                + String(format: "-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!, Int(milliseconds - seconds * 1000))
+            #expect(Timestamp.format(Date(timeIntervalSince1970: Double(milliseconds) / 1000)) == expected, "\(milliseconds)")
+        }
+    }
+
     @Test func fractionsOfAnyLengthAndNoneAreRead() {
         #expect(Timestamp.parse("2026-11-22T10:04:05Z")?.timeIntervalSince1970 == 1_795_341_845)
         #expect(Timestamp.parse("2026-11-22T10:04:05.5Z")?.timeIntervalSince1970 == 1_795_341_845.5)
