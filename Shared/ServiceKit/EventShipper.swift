@@ -182,22 +182,23 @@ public final class EventShipper: Service, Sendable {
             case .delivered:
                 remove(batch.count)
                 sent.increment(by: Int64(batch.count))
-                if !untilEmpty, batch.count < settings.batchSize { return nil }
             case .invalid(let indices):
                 setAside(indices, of: batch.count)
                 droppedInvalid.increment(by: Int64(indices.count))
                 logger.error("The collector refused some events of a batch; they are dropped, the rest is sent again", metadata: [
                     "events": "\(indices.count)", "batch": "\(batch.count)",
                 ])
+                continue  // the rest is sent again at once, whatever its size
             case .refused(let status):
                 remove(batch.count)
                 droppedRefused.increment(by: Int64(batch.count))
                 logger.error("The collector refused a batch of events; dropped", metadata: ["status": "\(status)", "events": "\(batch.count)"])
-                if !untilEmpty, batch.count < settings.batchSize { return nil }
             case .retry(let after):
                 failures.increment()
                 return .some(after)
             }
+            // The rest went (or was refused for good): what came meanwhile waits for the next interval.
+            if !untilEmpty, batch.count < settings.batchSize { return nil }
         }
     }
 

@@ -21,9 +21,9 @@ public struct TraceContext: Sendable, Equatable {
     /// Continues the caller's trace when `traceparent` is valid, else starts a new one (sampled).
     public static func continuing(_ traceparent: String?) -> TraceContext {
         if let traceparent, let parent = Parent(traceparent) {
-            return TraceContext(traceID: parent.traceID, spanID: randomID(bytes: 8), parentSpanID: parent.spanID, flags: parent.flags)
+            return TraceContext(traceID: parent.traceID, spanID: newSpanID(), parentSpanID: parent.spanID, flags: parent.flags)
         }
-        return TraceContext(traceID: newTraceID(), spanID: randomID(bytes: 8), parentSpanID: nil, flags: "01")
+        return TraceContext(traceID: newTraceID(), spanID: newSpanID(), parentSpanID: nil, flags: "01")
     }
 
     /// The fields of a `traceparent` header that W3C's rules accept: version `00` with exactly four
@@ -71,15 +71,12 @@ public struct TraceContext: Sendable, Equatable {
         }
     }
 
-    /// `bytes` (8 or 16) random bytes as lower-case hex, never all zero.
-    static func randomID(bytes count: Int) -> String {
+    /// A new span's id: eight random bytes as lower-case hex, never all zero.
+    static func newSpanID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, count / 8)) { words in
-            repeat {
-                for index in words.indices { words[index] = generator.next() }
-            } while words.allSatisfy { $0 == 0 }
-            return hex(UnsafeRawBufferPointer(words).assumingMemoryBound(to: UInt8.self))
-        }
+        var word: UInt64 = 0
+        while word == 0 { word = generator.next() }
+        return withUnsafeBytes(of: word) { hex($0.assumingMemoryBound(to: UInt8.self)) }
     }
 
     /// Lower-case hex, two digits a byte.
