@@ -195,7 +195,7 @@ import Testing
             event(second, status: 503, durationMs: 5), event(second, route: nil, durationMs: 6), event(nil, durationMs: 7),
             event(second, status: nil), event(second, durationMs: nil), event(second, type: .error),
         ])
-        #expect(groups.map { "\($0.tenantID == first ? "first" : $0.tenantID == second ? "second" : "none") \($0.route ?? "-") \($0.statusClass)" } == [
+        #expect(groups.map { "\($0.key.tenantID == first ? "first" : $0.key.tenantID == second ? "second" : "none") \($0.key.route ?? "-") \($0.key.statusClass)" } == [
             "second /v1/posts 2", "first /v1/posts 2", "second /v1/posts 5", "second - 2", "none /v1/posts 2",
         ])
         #expect(groups.map(\.durations) == [[1, 3, 4], [2], [5], [6], [7]])

@@ -46,7 +46,8 @@ final class Argon2Memory: Sendable {
     var generation: Int { state.withLock { $0.generation } }
 
     /// A block of `size` bytes: a kept one of that size, else a new mapping (nil when the kernel has no
-    /// memory to give). Transparent huge pages are asked for: a 19 MiB block is then ten faults, not 4,864.
+    /// memory to give). Transparent huge pages are asked for (`madvise`): where the kernel grants them
+    /// (its `madvise` or `always` mode), a 19 MiB block is faulted in 2 MiB at a time instead of 4 KiB.
     func take(_ size: Int) -> UnsafeMutableRawPointer? {
         let kept: Block? = state.withLock { state in
             state.generation += 1

@@ -94,10 +94,10 @@ final class CollectorMetrics: Sendable {
             }
             var durations: [LearnedLabels.SeriesLabels: [Double]] = [:]
             for group in RequestGroup.groups(of: events) {
+                let key = group.key
                 let series = LearnedLabels.SeriesLabels(
-                    tenant: labels.tenant(group.tenantID?.lowercasedString ?? "none", events: group.durations.count),
-                    service: group.service, route: labels.route(group.route, service: group.service),
-                    statusClass: "\(group.statusClass)xx")
+                    tenant: labels.tenant(key.tenantID?.lowercasedString ?? "none", events: group.durations.count),
+                    service: key.service, route: labels.route(key.route, service: key.service), statusClass: "\(key.statusClass)xx")
                 durations[series, default: []].append(contentsOf: group.durations)
             }
             for (series, values) in durations {
@@ -114,6 +114,7 @@ final class CollectorMetrics: Sendable {
     /// once a group rather than once an event: making them (a tenant's id as text, texts hashed into the
     /// learned sets, the status class formatted) for every event was 6 % of the collector's CPU under ingest.
     struct RequestGroup {
+        /// What a series' labels are made from.
         struct Key: Hashable {
             let tenantID: UUID?
             let service: String
@@ -121,10 +122,7 @@ final class CollectorMetrics: Sendable {
             let statusClass: Int
         }
 
-        let tenantID: UUID?
-        let service: String
-        let route: String?
-        let statusClass: Int
+        let key: Key
         var durations: [Double]
 
         /// The groups of the request events with a status and a duration, in the order first seen (so
@@ -141,7 +139,7 @@ final class CollectorMetrics: Sendable {
                     groups[group].durations.append(duration)
                 } else {
                     indexByKey[key] = groups.count
-                    groups.append(RequestGroup(tenantID: key.tenantID, service: key.service, route: key.route, statusClass: key.statusClass, durations: [duration]))
+                    groups.append(RequestGroup(key: key, durations: [duration]))
                 }
             }
             return groups

@@ -53,8 +53,13 @@ extension Array where Element == StoredEvent {
     /// How many events each tenant has here.
     var countsByTenant: [UUID?: Int] {
         var counts: [UUID?: Int] = [:]
-        for index in indices { counts[self[index].tenantID, default: 0] += 1 }  // by index: a loop's `event` copies every text
+        count(into: &counts)
         return counts
+    }
+
+    /// Adds how many events each tenant has here to `counts`.
+    func count(into counts: inout [UUID?: Int]) {
+        for index in indices { counts[self[index].tenantID, default: 0] += 1 }  // by index: a loop's `event` copies every text
     }
 }
 
@@ -63,7 +68,7 @@ extension Array where Element == IngestBatch {
     var countsByTenant: [UUID?: Int] {
         var counts: [UUID?: Int] = [:]
         for batch in self {
-            for index in batch.events.indices { counts[batch.events[index].tenantID, default: 0] += 1 }
+            batch.events.count(into: &counts)
         }
         return counts
     }
