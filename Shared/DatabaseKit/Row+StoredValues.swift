@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceKit
 
 /// A stored value that cannot be read as what it must be (a NULL where a value must be, an unknown
 /// role, an id that is not a UUID): a damaged or foreign row. It is an error, answered 500 and
@@ -10,7 +11,14 @@ public struct UnreadableRow: Error, Equatable, CustomStringConvertible {
 
     public var description: String { "the stored value of '\(column)' \(problem)" }
 
+    @usableFromInline
+    init(column: String, problem: String) {
+        self.column = column
+        self.problem = problem
+    }
+
     /// The case of `Value` stored as `text` in `column`, whatever the database.
+    @inlinable
     static func enumeration<Value: RawRepresentable>(_ text: String, column: String) throws -> Value where Value.RawValue == String {
         guard let value = Value(rawValue: text) else { throw UnreadableRow(column: column, problem: "is not a known \(Value.self)") }
         return value
@@ -44,11 +52,14 @@ extension String: RowColumn {
 public protocol SelectedColumn: RowColumn, RawRepresentable<Int>, CaseIterable {}
 
 extension SelectedColumn {
+    @inlinable
     public func decode<Value: DatabaseValueConvertible>(_ type: Value.Type, in row: Row) throws -> Value {
         try row.decode(Value.self, atIndex: rawValue)
     }
 
+    @inlinable
     public func text(in row: Row) throws -> String? { try row.decode(String?.self, atIndex: rawValue) }
+    @inlinable
     public func integer(in row: Row) throws -> Int64? { try row.decode(Int64?.self, atIndex: rawValue) }
 
     /// The `SELECT` list: every column, in position order.
@@ -59,11 +70,13 @@ extension SelectedColumn {
 /// enumerations as their raw text. Each throws `UnreadableRow` for a value it cannot read.
 extension Row {
     /// A value that must be there, of the type asked for.
+    @inlinable
     public func required<Value: DatabaseValueConvertible>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value {
         try present(optional(column, as: Value.self), column, "\(Value.self)")
     }
 
     /// A value that may be NULL.
+    @inlinable
     public func optional<Value: DatabaseValueConvertible>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value? {
         try readable(column, "\(Value.self)") { try column.decode(Value?.self, in: self) }
     }
@@ -71,31 +84,38 @@ extension Row {
     /// Text, an integer or a boolean (stored as 0 or 1; any other integer is true, as SQLite and GRDB
     /// read it) that must be there, or that may be NULL. These are read straight from the statement
     /// when the row is a cursor's (`fetchAll(_:arguments:reading:)`), without GRDB's generic conversion.
+    @inlinable
     public func required(_ column: some RowColumn, as type: String.Type = String.self) throws -> String {
         try present(optional(column, as: String.self), column, "String")
     }
 
+    @inlinable
     public func required(_ column: some RowColumn, as type: Int64.Type = Int64.self) throws -> Int64 {
         try present(optional(column, as: Int64.self), column, "Int64")
     }
 
+    @inlinable
     public func required(_ column: some RowColumn, as type: Int.Type = Int.self) throws -> Int {
         Int(try present(optional(column, as: Int64.self), column, "Int"))
     }
 
+    @inlinable
     public func required(_ column: some RowColumn, as type: Bool.Type = Bool.self) throws -> Bool {
         try present(optional(column, as: Int64.self), column, "Bool") != 0
     }
 
+    @inlinable
     public func optional(_ column: some RowColumn, as type: String.Type = String.self) throws -> String? {
         try readable(column, "String") { try column.text(in: self) }
     }
 
+    @inlinable
     public func optional(_ column: some RowColumn, as type: Int64.Type = Int64.self) throws -> Int64? {
         try readable(column, "Int64") { try column.integer(in: self) }
     }
 
     /// A UUID stored as text.
+    @inlinable
     public func uuid(_ column: some RowColumn) throws -> UUID {
         guard let id = UUID(parsing: try required(column, as: String.self)) else {
             throw UnreadableRow(column: column.columnName, problem: "is not a UUID")
@@ -104,6 +124,7 @@ extension Row {
     }
 
     /// A UUID stored as text, or NULL.
+    @inlinable
     public func optionalUUID(_ column: some RowColumn) throws -> UUID? {
         guard let text = try optional(column, as: String.self) else { return nil }
         guard let id = UUID(parsing: text) else { throw UnreadableRow(column: column.columnName, problem: "is not a UUID") }
@@ -111,27 +132,32 @@ extension Row {
     }
 
     /// A time stored as milliseconds.
+    @inlinable
     public func date(_ column: some RowColumn) throws -> Date {
         Date(millisecondsSince1970: try required(column, as: Int64.self))
     }
 
+    @inlinable
     public func optionalDate(_ column: some RowColumn) throws -> Date? {
         try optional(column, as: Int64.self).map(Date.init(millisecondsSince1970:))
     }
 
     /// A case of an enumeration stored as its raw text.
+    @inlinable
     public func enumeration<Value: RawRepresentable>(_ column: some RowColumn, as type: Value.Type = Value.self) throws -> Value
     where Value.RawValue == String {
         try UnreadableRow.enumeration(try required(column, as: String.self), column: column.columnName)
     }
 
     /// What `read` reads of `column`; a value it cannot read is an `UnreadableRow` naming the column.
-    private func readable<Value>(_ column: some RowColumn, _ typeName: @autoclosure () -> String, _ read: () throws -> Value?) throws -> Value? {
+    @inlinable
+    func readable<Value>(_ column: some RowColumn, _ typeName: @autoclosure () -> String, _ read: () throws -> Value?) throws -> Value? {
         do { return try read() } catch { throw UnreadableRow(column: column.columnName, problem: "is not a \(typeName())") }
     }
 
     /// A value that must be there: NULL is as unreadable as a wrong type.
-    private func present<Value>(_ value: Value?, _ column: some RowColumn, _ typeName: @autoclosure () -> String) throws -> Value {
+    @inlinable
+    func present<Value>(_ value: Value?, _ column: some RowColumn, _ typeName: @autoclosure () -> String) throws -> Value {
         guard let value else { throw UnreadableRow(column: column.columnName, problem: "is not a \(typeName())") }
         return value
     }
