@@ -70,9 +70,10 @@ public struct ContractJSONOutput {
     public mutating func field(_ key: StaticString, _ values: [some ContractJSONWritable]) {
         writeKey(key)
         bytes.append(UInt8(ascii: "["))
-        for (index, value) in values.enumerated() {
+        // By index: `enumerated()` in this unspecialized generic code looked up its tuple's metadata for every element.
+        for index in values.indices {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            value.write(to: &self)
+            values[index].write(to: &self)
         }
         bytes.append(UInt8(ascii: "]"))
     }
@@ -98,11 +99,18 @@ public struct ContractJSONOutput {
         string.withUTF8 { bytes in
             output.append(UInt8(ascii: "\""))
             var runStart = 0
-            for index in bytes.indices {
+            var index = 0
+            while index < bytes.count {
+                // Eight bytes at a time past those that need no escape: most text has none.
+                if index + 8 <= bytes.count, !Self.anyNeedsEscape(UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                    index += 8
+                    continue
+                }
                 let byte = bytes[index]
+                index += 1
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                runStart = index + 1
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index - 1]))
+                runStart = index
                 output.append(UInt8(ascii: "\\"))
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
@@ -119,6 +127,18 @@ public struct ContractJSONOutput {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
             output.append(UInt8(ascii: "\""))
         }
+    }
+
+    /// Whether any of a word's eight bytes is a control character, a quote or a backslash (the
+    /// classic bit tricks for "a byte less than n" and "a zero byte"; bytes of multi-byte characters,
+    /// 0x80 and above, never match).
+    @inline(__always)
+    static func anyNeedsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highBits }
+        let control = (word &- ones &* 0x20) & ~word & highBits
+        return control | hasZeroByte(word ^ (ones &* 0x22)) | hasZeroByte(word ^ (ones &* 0x5C)) != 0
     }
 
     /// A finite `Double` as Foundation writes it: its shortest description, without a trailing `.0`.

@@ -45,6 +45,44 @@ import Testing
         }
     }
 
+    /// JSON's escapes, one scalar at a time: what `appendString`, which skips eight bytes at a time
+    /// where none needs an escape, must write.
+    static func escapedOneByOne(_ text: String) -> String {
+        var escaped = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += #"\""#
+            case "\\": escaped += #"\\"#
+            case "\u{08}": escaped += #"\b"#
+            case "\u{0C}": escaped += #"\f"#
+            case "\n": escaped += #"\n"#
+            case "\r": escaped += #"\r"#
+            case "\t": escaped += #"\t"#
+            case _ where scalar.value < 0x20: escaped += String(format: #"\u%04x"#, scalar.value)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
+    }
+
+    @Test func textIsEscapedWhereverItsSpecialCharactersFall() throws {
+        var generator = SystemRandomNumberGenerator()
+        // Every character that needs an escape, and its neighbours that do not (a space, `!`, `#`, `[`, `]`, DEL, multi-byte ones).
+        let special: [Unicode.Scalar] = (0..<0x20).compactMap(Unicode.Scalar.init) + ["\"", "\\", " ", "!", "#", "[", "]", "\u{7F}", "é", "😀", "\u{2028}"]
+        let plain: [Unicode.Scalar] = Array("abcdefghijklmnopqrstuvwxyz0123456789 .,".unicodeScalars)
+        for _ in 0..<2_000 {
+            let length = Int.random(in: 0..<70, using: &generator)
+            let scalars = (0..<length).map { _ in
+                Int.random(in: 0..<8, using: &generator) == 0 ? special.randomElement(using: &generator)! : plain.randomElement(using: &generator)!
+            }
+            let text = String(String.UnicodeScalarView(scalars))
+            var bytes: [UInt8] = []
+            ContractJSONOutput.appendString(text, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == Self.escapedOneByOne(text), "\(text.debugDescription)")
+            #expect(try JSONDecoder().decode(String.self, from: Data(bytes)) == text)
+        }
+    }
+
     @Test func theNextCursorIsNullOnTheLastPage() {
         #expect(Self.written(Page<Entry>(items: [], nextCursor: nil)) == #"{"items":[],"next_cursor":null}"#)
     }
