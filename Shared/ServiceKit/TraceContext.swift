@@ -60,7 +60,7 @@ public struct TraceContext: Sendable, Equatable {
     /// Never all zero, as the time is not.
     static func newTraceID(at date: Date = Date()) -> String {
         let milliseconds = UInt64(max(1, (date.timeIntervalSince1970 * 1000).rounded(.down)))
-        var generator = SystemRandomNumberGenerator()
+        var generator = IdentifierRandomness()
         let random = (generator.next() as UInt64, generator.next() as UInt16)
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { bytes in
             for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * UInt64(index))) }
@@ -73,7 +73,7 @@ public struct TraceContext: Sendable, Equatable {
 
     /// A new span's id: eight random bytes as lower-case hex, never all zero.
     static func newSpanID() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = IdentifierRandomness()
         var word: UInt64 = 0
         while word == 0 { word = generator.next() }
         return withUnsafeBytes(of: word) { hex($0.assumingMemoryBound(to: UInt8.self)) }

@@ -78,11 +78,14 @@ extension UUID {
     /// index made inserts three to eight times slower with random request ids than with these).
     public static func version7(at date: Date = Date()) -> UUID {
         let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
-        var generator = SystemRandomNumberGenerator()
-        var bytes = UUID().uuid  // random bits where the time and version do not go
+        var generator = IdentifierRandomness()
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &bytes) { bytes in
+            // Random bits where the time, the version and the variant do not go.
+            bytes.storeBytes(of: generator.next(), toByteOffset: 0, as: UInt64.self)
+            bytes.storeBytes(of: generator.next(), toByteOffset: 8, as: UInt64.self)
             for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * UInt64(index))) }
-            bytes[6] = 0x70 | UInt8.random(in: 0...15, using: &generator)
+            bytes[6] = 0x70 | (bytes[6] & 0x0F)
             bytes[8] = 0x80 | (bytes[8] & 0x3F)  // the RFC's variant
         }
         return UUID(uuid: bytes)
