@@ -9,23 +9,29 @@ struct SQLitePostRepository: PostRepository {
     /// Reads by id and keyset pages without a text search: bounded by an index.
     let inline: InlineReads
 
+    /// New posts: those of concurrent requests share a transaction.
+    let creates: SQLiteGroupCommit<Post>
+
     init(database: DatabasePool) {
         self.database = database
         self.inline = InlineReads(database)
+        self.creates = SQLiteGroupCommit(database) { db, posts in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO posts (id, tenant_id, author_id, title, content, status, version, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for post in posts {
+                try insert.execute(
+                    arguments: [
+                        post.id.lowercasedString, post.tenantID.lowercasedString, post.authorID.lowercasedString, post.title, post.content,
+                        post.status.rawValue, post.version, post.createdAt.millisecondsSince1970, post.updatedAt.millisecondsSince1970,
+                    ])
+            }
+        }
     }
 
     func create(_ post: Post) async throws {
-        try await database.write { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO posts (id, tenant_id, author_id, title, content, status, version, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-            ).execute(
-                arguments: [
-                    post.id.lowercasedString, post.tenantID.lowercasedString, post.authorID.lowercasedString, post.title, post.content,
-                    post.status.rawValue, post.version, post.createdAt.millisecondsSince1970, post.updatedAt.millisecondsSince1970,
-                ])
-        }
+        try await creates.write(post)
     }
 
     func find(id: UUID, tenantID: UUID) async throws -> Post? {
