@@ -47,10 +47,11 @@ public enum ServiceDatabase: Sendable {
         }
     }
 
-    /// What must run beside the server: PostgreSQL's pool (first, so that it stops last).
-    public var services: [any Service] {
+    /// What must run beside the server: SQLite's checkpoints, or PostgreSQL's pool (first, so that it
+    /// stops last).
+    public func services(logger: Logger) -> [any Service] {
         switch self {
-        case .sqlite: []
+        case .sqlite(let pool): [WALCheckpointer(path: pool.path, logger: logger)]
         case .postgres(let database): [database]
         }
     }

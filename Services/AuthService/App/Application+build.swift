@@ -47,7 +47,7 @@ public func buildApplication(
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
-        services: database.services
+        services: database.services(logger: logger)
             + [revocationCache, keys, housekeeping, ReadinessMonitor(readiness(store, revocationCache), metrics: metrics, logger: logger)]
             + events.services,
         logger: logger

@@ -31,7 +31,7 @@ public func buildApplication(
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: BlogServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
-        services: database.services + [ReadinessMonitor(database.readiness, metrics: metrics, logger: logger)] + tokens.services
+        services: database.services(logger: logger) + [ReadinessMonitor(database.readiness, metrics: metrics, logger: logger)] + tokens.services
             + events.services,
         logger: logger
     )

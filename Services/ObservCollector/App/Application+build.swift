@@ -20,7 +20,7 @@ public func buildApplication(
     return try await buildApplication(
         configuration: configuration, store: eventStore(on: database, logger: logger), quota: ingestQuota(on: database, configuration, logger: logger),
         tokens: .remote(configuration.tokens, metrics: metrics, logger: logger),
-        readiness: database.readiness, databaseServices: database.services, logger: logger, metrics: metrics, now: now)
+        readiness: database.readiness, databaseServices: database.services(logger: logger), logger: logger, metrics: metrics, now: now)
 }
 
 /// The collector on any event store and token verification: tests put a slow store in to fill the
