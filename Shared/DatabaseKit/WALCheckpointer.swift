@@ -22,7 +22,8 @@ import ServiceLifecycle
 public struct WALCheckpointer: Service {
     /// Short, so that each checkpoint is small: every second, one copied a second of the blog's creates
     /// (about 8 MB) and its `fsync` held the writers' log writes (create p99 12 → 30 ms); every 0.1 s
-    /// the p99 stayed where it was.
+    /// the p99 rose by a millisecond or two (11.7–13.6 → 13.3–14.8 ms against no checkpointer,
+    /// `Benchmarks/compare.sh blog-create`, two runs of each).
     public static let defaultInterval: Duration = .milliseconds(100)
 
     let path: String
