@@ -3,7 +3,8 @@ import Hummingbird
 
 /// Decodes request bodies as the contract's JSON: the body must say it is JSON (else 415), fit in
 /// the context's `maxUploadSize` (else 413) and decode (else 400 with the failing field in `details`).
-/// A `ClosedRequestBody` is also refused (400) when it carries a field it does not declare.
+/// A `ClosedRequestBody` is also refused (400) when it carries a field it does not declare. A plainly
+/// valid `FlatRequestBody` is read without `JSONDecoder`.
 public struct ContractRequestDecoder: RequestDecoder {
     public init() {}
 
@@ -12,6 +13,9 @@ public struct ContractRequestDecoder: RequestDecoder {
             throw AppError(.unsupportedMediaType, "Content-Type must be application/json")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        if let flat = T.self as? any FlatRequestBody.Type, let body = buffer.withUnsafeReadableBytes({ flat.read($0) }) as? T {
+            return body
+        }
         let decoder = ContractJSON.makeDecoder()
         do {
             return try decoder.decode(CheckedRequestBody<T>.self, from: buffer).body

@@ -8,18 +8,28 @@ struct SessionController: Sendable {
     let users: UserService
     let trustedProxies: TrustedProxies
 
-    struct LoginRequest: ClosedRequestBody, Sendable {
+    struct LoginRequest: FlatRequestBody, Sendable {
         var tenant: String
         var email: String
         var password: String
 
         enum CodingKeys: CodingKey, CaseIterable { case tenant, email, password }
+
+        init(members: inout FlatJSONObject) throws(FlatJSONObject.LeftToDecoder) {
+            tenant = try members.text("tenant")
+            email = try members.text("email")
+            password = try members.text("password")
+        }
     }
 
-    struct RefreshRequest: ClosedRequestBody, Sendable {
+    struct RefreshRequest: FlatRequestBody, Sendable {
         var refreshToken: String
 
         enum CodingKeys: CodingKey, CaseIterable { case refreshToken }
+
+        init(members: inout FlatJSONObject) throws(FlatJSONObject.LeftToDecoder) {
+            refreshToken = try members.text("refresh_token")
+        }
     }
 
     func addPublicRoutes(to group: RouterGroup<TenantRequestContext>) {
