@@ -78,6 +78,16 @@ public struct ContractJSONOutput {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    public mutating func field(_ key: StaticString, _ values: [String]) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "["))
+        for index in values.indices {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.appendString(values[index], to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     /// `"key":`, after a comma unless it is the object's first member.
     private mutating func writeKey(_ key: StaticString) {
         if bytes.last != UInt8(ascii: "{") { bytes.append(UInt8(ascii: ",")) }

@@ -1,10 +1,11 @@
 import JWTKit
+import ServiceKit
 
 /// The claims of an access token, exactly as CONTRACT.md lists them.
 ///
 /// Times are whole seconds since the epoch. Decoding checks only the shape; `AccessTokenVerifier`
 /// checks the values against its settings and clock.
-public struct AccessTokenClaims: JWTPayload, Equatable {
+public struct AccessTokenClaims: JWTPayload, ContractJSONWritable, Equatable {
     /// `iss`: the auth service's configured issuer URL.
     public var issuer: String
     /// `aud`: one audience, or several (a JSON array); `"saas-api"` by default.
@@ -93,6 +94,23 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         try container.encode(issuedAt, forKey: .issuedAt)
         try container.encode(notBefore, forKey: .notBefore)
         try container.encode(expiresAt, forKey: .expiresAt)
+    }
+
+    /// The members `encode(to:)` writes, in its order (`AccessTokenSigner` writes the payload with it).
+    public func write(to json: inout ContractJSONOutput) {
+        json.beginObject()
+        json.field("iss", issuer)
+        if audience.count == 1 { json.field("aud", audience[0]) } else { json.field("aud", audience) }
+        json.field("sub", subject)
+        json.field("tid", tenantID)
+        json.field("tslug", tenantSlug)
+        json.field("role", role.rawValue)
+        json.field("typ", type)
+        json.field("jti", tokenID)
+        json.field("iat", issuedAt)
+        json.field("nbf", notBefore)
+        json.field("exp", expiresAt)
+        json.endObject()
     }
 
     /// Does nothing: jwt-kit calls this after the signature check, but the claims are checked by

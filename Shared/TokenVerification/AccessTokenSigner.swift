@@ -50,18 +50,31 @@ public struct SigningKey: Sendable {
     }
 }
 
-/// Signs access tokens with ES256: header `{"alg":"ES256","kid":…,"typ":"JWT"}`.
+/// Signs access tokens with ES256: a compact JWS (RFC 7515) of the header
+/// `{"alg":"ES256","kid":…,"typ":"JWT"}` and the claims, written here rather than by jwt-kit, whose
+/// `JSONEncoder` for the two parts cost a refresh more than the signature itself.
 public struct AccessTokenSigner: Sendable {
     public let key: SigningKey
-    private let collection: JWTKeyCollection
+    /// The header's base64url, the same for every token of the key.
+    private let encodedHeader: String
 
-    public init(key: SigningKey) async throws {
+    public init(key: SigningKey) {
         self.key = key
-        self.collection = JWTKeyCollection()
-        await collection.add(ecdsa: try ES256PrivateKey(backing: key.privateKey), kid: JWKIdentifier(string: key.keyID))
+        var header = ContractJSONOutput(capacity: 96)
+        header.beginObject()
+        header.field("alg", "ES256")
+        header.field("kid", key.keyID)
+        header.field("typ", "JWT")
+        header.endObject()
+        encodedHeader = Base64URL.encode(header.bytes)
     }
 
-    public func sign(_ claims: AccessTokenClaims) async throws -> String {
-        try await collection.sign(claims, kid: JWKIdentifier(string: key.keyID))
+    public func sign(_ claims: AccessTokenClaims) throws -> String {
+        var payload = ContractJSONOutput(capacity: 512)
+        claims.write(to: &payload)
+        let signingInput = encodedHeader + "." + Base64URL.encode(payload.bytes)
+        // SHA-256 of the input, then ECDSA over P-256; the signature as raw r and s (RFC 7518, 3.4).
+        let signature = try key.privateKey.signature(for: Array(signingInput.utf8))
+        return signingInput + "." + Base64URL.encode(signature.rawRepresentation)
     }
 }

@@ -41,7 +41,7 @@ public struct TestTokenMinter: Sendable {
             issuer: issuer, audience: Self.audience, subject: identity.userID.lowercasedString,
             tenantID: identity.tenantID.lowercasedString, tenantSlug: identity.tenantSlug, role: identity.role,
             tokenID: UUID().lowercasedString, issuedAt: iat, notBefore: iat, expiresAt: iat + lifetime)
-        return try await AccessTokenSigner(key: key ?? self.key).sign(claims)
+        return try AccessTokenSigner(key: key ?? self.key).sign(claims)
     }
 }
 

@@ -39,7 +39,7 @@ struct TokenFixture {
 
     /// A token signed by the real signer.
     func sign(_ claims: AccessTokenClaims? = nil, with key: SigningKey? = nil) async throws -> String {
-        try await AccessTokenSigner(key: key ?? self.key).sign(claims ?? self.claims())
+        try AccessTokenSigner(key: key ?? self.key).sign(claims ?? self.claims())
     }
 
     /// A compact JWS from a raw header and payload, signed by `signature` over the signing input.

@@ -10,7 +10,7 @@ public struct SigningKeyRing: Sendable {
 
     public init(signing: SigningKey, others: [SigningKey] = []) async throws {
         let keys = [signing] + others
-        signer = try await AccessTokenSigner(key: signing)
+        signer = AccessTokenSigner(key: signing)
         publicKeys = JSONWebKeySet(keys: keys.map(\.publicJWK))
         verificationKeys = try await VerificationKeySet.make(
             Dictionary(keys.map { ($0.keyID, $0.privateKey.publicKey) }, uniquingKeysWith: { first, _ in first }))

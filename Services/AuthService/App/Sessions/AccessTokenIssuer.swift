@@ -20,6 +20,6 @@ struct AccessTokenIssuer: Sendable {
             issuer: issuer, audience: audience, subject: subject, tenantID: tenant.id.lowercasedString,
             tenantSlug: tenant.slug, role: user.role, tokenID: UUID().lowercasedString,
             issuedAt: issuedAt, notBefore: issuedAt, expiresAt: issuedAt + lifetimeSeconds)
-        return try await keys.current.signer.sign(claims)
+        return try keys.current.signer.sign(claims)
     }
 }
