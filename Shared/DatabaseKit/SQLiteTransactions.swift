@@ -24,9 +24,10 @@ public final class SQLiteTransactions: Sendable {
     private let writer = AsyncLock()
 
     /// `pool` must be opened with `allowsUnsafeTransactions` (`SQLiteDatabase.open` does).
-    public init(_ pool: DatabasePool) {
+    /// `inlineCacheMiB` is each inline read connection's page cache (`InlineReads`).
+    public init(_ pool: DatabasePool, inlineCacheMiB: Int = 4) {
         self.pool = pool
-        self.inline = InlineReads(pool)
+        self.inline = InlineReads(pool, cacheMiB: inlineCacheMiB)
     }
 
     /// How repositories outside a transaction reach the database: each statement its own transaction.

@@ -118,8 +118,11 @@ func readiness(_ store: any AuthStore, _ revocationCache: RevocationCache) -> Re
 }
 
 /// The auth database of `DATABASE_URL`: SQLite migrated, or PostgreSQL to migrate once it answers.
+/// SQLite's writer keeps 4 MiB of pages (see `SQLiteAuthStore` for the reads' caches).
 func openDatabase(_ configuration: ServiceConfiguration, logger: Logger) throws -> ServiceDatabase {
-    try ServiceDatabase(configuration, name: AuthServiceConfiguration.serviceName, sqlite: AuthSchema.migrator, postgres: AuthSchema.postgres, logger: logger)
+    try ServiceDatabase(
+        configuration, name: AuthServiceConfiguration.serviceName, sqlite: AuthSchema.migrator, postgres: AuthSchema.postgres, sqliteCacheMiB: 4,
+        logger: logger)
 }
 
 /// The auth store of the database.

@@ -6,8 +6,11 @@ import GRDB
 struct SQLiteAuthStore: AuthStore {
     let database: SQLiteTransactions
 
+    /// The inline reads' caches are small: the auth service's reads are single rows by key (a user, a
+    /// token by its hash), and under refresh, where every write adds a token, larger caches only grew:
+    /// with the writer's at 4 MiB (`openDatabase`), peak RSS 67 -> 54 MiB at the same rate.
     init(_ pool: DatabasePool) {
-        database = SQLiteTransactions(pool)
+        database = SQLiteTransactions(pool, inlineCacheMiB: 1)
     }
 
     var repositories: AuthRepositories { Self.repositories(database.access) }
