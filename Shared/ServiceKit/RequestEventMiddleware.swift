@@ -55,7 +55,7 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
         event.spanID = context.trace?.spanID
         event.method = request.method.rawValue
         event.path = request.uri.path
-        event.route = RequestMetricsMiddleware<Context>.routeLabel(context.endpointPath)
+        event.route = RouteLabel.of(context.endpointPath)
         event.status = status
         event.durationMs = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         event.clientIP = context.clientAddress(of: request, trustedProxies: trustedProxies)

@@ -28,9 +28,30 @@ import Testing
     }
 
     @Test func routeLabelsUseTheContractsTemplateSyntax() {
-        typealias Middleware = RequestMetricsMiddleware<BasicServiceRequestContext>
-        #expect(Middleware.routeLabel("/v1/users/:id") == "/v1/users/{id}")
-        #expect(Middleware.routeLabel("NotFound") == "unmatched")
-        #expect(Middleware.routeLabel(nil) == "unmatched")
+        #expect(RouteLabel.of("/v1/users/:id") == "/v1/users/{id}")
+        #expect(RouteLabel.of("/v1/users/:id") == "/v1/users/{id}")  // made once, then kept
+        #expect(RouteLabel.of("/v1/users/:id/sessions/:sid") == "/v1/users/{id}/sessions/{sid}")
+        #expect(RouteLabel.of("NotFound") == "unmatched")
+        #expect(RouteLabel.of(nil) == "unmatched")
+    }
+
+    /// Each series is counted and timed in seconds, the same handles serving its later requests; past the
+    /// bound on kept series, requests are still counted.
+    @Test func eachSeriesCountsAndTimesItsRequests() {
+        let metrics = ServiceMetrics()
+        let series = RequestSeries(factory: metrics.factory)
+        series.record(method: "GET", route: "/v1/posts", status: 200, elapsed: .milliseconds(250))
+        series.record(method: "GET", route: "/v1/posts", status: 200, elapsed: .milliseconds(750))
+        series.record(method: "GET", route: "/v1/posts", status: 500, elapsed: .seconds(2))
+        for index in 0...RequestSeries.limit {
+            series.record(method: "POST", route: "/r/\(index)", status: 201, elapsed: .zero)
+        }
+        series.record(method: "POST", route: "/r/\(RequestSeries.limit)", status: 201, elapsed: .zero)
+        let text = metrics.render()
+        #expect(text.contains(#"http_requests_total{method="GET",route="/v1/posts",status="200"} 2"#))
+        #expect(text.contains(#"http_request_duration_seconds_sum{method="GET",route="/v1/posts",status="200"} 1.0"#))
+        #expect(text.contains(#"http_requests_total{method="GET",route="/v1/posts",status="500"} 1"#))
+        #expect(text.contains(#"http_request_duration_seconds_sum{method="GET",route="/v1/posts",status="500"} 2.0"#))
+        #expect(text.contains(#"http_requests_total{method="POST",route="/r/\#(RequestSeries.limit)",status="201"} 2"#))
     }
 }
