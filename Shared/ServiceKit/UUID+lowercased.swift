@@ -29,44 +29,47 @@ extension UUID {
     /// `UUID(uuidString:)` goes through `sscanf`, which showed in the profiles of every list and of
     /// ingest, where ids are read for every row and event.
     public init?(parsing text: some StringProtocol) {
-        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let parsed = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            Self.parse(utf8, into: &bytes)
-        } ?? Self.parse(Array(text.utf8), into: &bytes)
-        guard parsed else { return nil }
-        self.init(uuid: bytes)
+        let parsed = text.utf8.withContiguousStorageIfAvailable(Self.parse) ?? Array(text.utf8).withUnsafeBufferPointer(Self.parse)
+        guard let parsed else { return nil }
+        self.init(uuid: parsed)
     }
 
-    private static func parse(_ utf8: some Collection<UInt8>, into uuid: inout uuid_t) -> Bool {
-        guard utf8.count == 36 else { return false }
-        func nibble(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
+    /// The same for a `String`, without the generic calls (every row's ids are read this way).
+    public init?(parsing text: String) {
+        var text = text
+        guard let parsed = text.withUTF8(Self.parse) else { return nil }
+        self.init(uuid: parsed)
+    }
+
+    /// The bytes of `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`; nil for anything else.
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> uuid_t? {
+        guard utf8.count == 36,
+            utf8[8] == UInt8(ascii: "-"), utf8[13] == UInt8(ascii: "-"), utf8[18] == UInt8(ascii: "-"), utf8[23] == UInt8(ascii: "-")
+        else { return nil }
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let complete = withUnsafeMutableBytes(of: &uuid) { output -> Bool in
+            var invalid: UInt8 = 0  // any digit's high bit: set by `nibble` for a byte that is not one
+            var index = 0
+            for position in 0..<16 {
+                if index == 8 || index == 13 || index == 18 || index == 23 { index += 1 }
+                let high = nibble(utf8[index])
+                let low = nibble(utf8[index + 1])
+                invalid |= high | low
+                output[position] = high << 4 | (low & 0x0F)
+                index += 2
             }
+            return invalid & 0x80 == 0
         }
-        return withUnsafeMutableBytes(of: &uuid) { output -> Bool in
-            var index = utf8.startIndex
-            var position = 0
-            var offset = 0
-            while index != utf8.endIndex {
-                if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
-                    guard utf8[index] == UInt8(ascii: "-") else { return false }
-                    index = utf8.index(after: index)
-                    offset += 1
-                    continue
-                }
-                guard let high = nibble(utf8[index]) else { return false }
-                index = utf8.index(after: index)
-                guard let low = nibble(utf8[index]) else { return false }
-                index = utf8.index(after: index)
-                output[position] = high << 4 | low
-                position += 1
-                offset += 2
-            }
-            return position == 16
+        return complete ? uuid : nil
+    }
+
+    /// A hex digit's value, or 0x80 for a byte that is not one.
+    private static func nibble(_ byte: UInt8) -> UInt8 {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: 0x80
         }
     }
 }

@@ -72,6 +72,24 @@ import Testing
         }
     }
 
+    /// Every byte of an id changed to one that cannot stand there is refused, wherever it is; a
+    /// substring reads as the string does.
+    @Test func aByteOutOfPlaceAnywhereIsRefused() {
+        let id = UUID()
+        let text = Array(id.lowercasedString.utf8)
+        for position in text.indices {
+            let isDash = [8, 13, 18, 23].contains(position)
+            for byte in isDash ? Array("0aF_ ".utf8) : Array("-gG/:@`\u{0}\u{80}".utf8) {
+                var changed = text
+                changed[position] = byte
+                #expect(UUID(parsing: String(decoding: changed, as: UTF8.self)) == nil, "\(position) \(byte)")
+            }
+        }
+        let padded = "<\(id.uuidString)>"
+        #expect(UUID(parsing: padded.dropFirst().dropLast()) == id)
+        #expect(UUID(parsing: padded.dropFirst()) == nil)
+    }
+
     @Test(arguments: ["", "not-a-uuid", "6cee89e3d6e14d23be82729cd7a1610e", "6cee89e3-d6e1-4d23-be82-729cd7a1610", "6cee89e3-d6e1-4d23-be82-729cd7a1610g",
                       "6cee89e3_d6e1-4d23-be82-729cd7a1610e", "6cee89e3-d6e1-4d23-be82-729cd7a1610e0", " 6cee89e3-d6e1-4d23-be82-729cd7a1610"])
     func itRefusesWhatIsNotAUUID(text: String) {  // stricter than Foundation, whose sscanf takes a leading space
