@@ -246,6 +246,7 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "ServiceTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
