@@ -82,7 +82,8 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private let timeout: TimeAmount
     private var state = State.idle
-    /// Set while a head is under way or was since it last fired; fires at or after that head's deadline.
+    /// The connection's one timer: set by the first head after it last fired, for that head's deadline,
+    /// and never later than the deadline of the head under way.
     private var timer: Scheduled<Void>?
 
     init(timeout: TimeAmount) {
@@ -151,7 +152,7 @@ enum HeadTerminator {
     static func scan(_ bytes: UnsafeRawBufferPointer, matched: Int) -> Int {
         var matched = matched
         var index = 0
-        // A terminator begun in an earlier read: at most three bytes finish it or break it.
+        // A terminator begun in an earlier read, followed byte by byte until it completes or breaks.
         while matched > 0, index < bytes.count {
             matched = step(matched, bytes[index])
             if matched == length { return length }
