@@ -161,10 +161,8 @@ enum HeadTerminator {
         guard index < bytes.count, let base = bytes.baseAddress else { return matched }
         let rest = UnsafeRawBufferPointer(start: base + index, count: bytes.count - index)
         if containsTerminator(rest) { return length }
-        // Not complete here: what the bytes end with that could begin one (the matcher's state after them).
-        return rest.count >= 3 && rest[rest.count - 3] == cr && rest[rest.count - 2] == lf && rest[rest.count - 1] == cr ? 3
-            : rest.count >= 2 && rest[rest.count - 2] == cr && rest[rest.count - 1] == lf ? 2
-            : rest[rest.count - 1] == cr ? 1 : 0
+        // Not complete here: the matcher's state after them depends only on their last three bytes.
+        return rest.suffix(length - 1).reduce(0, step)
     }
 
     /// Whether `bytes` hold all four bytes of the terminator: each `\r` found by `memchr` (a head has one
