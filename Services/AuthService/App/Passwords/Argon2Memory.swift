@@ -6,15 +6,16 @@ import Synchronization
     import Glibc
 #endif
 
-/// The memory of Argon2 hashes (19 MiB each at OWASP's cost), mapped from the kernel and handed back
-/// to it once hashing stops, instead of coming from `malloc`.
+/// The memory of Argon2 hashes (7 MiB each at `Argon2Parameters.recommended`), mapped from the kernel
+/// and handed back to it once hashing stops, instead of coming from `malloc`.
 ///
 /// glibc raises its mmap threshold to the largest block freed, so after one hash every later block up
-/// to 19 MiB came from its heaps, and freed ones stayed there: the auth service held about 20 MiB more
-/// after its first hash and about 40 MiB more after a burst of logins (102 MiB under refresh, where no
-/// hash runs). `malloc_trim` does not shrink the threads' arenas. Here a hash's block is reused by the
-/// next hash while logins keep coming (no page faults to pay again: mapping each hash's memory afresh
-/// cost a quarter of login throughput), and unmapped once none has run for `idleRelease`.
+/// to a hash's size (19 MiB then) came from its heaps, and freed ones stayed there: the auth service
+/// held about 20 MiB more after its first hash and about 40 MiB more after a burst of logins (102 MiB
+/// under refresh, where no hash runs). `malloc_trim` does not shrink the threads' arenas. Here a hash's
+/// block is reused by the next hash while logins keep coming (no page faults to pay again: mapping each
+/// hash's memory afresh cost a quarter of login throughput), and unmapped once none has run for
+/// `idleRelease`.
 final class Argon2Memory: Sendable {
     static let shared = Argon2Memory()
 
@@ -47,7 +48,7 @@ final class Argon2Memory: Sendable {
 
     /// A block of `size` bytes: a kept one of that size, else a new mapping (nil when the kernel has no
     /// memory to give). Transparent huge pages are asked for (`madvise`): where the kernel grants them
-    /// (its `madvise` or `always` mode), a 19 MiB block is faulted in 2 MiB at a time instead of 4 KiB.
+    /// (its `madvise` or `always` mode), a hash's block is faulted in 2 MiB at a time instead of 4 KiB.
     func take(_ size: Int) -> UnsafeMutableRawPointer? {
         let kept: Block? = state.withLock { state in
             state.generation += 1
