@@ -94,8 +94,16 @@ struct PostgresUserRepository: UserRepository {
     }
 
     func findHoldingChanges(id: UUID, tenantID: UUID) async throws -> User? {
-        try await database.rows("SELECT * FROM users WHERE id = \(id) AND tenant_id = \(tenantID) FOR SHARE", logger: logger).first.map(Self.user)
+        try await database.rows(Prepared<FindUserHoldingChanges> { try $0.append(id); try $0.append(tenantID) }, logger: logger).first.map(Self.user)
     }
+
+    /// On every refresh: prepared (`Prepared`).
+    enum FindUserHoldingChanges: FixedPostgresStatement {
+        static let sql = "SELECT \(columns) FROM users WHERE id = $1 AND tenant_id = $2 FOR SHARE"
+    }
+
+    /// The columns `user(_:)` reads.
+    static let columns = "id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at, sessions_cut_off"
 
     func find(email: String, tenantID: UUID) async throws -> User? {
         try await database.rows("SELECT * FROM users WHERE tenant_id = \(tenantID) AND email = \(email)", logger: logger).first.map(Self.user)
@@ -162,13 +170,21 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     let logger: Logger
 
     func insert(_ token: RefreshTokenRecord) async throws {
-        try await database.run(
-            """
+        let insert = try Prepared<InsertToken> {
+            try $0.append(token.id); try $0.append(ByteBuffer(data: token.tokenHash)); try $0.append(token.familyID)
+            try $0.append(token.userID); try $0.append(token.tenantID); try $0.append(token.createdAt.millisecondsSince1970)
+            try $0.append(token.expiresAt.millisecondsSince1970); try $0.append(token.rotatedAt?.millisecondsSince1970)
+            try $0.append(token.graceUsed); try $0.append(token.revokedAt?.millisecondsSince1970)
+        }
+        try await database.run(insert, logger: logger)
+    }
+
+    /// The statements of every refresh are prepared (`Prepared`).
+    enum InsertToken: FixedPostgresStatement {
+        static let sql = """
             INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
-            VALUES (\(token.id), \(ByteBuffer(data: token.tokenHash)), \(token.familyID), \(token.userID), \(token.tenantID),
-                    \(token.createdAt.millisecondsSince1970), \(token.expiresAt.millisecondsSince1970), \(token.rotatedAt?.millisecondsSince1970),
-                    \(token.graceUsed), \(token.revokedAt?.millisecondsSince1970))
-            """, logger: logger)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """
     }
 
     func find(tokenHash: Data) async throws -> RefreshTokenRecord? {
@@ -178,9 +194,17 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     /// One statement (one round trip): the token joined with its user and tenant, their columns
     /// named `u_…` and `t_…`.
     func findWithOwner(tokenHash: Data) async throws -> OwnedRefreshToken? {
-        let rows = try await database.rows(
-            """
-            SELECT rt.*,
+        let rows = try await database.rows(Prepared<FindTokenWithOwner> { try $0.append(ByteBuffer(data: tokenHash)) }, logger: logger)
+        guard let row = rows.first else { return nil }
+        let user = try row.optional("u_id", as: UUID.self) == nil ? nil : PostgresUserRepository.user(row, prefix: "u_")
+        let tenant = try row.optional("t_id", as: UUID.self) == nil ? nil : PostgresTenantRepository.tenant(row, prefix: "t_")
+        return OwnedRefreshToken(token: try Self.record(row), user: user, tenant: tenant)
+    }
+
+    enum FindTokenWithOwner: FixedPostgresStatement {
+        static let sql = """
+            SELECT rt.id, rt.token_hash, rt.family_id, rt.user_id, rt.tenant_id, rt.created_at, rt.expires_at, rt.rotated_at,
+                   rt.replaced_by, rt.grace_used, rt.revoked_at,
                    u.id AS u_id, u.tenant_id AS u_tenant_id, u.email AS u_email, u.name AS u_name, u.role AS u_role,
                    u.is_active AS u_is_active, u.password_hash AS u_password_hash, u.created_at AS u_created_at,
                    u.updated_at AS u_updated_at, u.sessions_cut_off AS u_sessions_cut_off,
@@ -188,20 +212,17 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
             FROM refresh_tokens rt
             LEFT JOIN users u ON u.id = rt.user_id AND u.tenant_id = rt.tenant_id
             LEFT JOIN tenants t ON t.id = rt.tenant_id
-            WHERE rt.token_hash = \(ByteBuffer(data: tokenHash))
-            """, logger: logger)
-        guard let row = rows.first else { return nil }
-        let user = try row.optional("u_id", as: UUID.self) == nil ? nil : PostgresUserRepository.user(row, prefix: "u_")
-        let tenant = try row.optional("t_id", as: UUID.self) == nil ? nil : PostgresTenantRepository.tenant(row, prefix: "t_")
-        return OwnedRefreshToken(token: try Self.record(row), user: user, tenant: tenant)
+            WHERE rt.token_hash = $1
+            """
     }
 
     func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool {
-        try await database.run(
-            """
-            UPDATE refresh_tokens SET rotated_at = \(date.millisecondsSince1970), replaced_by = \(successor)
-            WHERE id = \(id) AND rotated_at IS NULL AND revoked_at IS NULL RETURNING id
-            """, logger: logger) == 1
+        let mark = try Prepared<MarkRotated> { try $0.append(date.millisecondsSince1970); try $0.append(successor); try $0.append(id) }
+        return try await database.run(mark, logger: logger) == 1
+    }
+
+    enum MarkRotated: FixedPostgresStatement {
+        static let sql = "UPDATE refresh_tokens SET rotated_at = $1, replaced_by = $2 WHERE id = $3 AND rotated_at IS NULL AND revoked_at IS NULL RETURNING id"
     }
 
     func spendGrace(id: UUID, rotatedSince: Date) async throws -> Bool {

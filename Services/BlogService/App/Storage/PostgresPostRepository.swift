@@ -9,61 +9,28 @@ struct PostgresPostRepository: PostRepository {
     let logger: Logger
 
     func create(_ post: Post) async throws {
-        try await database.withConnection { [logger] connection in
-            _ = try await connection.execute(InsertPost(post: post), logger: logger)
+        let insert = try Prepared<InsertPost> {
+            try $0.append(post.id); try $0.append(post.tenantID); try $0.append(post.authorID)
+            try $0.append(post.title); try $0.append(post.content); try $0.append(post.status.rawValue); try $0.append(post.version)
+            try $0.append(post.createdAt.millisecondsSince1970); try $0.append(post.updatedAt.millisecondsSince1970)
         }
+        try await database.withConnection { [logger] connection in try await connection.run(insert, logger: logger) }
     }
 
-    /// Prepared once a connection, as `FindPost`.
-    struct InsertPost: PostgresPreparedStatement {
+    enum InsertPost: FixedPostgresStatement {
         static let sql = "INSERT INTO posts (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        typealias Row = ()
-        let post: Post
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 9)
-            bindings.append(post.id)
-            bindings.append(post.tenantID)
-            bindings.append(post.authorID)
-            bindings.append(post.title)
-            bindings.append(post.content)
-            bindings.append(post.status.rawValue)
-            bindings.append(post.version)
-            bindings.append(post.createdAt.millisecondsSince1970)
-            bindings.append(post.updatedAt.millisecondsSince1970)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws {}
     }
 
     func find(id: UUID, tenantID: UUID) async throws -> Post? {
-        try await database.withConnection { [logger] connection in
-            try await connection.execute(FindPost(id: id, tenantID: tenantID), logger: logger).first { _ in true }
-        }
+        let find = try Prepared<FindPost> { try $0.append(id); try $0.append(tenantID) }
+        return try await database.withConnection { [logger] connection in try await connection.rows(find, logger: logger).first.map(Self.post) }
     }
 
-    /// Prepared once a connection by postgres-nio, so that PostgreSQL parses and plans it once: `Bind`
-    /// and `Execute` only after the first use. A read by id took 144–145 µs of PostgreSQL's CPU with
-    /// the statement sent whole each time, 63–68 µs prepared, and the blog 314–338 → 283–310 µs (3,734
-    /// and 3,444 → 4,715 and 4,249 reads a second; `wrk -t2 -c32`, alternating, 2026-12-06).
-    struct FindPost: PostgresPreparedStatement {
+    enum FindPost: FixedPostgresStatement {
         static let sql = "SELECT \(columns) FROM posts WHERE id = $1 AND tenant_id = $2"
-        typealias Row = Post
-        let id: UUID
-        let tenantID: UUID
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(id)
-            bindings.append(tenantID)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Post { try PostgresPostRepository.post(row.makeRandomAccess()) }
     }
 
-    /// The columns `post(_:)` reads, named: a prepared `*` would break on a column added while it is prepared.
+    /// The columns `post(_:)` reads.
     static let columns = "id, tenant_id, author_id, title, content, status, version, created_at, updated_at"
 
     /// A keyset walk down `posts_by_tenant_and_creation`, as in SQLite (`ILIKE`: SQLite's `LIKE` ignores case).
