@@ -8,8 +8,8 @@ public protocol FixedPostgresStatement {
     static var sql: String { get }
 }
 
-/// `Text`'s statement with its values bound, prepared by postgres-nio once a connection (under the
-/// name of its type), so that PostgreSQL parses and plans it once: `Bind` and `Execute` after the first
+/// `Text`'s statement with its values bound, prepared by postgres-nio once a connection (under a name
+/// made from its text), so that PostgreSQL parses and plans it once: `Bind` and `Execute` after the first
 /// use, instead of the whole text each time.
 ///
 /// The blog's read by id took 144–145 µs of PostgreSQL's CPU sent whole, 63–68 µs prepared, and the
@@ -44,10 +44,19 @@ func statementName(of sql: String) -> String {
 
 extension PostgresConnection {
     /// The rows of a prepared statement, each readable by column name.
+    ///
+    /// postgres-nio keeps a statement whose preparation failed as failed on its connection for good (a
+    /// table locked past the statement time limit by another replica's migration would do it), so a
+    /// connection on which one fails with the server's error is closed: the pool opens another.
     public func rows<Text>(_ statement: Prepared<Text>, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        var rows: [PostgresRandomAccessRow] = []
-        for try await row in try await execute(statement, logger: logger) { rows.append(row.makeRandomAccess()) }
-        return rows
+        do {
+            var rows: [PostgresRandomAccessRow] = []
+            for try await row in try await execute(statement, logger: logger) { rows.append(row.makeRandomAccess()) }
+            return rows
+        } catch let error as PSQLError where error.code == .server {
+            try? await close()
+            throw error
+        }
     }
 
     /// Runs a prepared statement; the count of rows it returned.

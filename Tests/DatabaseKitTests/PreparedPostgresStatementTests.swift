@@ -12,6 +12,7 @@ import Testing
     enum InsertNote: FixedPostgresStatement { static let sql = "INSERT INTO notes (id, text) VALUES ($1, $2)" }
     enum FindNote: FixedPostgresStatement { static let sql = "SELECT id, text FROM notes WHERE id = $1" }
     enum SameTextAsFindNote: FixedPostgresStatement { static let sql = FindNote.sql }
+    enum FindTag: FixedPostgresStatement { static let sql = "SELECT name FROM tags WHERE name = $1" }
 
     @Test func aStatementIsNamedAfterItsTextWithinPostgreSQLsLimit() {
         #expect(Prepared<FindNote>.name == Prepared<SameTextAsFindNote>.name)
@@ -35,6 +36,23 @@ import Testing
                 #expect(try again.map { try $0.required("text", as: String.self) } == ["note 3"])
                 #expect(try await connection.rows(Prepared<FindNote> { try $0.append(9) }, logger: Self.logger).isEmpty)
             }
+        }
+    }
+
+    /// postgres-nio keeps a failed preparation as failed on its connection: the connection is closed,
+    /// so that the statement runs once it can (here, once its table exists), on the pool's next one.
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aStatementWhosePreparationFailedRunsOnceItCan(kind: StoreKind) async throws {
+        try await TestPostgres.withDatabase(name: "notes", migrations: Self.migrations, poolSize: 1) { database in
+            await #expect(throws: PSQLError.self) {
+                try await database.withConnection { try await $0.rows(Prepared<FindTag> { try $0.append("a") }, logger: Self.logger) }
+            }
+            try await database.withConnection { connection in
+                _ = try await connection.query("CREATE TABLE tags (name TEXT PRIMARY KEY)", logger: Self.logger).collect()
+                _ = try await connection.query("INSERT INTO tags VALUES ('a')", logger: Self.logger).collect()
+            }
+            let found = try await database.withConnection { try await $0.rows(Prepared<FindTag> { try $0.append("a") }, logger: Self.logger) }
+            #expect(try found.map { try $0.required("name", as: String.self) } == ["a"])
         }
     }
 }

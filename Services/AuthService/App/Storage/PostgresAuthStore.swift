@@ -97,7 +97,7 @@ struct PostgresUserRepository: UserRepository {
         try await database.rows(Prepared<FindUserHoldingChanges> { try $0.append(id); try $0.append(tenantID) }, logger: logger).first.map(Self.user)
     }
 
-    /// On every refresh: prepared (`Prepared`).
+    /// Read on every refresh: prepared (`Prepared`).
     enum FindUserHoldingChanges: FixedPostgresStatement {
         static let sql = "SELECT \(columns) FROM users WHERE id = $1 AND tenant_id = $2 FOR SHARE"
     }
@@ -165,6 +165,7 @@ struct PostgresUserRepository: UserRepository {
 
 /// Refresh tokens in PostgreSQL. The conditional updates re-check their conditions on the row as the
 /// previous writer left it (READ COMMITTED): of two exchanges at once, the second finds it rotated.
+/// The statements every refresh runs are prepared (`Prepared`).
 struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     let database: PostgresAccess
     let logger: Logger
@@ -179,7 +180,6 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
         try await database.run(insert, logger: logger)
     }
 
-    /// The statements of every refresh are prepared (`Prepared`).
     enum InsertToken: FixedPostgresStatement {
         static let sql = """
             INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
