@@ -21,7 +21,9 @@ pids=()
 start() { # name port extra-env...
     local name=$1 port=$2
     shift 2
-    env PORT="$port" DATABASE_URL="sqlite:.data/$name.sqlite" "$@" "$bin/$name" 2>&1 | sed -u "s/^/[$name] /" &
+    # The labeller ignores Ctrl-C (which reaches the whole process group) and ends with its service's
+    # output, so that the lines the services write while they stop are shown.
+    env PORT="$port" DATABASE_URL="sqlite:.data/$name.sqlite" "$@" "$bin/$name" 2>&1 | (trap '' INT TERM; exec sed -u "s/^/[$name] /") &
     pids+=($!)
 }
 

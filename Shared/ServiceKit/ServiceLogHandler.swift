@@ -135,7 +135,8 @@ public final class LogSink: Sendable {
         if isCapturing {
             captured.withLock { $0.append(line) }
         } else {
-            FileHandle.standardOutput.write(Data(line.utf8))
+            // Dropped when it cannot be written (no reader any more): a log line never stops the service.
+            try? FileHandle.standardOutput.write(contentsOf: Data(line.utf8))
         }
     }
 }

@@ -35,6 +35,9 @@ public enum ServiceMain {
         let common: ServiceConfiguration
         let app: App
         let logger: Logger
+        // Output whose reader went away (`make run`'s labelling pipes end at Ctrl-C, before the services
+        // have stopped) makes a write fail instead of ending the process: its log lines are dropped.
+        signal(SIGPIPE, SIG_IGN)
         do {
             reader = try await ConfigurationReader.load()
             common = try ServiceConfiguration(reader, serviceName: name, defaultPort: defaultPort)

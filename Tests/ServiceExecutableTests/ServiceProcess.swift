@@ -5,6 +5,7 @@ import Synchronization
 final class ServiceProcess: Sendable {
     let name: String
     private let process: Process
+    private let output: Pipe
     private let state = State()
 
     /// What the process's handlers record, shared with them.
@@ -57,6 +58,7 @@ final class ServiceProcess: Sendable {
         process.arguments = arguments
         process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
         let pipe = Pipe()
+        output = pipe
         process.standardOutput = pipe
         process.standardError = pipe
         pipe.fileHandleForReading.readabilityHandler = { [state] handle in
@@ -110,6 +112,12 @@ final class ServiceProcess: Sendable {
     struct NotListening: Error, CustomStringConvertible {
         let output: String
         var description: String { "the service did not say where it listens; its output:\n\(output)" }
+    }
+
+    /// Stops reading the process's output and closes it, as a reader that went away: its writes fail from then on.
+    func closeOutput() throws {
+        output.fileHandleForReading.readabilityHandler = nil
+        try output.fileHandleForReading.close()
     }
 
     func signal(_ signal: Int32) {
