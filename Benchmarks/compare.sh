@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks/compare.sh SCENARIO BASE_BIN [RUNS]: one load scenario against two release builds, run
-# alternately (base, this one, base, …), each on fresh SQLite databases: requests/s, p99, the CPU
-# the measured service spent a request (its utime+stime over the run, from /proc), and its peak RSS.
+# alternately (base, this one, base, …), each on fresh databases (SQLite, or PostgreSQL: see below):
+# requests/s, p99, the CPU the measured service spent a request (its utime+stime over the run, from
+# /proc), and its peak RSS.
 # What the commits' and notes' "alternating" figures come from: runs of the same day, so that the
 # machine's drift shows as spread rather than as a change.
 #
@@ -16,8 +17,18 @@
 #
 # This build is `swift build -c release` of the checkout. Load: `wrk -t2 -c32`, as `make bench`; the
 # collector and auth service are this build's in both, only the measured service changes.
+#
+# COMPARE_DATABASE=postgres runs the services on a throwaway PostgreSQL server instead (as `make bench`
+# does: scripts/with-test-postgres.sh, fsync on), fresh databases each run, and adds the server's CPU
+# a request (its processes' utime+stime: the postmaster and its backends).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+database=${COMPARE_DATABASE:-sqlite}
+case "$database" in
+sqlite) ;;
+postgres) [ -n "${TEST_POSTGRES_URL:-}" ] || POSTGRES_DURABLE=1 exec scripts/with-test-postgres.sh "$0" "$@" ;;
+*) echo "compare: COMPARE_DATABASE must be sqlite or postgres, not '$database'" >&2; exit 2 ;;
+esac
 
 scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=${DURATION:-8}
 case "$scenario" in
@@ -43,10 +54,29 @@ stop_all() {
 trap 'stop_all; rm -rf "$work"' EXIT
 python3 Benchmarks/ingest-bodies.py "$work"
 
+round=0
+# A service's database for this run: a file, or a new database on the PostgreSQL server.
+database_url() { # name
+    if [ "$database" = postgres ]; then
+        psql -q "${TEST_POSTGRES_URL%%\?*}" -c "CREATE DATABASE compare_${1//-/_}_$round" >/dev/null
+        echo "${TEST_POSTGRES_URL%%/postgres\?*}/compare_${1//-/_}_$round?sslmode=disable"
+    else
+        echo "sqlite:$work/$1.sqlite"
+    fi
+}
+# The PostgreSQL server's CPU so far, in clock ticks: the postmaster and its children (each service's
+# pooled connections last the run, so no backend's ticks are lost to its exit).
+postgres_ticks() {
+    local postmaster
+    postmaster=$(head -n 1 "$(psql -Atq "${TEST_POSTGRES_URL%%\?*}" -c "SHOW data_directory")/postmaster.pid")
+    for pid in "$postmaster" $(pgrep -P "$postmaster"); do awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || true; done |
+        awk '{ sum += $1 } END { print sum + 0 }'
+}
+
 start() { # name port executable env...
     local name=$1 port=$2 executable=$3; shift 3
     env LOG_LEVEL=warning JWT_ISSUER="$auth" AUTH_JWKS_URL="$auth/.well-known/jwks.json" COLLECTOR_URL="$collector" \
-        PORT="$port" DATABASE_URL="sqlite:$work/$name.sqlite" "$@" "$executable" >>"$work/$name.log" 2>&1 &
+        PORT="$port" DATABASE_URL="$(database_url "$name")" "$@" "$executable" >>"$work/$name.log" 2>&1 &
     pids+=($!)
     eval "pid_${name//-/_}=$!"
     for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.05; done
@@ -58,6 +88,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 one_run() { # label executable-of-the-measured-service
     local label=$1 measured=$2
     rm -f "$work"/*.sqlite* "$work"/keys.json
+    round=$((round + 1))
     local collector_executable="$bin/observ-collector"
     [ "$service" = observ-collector ] && collector_executable=$measured
     start observ-collector "${ports[2]}" "$collector_executable" INGEST_KEYS="blog-service:$ingest_key" \
@@ -98,8 +129,11 @@ one_run() { # label executable-of-the-measured-service
     pid=$(eval echo "\$pid_${service//-/_}")
     echo 5 >"/proc/$pid/clear_refs"   # the peak RSS starts again from the current RSS, as in make bench
     before=$(ticks "$pid"); collector_before=$(ticks "$pid_observ_collector")
+    local postgres_before=0 postgres_after=0
+    [ "$database" = postgres ] && postgres_before=$(postgres_ticks)
     result="$(env "${load_env[@]}" wrk -t2 -c"$connections" -d"${duration}s" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
     after=$(ticks "$pid"); collector_after=$(ticks "$pid_observ_collector")
+    [ "$database" = postgres ] && postgres_after=$(postgres_ticks)
     IFS='|' read -r _ rps _ _ p99 errors _ <<<"$result"
     # Clock ticks are hundredths of a second: µs of CPU a request = ticks × 10,000 ÷ seconds ÷ requests/s.
     per() { awk -v t="$1" -v d="$duration" -v r="$rps" -v e="$events" 'BEGIN { printf "%.1f", t * 10000 / d / r / e }'; }
@@ -108,12 +142,13 @@ one_run() { # label executable-of-the-measured-service
     # The blog's scenarios with shipping on: what storing each request's event costs the collector.
     [ "$service" = blog-service ] && [ "$scenario" != blog-list-unshipped ] &&
         shipped="  (the collector: $(per $((collector_after - collector_before))) µs)"
+    [ "$database" = postgres ] && shipped+="  (PostgreSQL: $(per $((postgres_after - postgres_before))) µs)"
     printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU %s%s  peak RSS %s MiB\n' "$label" "$rps" "$p99" "$errors" \
         "$(per $((after - before)))" "$unit" "$shipped" "$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")"
     stop_all
 }
 
-echo "$scenario, $service: base $base against this checkout ($(git rev-parse --short HEAD)), ${duration} s a run"
+echo "$scenario, $service on $database: base $base against this checkout ($(git rev-parse --short HEAD)), ${duration} s a run"
 for _ in $(seq 1 "$runs"); do
     one_run base "$base/$service"
     one_run this "$bin/$service"
