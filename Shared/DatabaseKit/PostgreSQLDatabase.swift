@@ -384,6 +384,10 @@ public struct PostgresStatement: Sendable {
 }
 
 extension KeysetCursor {
+    /// A cursor before the first row of a table keyed by UUIDs, newest first (the latest time, the
+    /// greatest UUID): the first page's, for a statement whose keyset condition is always there.
+    public static let top = KeysetCursor(timestamp: .max, id: "ffffffff-ffff-ffff-ffff-ffffffffffff")
+
     /// The cursor's id as the UUID it must be in a table keyed by UUIDs; a 400 naming `cursor` when it is not.
     public func uuid() throws -> UUID {
         guard let id = UUID(uuidString: id) else {

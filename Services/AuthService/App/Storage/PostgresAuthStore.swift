@@ -94,7 +94,7 @@ struct PostgresUserRepository: UserRepository {
     }
 
     func findHoldingChanges(id: UUID, tenantID: UUID) async throws -> User? {
-        try await database.rows(Prepared<FindUserHoldingChanges> { try $0.append(id); try $0.append(tenantID) }, logger: logger).first.map(Self.user)
+        try await database.rows(Prepared<FindUserHoldingChanges> { $0.append(id); $0.append(tenantID) }, logger: logger).first.map(Self.user)
     }
 
     /// Read on every refresh: prepared (`Prepared`).
@@ -171,11 +171,11 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     let logger: Logger
 
     func insert(_ token: RefreshTokenRecord) async throws {
-        let insert = try Prepared<InsertToken> {
-            try $0.append(token.id); try $0.append(ByteBuffer(data: token.tokenHash)); try $0.append(token.familyID)
-            try $0.append(token.userID); try $0.append(token.tenantID); try $0.append(token.createdAt.millisecondsSince1970)
-            try $0.append(token.expiresAt.millisecondsSince1970); try $0.append(token.rotatedAt?.millisecondsSince1970)
-            try $0.append(token.graceUsed); try $0.append(token.revokedAt?.millisecondsSince1970)
+        let insert = Prepared<InsertToken> {
+            $0.append(token.id); $0.append(ByteBuffer(data: token.tokenHash)); $0.append(token.familyID)
+            $0.append(token.userID); $0.append(token.tenantID); $0.append(token.createdAt.millisecondsSince1970)
+            $0.append(token.expiresAt.millisecondsSince1970); $0.append(token.rotatedAt?.millisecondsSince1970)
+            $0.append(token.graceUsed); $0.append(token.revokedAt?.millisecondsSince1970)
         }
         try await database.run(insert, logger: logger)
     }
@@ -194,7 +194,7 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     /// One statement (one round trip): the token joined with its user and tenant, their columns
     /// named `u_…` and `t_…`.
     func findWithOwner(tokenHash: Data) async throws -> OwnedRefreshToken? {
-        let rows = try await database.rows(Prepared<FindTokenWithOwner> { try $0.append(ByteBuffer(data: tokenHash)) }, logger: logger)
+        let rows = try await database.rows(Prepared<FindTokenWithOwner> { $0.append(ByteBuffer(data: tokenHash)) }, logger: logger)
         guard let row = rows.first else { return nil }
         let user = try row.optional("u_id", as: UUID.self) == nil ? nil : PostgresUserRepository.user(row, prefix: "u_")
         let tenant = try row.optional("t_id", as: UUID.self) == nil ? nil : PostgresTenantRepository.tenant(row, prefix: "t_")
@@ -217,7 +217,7 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     }
 
     func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool {
-        let mark = try Prepared<MarkRotated> { try $0.append(date.millisecondsSince1970); try $0.append(successor); try $0.append(id) }
+        let mark = Prepared<MarkRotated> { $0.append(date.millisecondsSince1970); $0.append(successor); $0.append(id) }
         return try await database.run(mark, logger: logger) == 1
     }
 

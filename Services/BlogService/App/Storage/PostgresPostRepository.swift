@@ -9,12 +9,12 @@ struct PostgresPostRepository: PostRepository {
     let logger: Logger
 
     func create(_ post: Post) async throws {
-        let insert = try Prepared<InsertPost> {
-            try $0.append(post.id); try $0.append(post.tenantID); try $0.append(post.authorID)
-            try $0.append(post.title); try $0.append(post.content); try $0.append(post.status.rawValue); try $0.append(post.version)
-            try $0.append(post.createdAt.millisecondsSince1970); try $0.append(post.updatedAt.millisecondsSince1970)
+        let insert = Prepared<InsertPost> {
+            $0.append(post.id); $0.append(post.tenantID); $0.append(post.authorID)
+            $0.append(post.title); $0.append(post.content); $0.append(post.status.rawValue); $0.append(post.version)
+            $0.append(post.createdAt.millisecondsSince1970); $0.append(post.updatedAt.millisecondsSince1970)
         }
-        try await database.withConnection { [logger] connection in try await connection.run(insert, logger: logger) }
+        try await PostgresAccess.pool(database).run(insert, logger: logger)
     }
 
     enum InsertPost: FixedPostgresStatement {
@@ -22,8 +22,8 @@ struct PostgresPostRepository: PostRepository {
     }
 
     func find(id: UUID, tenantID: UUID) async throws -> Post? {
-        let find = try Prepared<FindPost> { try $0.append(id); try $0.append(tenantID) }
-        return try await database.withConnection { [logger] connection in try await connection.rows(find, logger: logger).first.map(Self.post) }
+        let find = Prepared<FindPost> { $0.append(id); $0.append(tenantID) }
+        return try await PostgresAccess.pool(database).rows(find, logger: logger).first.map(Self.post)
     }
 
     enum FindPost: FixedPostgresStatement {
@@ -33,28 +33,47 @@ struct PostgresPostRepository: PostRepository {
     /// The columns `post(_:)` reads.
     static let columns = "id, tenant_id, author_id, title, content, status, version, created_at, updated_at"
 
-    /// A keyset walk down `posts_by_tenant_and_creation`, as in SQLite (`ILIKE`: SQLite's `LIKE` ignores case).
+    /// A keyset walk down `posts_by_tenant_and_creation` (or, for one author's posts,
+    /// `posts_by_tenant_author_and_creation`), as in SQLite (`ILIKE`: SQLite's `LIKE` ignores case).
+    /// Prepared: a filter left out is a null value, and the first page starts after `KeysetCursor.top`.
     func list(tenantID: UUID, filter: PostListFilter, page: PageRequest) async throws -> [Post] {
-        var statement = PostgresStatement("SELECT * FROM posts WHERE tenant_id = ")
-        statement.append(statement.bind(tenantID))
-        if let author = filter.author { statement.append(" AND author_id = \(statement.bind(author))") }
-        if let status = filter.status { statement.append(" AND status = \(statement.bind(status.rawValue))") }
-        if case .author(let reader) = filter.draftsVisibleTo {
-            statement.append(" AND (status = 'published' OR author_id = \(statement.bind(reader)))")
+        let after = page.after ?? .top
+        let afterID = try after.uuid()
+        let readersOwnDrafts: UUID? = if case .author(let reader) = filter.draftsVisibleTo { reader } else { nil }
+        func bind(_ values: inout PostgresBindings) {
+            values.append(tenantID); values.append(after.timestamp); values.append(afterID)
+            values.append(filter.status?.rawValue); values.append(readersOwnDrafts)
+            values.append(filter.text.map(LikePattern.containing)); values.append(page.limit + 1)
         }
-        if let text = filter.text {
-            let pattern = statement.bind(LikePattern.containing(text))
-            statement.append(#" AND (title ILIKE \#(pattern) ESCAPE '\' OR content ILIKE \#(pattern) ESCAPE '\')"#)
+        let posts = PostgresAccess.pool(database)
+        let rows = if let author = filter.author {
+            try await posts.rows(Prepared<ListPostsOfAuthor> { bind(&$0); $0.append(author) }, logger: logger)
+        } else {
+            try await posts.rows(Prepared<ListPosts>(bind), logger: logger)
         }
-        if let after = page.after {
-            let (timestamp, id) = (statement.bind(after.timestamp), statement.bind(try after.uuid()))
-            statement.append(" AND (created_at, id) < (\(timestamp), \(id))")
-        }
-        statement.append(" ORDER BY created_at DESC, id DESC LIMIT \(statement.bind(page.limit + 1))")
-        let query = statement.query
-        return try await database.withConnection { [logger] connection in
-            try await connection.rows(query, logger: logger).map(Self.post)
-        }
+        return try rows.map(Self.post)
+    }
+
+    /// A page of a tenant's posts, newest first. The author is a statement of its own, not a null
+    /// value, so that its plan (made once for every value) walks the author's index.
+    enum ListPosts: FixedPostgresStatement {
+        static let sql = listSQL(author: "")
+    }
+
+    enum ListPostsOfAuthor: FixedPostgresStatement {
+        static let sql = listSQL(author: " AND author_id = $8")
+    }
+
+    /// The values: $1 tenant, $2 and $3 the cursor, $4 status, $5 the reader whose drafts are shown
+    /// besides the published posts, $6 the text's `ILIKE` pattern, $7 the limit, $8 the author.
+    static func listSQL(author: String) -> String {
+        """
+        SELECT \(columns) FROM posts WHERE tenant_id = $1 AND (created_at, id) < ($2, $3)\(author)
+        AND ($4::text IS NULL OR status = $4)
+        AND ($5::uuid IS NULL OR status = 'published' OR author_id = $5)
+        AND ($6::text IS NULL OR title ILIKE $6 ESCAPE '\\' OR content ILIKE $6 ESCAPE '\\')
+        ORDER BY created_at DESC, id DESC LIMIT $7
+        """
     }
 
     func update(id: UUID, tenantID: UUID, expectedVersion: Int, changes: PostChanges, at date: Date) async throws -> Post? {
