@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import ServiceKit
 import ServiceLifecycle
@@ -37,22 +38,38 @@ public final class PostgreSQLDatabase: Service, Sendable {
         public var schema: String?
         /// How long to keep trying to reach PostgreSQL at start before giving up (`run()` throws); zero: for ever.
         public var startupTimeout: Duration
+        /// Whether the pool keeps all its `poolSize` connections open, without keep-alive queries (a
+        /// service's pool), or opens them as they are needed and closes them after a minute idle
+        /// (postgres-nio's defaults; the tests' many small pools).
+        ///
+        /// postgres-nio starts a keep-alive timer, and an idle timer for a connection above the
+        /// minimum, each time a connection goes back to the pool, and cancels them when it is leased
+        /// again. Each timer is a `Task.sleep`, and a cancelled one keeps its memory until its
+        /// deadline (swiftlang/swift#60441): 30 and 60 s of every statement's timers, about 1 KiB a
+        /// statement. The blog answering `/readyz` (one `SELECT 1`) grew from 46 to 201 MiB in 30 s
+        /// of load, and kept growing; with every connection kept open and no keep-alive it stayed at
+        /// 47 MiB, and answered 30 % more. A connection the server closes is seen closed at once
+        /// (and opened again); one that a network drops silently fails its next statement (503).
+        public var keepsEveryConnectionOpen: Bool
 
         public init(
             poolSize: Int = 10, connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(5), schema: String? = nil,
-            startupTimeout: Duration = .zero
+            startupTimeout: Duration = .zero, keepsEveryConnectionOpen: Bool = false
         ) {
             self.poolSize = poolSize
             self.connectTimeout = connectTimeout
             self.statementTimeout = statementTimeout
             self.schema = schema
             self.startupTimeout = startupTimeout
+            self.keepsEveryConnectionOpen = keepsEveryConnectionOpen
         }
 
+        /// A service's pool: `DATABASE_POOL_SIZE` connections kept open.
         public init(_ configuration: ServiceConfiguration) {
             self.init(
                 poolSize: configuration.databasePoolSize, connectTimeout: configuration.databaseConnectTimeout,
-                statementTimeout: configuration.statementTimeout, startupTimeout: configuration.databaseStartupTimeout)
+                statementTimeout: configuration.statementTimeout, startupTimeout: configuration.databaseStartupTimeout,
+                keepsEveryConnectionOpen: true)
         }
     }
 
@@ -76,7 +93,12 @@ public final class PostgreSQLDatabase: Service, Sendable {
             database: location.database, tls: Self.tls(location.tls))
         configuration.options.maximumConnections = settings.poolSize
         configuration.options.connectTimeout = settings.connectTimeout
-        var parameters = [("statement_timeout", "\(Self.milliseconds(settings.statementTimeout))")]
+        if settings.keepsEveryConnectionOpen {
+            configuration.options.minimumConnections = settings.poolSize
+            configuration.options.keepAliveBehavior = nil
+        }
+        // `application_name`: whose connections these are, in `pg_stat_activity`.
+        var parameters = [("statement_timeout", "\(Self.milliseconds(settings.statementTimeout))"), ("application_name", name)]
         if let schema = settings.schema { parameters.append(("search_path", schema)) }
         configuration.options.additionalStartupParameters = parameters
         var backgroundLogger = logger
@@ -269,20 +291,34 @@ public struct DatabaseUnavailable: Error, CustomStringConvertible, ContractError
     }
 }
 
-/// Runs `body`, or throws `DatabaseUnavailable` once `limit` has passed (cancelling it).
-func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let result = first else {
-            throw DatabaseUnavailable(reason: "no answer within \(limit)")
-        }
-        return result
+/// Runs `body`, or throws `DatabaseUnavailable` once `limit` has passed (cancelling it; what it
+/// returns after all is still returned).
+///
+/// The limit is one of NIO's scheduled tasks, taken off its event loop's queue as soon as `body`
+/// returns. A `Task.sleep` that is cancelled keeps its memory until its deadline
+/// (swiftlang/swift#60441): with one sleeping for the limit beside every statement, a busy service
+/// held a few hundred bytes a statement of the last `limit` (10 s), tens of MiB.
+func withDeadline<Result: Sendable>(
+    _ limit: Duration, on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
+    _ body: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    let work = Task { try await body() }
+    let expiry = Expiry()
+    let timer = eventLoop.scheduleTask(in: TimeAmount(limit)) {
+        expiry.passed.store(true, ordering: .releasing)
+        work.cancel()
     }
+    defer { timer.cancel() }
+    do {
+        return try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
+    } catch where expiry.passed.load(ordering: .acquiring) {
+        throw DatabaseUnavailable(reason: "no answer within \(limit)")
+    }
+}
+
+/// Whether a deadline passed.
+private final class Expiry: Sendable {
+    let passed = Atomic(false)
 }
 
 extension PSQLError: ContractErrorConvertible {

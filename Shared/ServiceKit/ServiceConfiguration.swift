@@ -30,7 +30,7 @@ public enum ServiceSettings {
         "DATABASE_STATEMENT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(10),
         "How long one statement may run before it is stopped and the request answered 503")
     public static let databasePoolSize: Setting<Int> = .integer(
-        "DATABASE_POOL_SIZE", default: 10, in: 1...1000, "PostgreSQL connections a process keeps at most")
+        "DATABASE_POOL_SIZE", default: 10, in: 1...1000, "PostgreSQL connections a process keeps open")
     public static let databaseConnectTimeout: Setting<Duration> = .duration(
         "DATABASE_CONNECT_TIMEOUT", default: .seconds(5), atLeast: .milliseconds(100),
         "How long a PostgreSQL connection may take to open, and a request wait for one before it is answered 503")

@@ -106,6 +106,46 @@ import Testing
         }
     }
 
+    /// A service's pool holds its `poolSize` connections open from the start (no timer runs each time
+    /// one goes back to the pool), named after the service in `pg_stat_activity`; the tests' pools
+    /// open theirs as they need them (a statement at a time needs one).
+    /// The connections of the pool named `name`, asked on one of `database`'s.
+    static func connections(named name: String, asking database: PostgreSQLDatabase) async throws -> Int {
+        try await database.withConnection { connection in
+            try await connection.query("SELECT count(*)::int FROM pg_stat_activity WHERE application_name = \(name)", logger: Self.logger)
+                .collect().first!.decode(Int.self)
+        }
+    }
+
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aServicesPoolKeepsEveryConnectionOpen(kind: StoreKind) async throws {
+        try await TestPostgres.withSchema { location, schema in
+            let name = "kept \(schema)"
+            let kept = PostgreSQLDatabase(
+                location, settings: .init(poolSize: 3, schema: schema, keepsEveryConnectionOpen: true), name: name,
+                migrations: Self.migrations, logger: Self.logger)
+            try await TestPostgres.running(kept) {
+                try await TestPostgres.waitUntilReady(kept)
+                var open = 0
+                for _ in 0..<250 where open < 3 {  // the pool opens them beside the first
+                    open = try await Self.connections(named: name, asking: kept)
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(open == 3)
+            }
+        }
+        try await TestPostgres.withSchema { location, schema in
+            let name = "lazy \(schema)"
+            let lazy = PostgreSQLDatabase(
+                location, settings: .init(poolSize: 3, schema: schema), name: name, migrations: Self.migrations, logger: Self.logger)
+            try await TestPostgres.running(lazy) {
+                try await TestPostgres.waitUntilReady(lazy)
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(try await Self.connections(named: name, asking: lazy) == 1)  // one at a time was asked for
+            }
+        }
+    }
+
     /// And stopping it returns: a pool still trying to reach the server once hung its `run()` for ever
     /// (1 run in 3 of the whole suite), which would have kept a service from exiting on SIGTERM.
     @Test func aServerThatIsNotThereAnswersUnavailableAndStopsWhenAsked() async throws {
