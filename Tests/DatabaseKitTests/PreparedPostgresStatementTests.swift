@@ -27,14 +27,14 @@ import Testing
         try await TestPostgres.withDatabase(name: "notes", migrations: Self.migrations, poolSize: 1) { database in
             try await database.withConnection { connection in
                 for id in 1...3 {
-                    try await connection.run(Prepared<InsertNote> { try $0.append(id); try $0.append("note \(id)") }, logger: Self.logger)
+                    try await connection.run(Prepared<InsertNote> { $0.append(id); $0.append("note \(id)") }, logger: Self.logger)
                 }
-                let found = try await connection.rows(Prepared<FindNote> { try $0.append(2) }, logger: Self.logger)
+                let found = try await connection.rows(Prepared<FindNote> { $0.append(2) }, logger: Self.logger)
                 #expect(try found.map { try $0.required("text", as: String.self) } == ["note 2"])
                 _ = try await connection.query("ALTER TABLE notes ADD COLUMN author TEXT", logger: Self.logger).collect()
-                let again = try await connection.rows(Prepared<FindNote> { try $0.append(3) }, logger: Self.logger)
+                let again = try await connection.rows(Prepared<FindNote> { $0.append(3) }, logger: Self.logger)
                 #expect(try again.map { try $0.required("text", as: String.self) } == ["note 3"])
-                #expect(try await connection.rows(Prepared<FindNote> { try $0.append(9) }, logger: Self.logger).isEmpty)
+                #expect(try await connection.rows(Prepared<FindNote> { $0.append(9) }, logger: Self.logger).isEmpty)
             }
         }
     }
@@ -45,13 +45,13 @@ import Testing
     func aStatementWhosePreparationFailedRunsOnceItCan(kind: StoreKind) async throws {
         try await TestPostgres.withDatabase(name: "notes", migrations: Self.migrations, poolSize: 1) { database in
             await #expect(throws: PSQLError.self) {
-                try await database.withConnection { try await $0.rows(Prepared<FindTag> { try $0.append("a") }, logger: Self.logger) }
+                try await database.withConnection { try await $0.rows(Prepared<FindTag> { $0.append("a") }, logger: Self.logger) }
             }
             try await database.withConnection { connection in
                 _ = try await connection.query("CREATE TABLE tags (name TEXT PRIMARY KEY)", logger: Self.logger).collect()
                 _ = try await connection.query("INSERT INTO tags VALUES ('a')", logger: Self.logger).collect()
             }
-            let found = try await database.withConnection { try await $0.rows(Prepared<FindTag> { try $0.append("a") }, logger: Self.logger) }
+            let found = try await database.withConnection { try await $0.rows(Prepared<FindTag> { $0.append("a") }, logger: Self.logger) }
             #expect(try found.map { try $0.required("name", as: String.self) } == ["a"])
         }
     }
