@@ -298,13 +298,10 @@ public struct DatabaseUnavailable: Error, CustomStringConvertible, ContractError
 /// returns. A `Task.sleep` that is cancelled keeps its memory until its deadline
 /// (swiftlang/swift#60441): with one sleeping for the limit beside every statement, a busy service
 /// held a few hundred bytes a statement of the last `limit` (10 s), tens of MiB.
-func withDeadline<Result: Sendable>(
-    _ limit: Duration, on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
-    _ body: @escaping @Sendable () async throws -> Result
-) async throws -> Result {
+func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
     let work = Task { try await body() }
     let expiry = Expiry()
-    let timer = eventLoop.scheduleTask(in: TimeAmount(limit)) {
+    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(limit)) {
         expiry.passed.store(true, ordering: .releasing)
         work.cancel()
     }

@@ -78,6 +78,18 @@ func withPostStore(_ kind: StoreKind, _ body: @escaping @Sendable (any PostRepos
             filter.draftsVisibleTo = .author(ann)  // others' drafts are left out
             #expect(try await posts.list(tenantID: tenant, filter: filter, page: PageRequest()).map(\.id) == [stored[4].id, stored[3].id, stored[2].id, stored[0].id])
             filter = Self.everything
+            filter.author = bob  // one author's posts, a page at a time
+            let bobsFirst = try await posts.list(tenantID: tenant, filter: filter, page: PageRequest(limit: 1))
+            #expect(bobsFirst.map(\.id) == [stored[4].id, stored[3].id])
+            let bobsCursor = KeysetCursor(date: bobsFirst[0].createdAt, id: bobsFirst[0].id.lowercasedString)
+            #expect(
+                try await posts.list(tenantID: tenant, filter: filter, page: PageRequest(limit: 1, after: bobsCursor)).map(\.id)
+                    == [stored[3].id, stored[1].id])
+            filter = Self.everything
+            filter.status = .draft
+            filter.draftsVisibleTo = .author(ann)  // drafts asked for by a plain user: their own only
+            #expect(try await posts.list(tenantID: tenant, filter: filter, page: PageRequest()).map(\.id) == [stored[2].id])
+            filter = Self.everything
             filter.text = "swift"  // title or content, whatever the case
             #expect(try await posts.list(tenantID: tenant, filter: filter, page: PageRequest()).map(\.id) == [stored[4].id, stored[0].id])
             filter.text = "0%"  // % is literal
