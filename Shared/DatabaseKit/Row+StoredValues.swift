@@ -11,8 +11,7 @@ public struct UnreadableRow: Error, Equatable, CustomStringConvertible {
 
     public var description: String { "the stored value of '\(column)' \(problem)" }
 
-    @usableFromInline
-    init(column: String, problem: String) {
+    public init(column: String, problem: String) {
         self.column = column
         self.problem = problem
     }

@@ -120,7 +120,9 @@ final class ExchangeGate: Sendable {
     }
 }
 
-/// A store whose transactions' refresh-token inserts pass through `gate`.
+/// A store whose transactions' refresh-token inserts pass through `gate`. Its exchange is the one made
+/// of steps (`exchangeStepByStep`), so that the gate sits inside it; PostgreSQL's own exchange, one
+/// statement, is raced with a cut-off in `AuthStoreContractTests`.
 struct GatedExchangeStore: AuthStore {
     let store: any AuthStore
     let gate: ExchangeGate
@@ -133,6 +135,10 @@ struct GatedExchangeStore: AuthStore {
                 tenants: storage.tenants, users: storage.users,
                 refreshTokens: GatedRefreshTokens(tokens: storage.refreshTokens, gate: gate), revocations: storage.revocations))
         }
+    }
+
+    func exchange(_ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User) async throws -> RefreshExchange {
+        try await exchangeStepByStep(token, by: claim, for: successor, issuedTo: user)
     }
 
     func ping() async throws -> Int { try await store.ping() }

@@ -257,6 +257,135 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
         }
     }
 
+    /// A refresh's exchange: the token claimed once by its rotation and once by its grace, and a
+    /// successor stored only with a claim that won.
+    @Test(arguments: StoreKind.available)
+    func anExchangeClaimsItsTokenOnceAndStoresTheSuccessor(kind: StoreKind) async throws {
+        try await withAuthStore(kind) { store in
+            let (_, users) = try await Self.seed(store, users: [("a@x.test", .admin)])
+            let (tokens, owner) = (store.repositories.refreshTokens, users[0])
+            let first = Self.token(of: owner)
+            try await tokens.insert(first)
+            let rotatedAt = Date(millisecondsSince1970: Self.epoch.millisecondsSince1970 + 1000)
+            let second = Self.token(of: owner, family: first.familyID)
+            #expect(try await store.exchange(first.id, by: .rotation(at: rotatedAt), for: second, issuedTo: owner) == .exchanged)
+            #expect(try await tokens.find(tokenHash: second.tokenHash) == second)
+            // Rotated already: another rotation claims nothing and stores nothing.
+            let third = Self.token(of: owner, family: first.familyID)
+            #expect(try await store.exchange(first.id, by: .rotation(at: rotatedAt), for: third, issuedTo: owner) == .notClaimed)
+            #expect(try await tokens.find(tokenHash: third.tokenHash) == nil)
+            // The grace: not for a rotation older than its start; then once.
+            let tooLate = RefreshClaim.grace(rotatedSince: rotatedAt.addingTimeInterval(1))
+            #expect(try await store.exchange(first.id, by: tooLate, for: third, issuedTo: owner) == .notClaimed)
+            #expect(try await store.exchange(first.id, by: .grace(rotatedSince: Self.epoch), for: third, issuedTo: owner) == .exchanged)
+            #expect(try await tokens.find(tokenHash: third.tokenHash) == third)
+            let fourth = Self.token(of: owner, family: first.familyID)
+            #expect(try await store.exchange(first.id, by: .grace(rotatedSince: Self.epoch), for: fourth, issuedTo: owner) == .notClaimed)
+            #expect(try await tokens.find(tokenHash: fourth.tokenHash) == nil)
+            let stored = try #require(try await tokens.find(tokenHash: first.tokenHash))
+            #expect(stored.rotatedAt == rotatedAt && stored.graceUsed)
+        }
+    }
+
+    /// Tokens made for a user as they no longer are (another role, password or cut-off version, or
+    /// since deactivated): the exchange claims nothing and stores nothing.
+    @Test(arguments: StoreKind.available)
+    func anExchangeForAChangedUserStoresNothing(kind: StoreKind) async throws {
+        try await withAuthStore(kind) { store in
+            let (tenant, users) = try await Self.seed(store, users: [("a@x.test", .admin)])
+            let (tokens, owner) = (store.repositories.refreshTokens, users[0])
+            let token = Self.token(of: owner)
+            try await tokens.insert(token)
+            var otherRole = owner, otherPassword = owner, earlierCutOff = owner
+            otherRole.role = .user
+            otherPassword.passwordHash = "$argon2id$another"
+            earlierCutOff.sessionsCutOff -= 1
+            for (asRead, claim) in [(otherRole, RefreshClaim.rotation(at: Self.epoch)), (otherPassword, .rotation(at: Self.epoch)),
+                                    (earlierCutOff, .rotation(at: Self.epoch)), (earlierCutOff, .grace(rotatedSince: Self.epoch))] {
+                let successor = Self.token(of: owner, family: token.familyID)
+                #expect(try await store.exchange(token.id, by: claim, for: successor, issuedTo: asRead) == .userChanged, "\(asRead), \(claim)")
+                #expect(try await tokens.find(tokenHash: successor.tokenHash) == nil)
+            }
+            _ = try await store.repositories.users.update(id: owner.id, tenantID: tenant.id, changes: UserChanges(isActive: false), at: Self.epoch)
+            let successor = Self.token(of: owner, family: token.familyID)
+            #expect(try await store.exchange(token.id, by: .rotation(at: Self.epoch), for: successor, issuedTo: owner) == .userChanged)
+            #expect(try await tokens.find(tokenHash: successor.tokenHash) == nil)
+            #expect(try await tokens.find(tokenHash: token.tokenHash) == token, "never claimed")
+        }
+    }
+
+    /// A cut-off under way (its transaction has moved the user's version on and not committed) when an
+    /// exchange starts: the exchange waits for it, then finds the user changed.
+    @Test(arguments: StoreKind.available)
+    func anExchangeWaitsForACutOffUnderWayAndStoresNothing(kind: StoreKind) async throws {
+        try await withAuthStore(kind) { store in
+            let (_, users) = try await Self.seed(store, users: [("a@x.test", .user)])
+            let (tokens, owner) = (store.repositories.refreshTokens, users[0])
+            let token = Self.token(of: owner)
+            try await tokens.insert(token)
+            let (held, release) = (Latch(), Latch())
+            async let cutting: Void = store.transaction { storage in
+                try await storage.users.markSessionsCutOff(id: owner.id, at: Self.epoch)
+                held.open()
+                await release.wait()
+            }
+            await held.wait()
+            let successor = Self.token(of: owner, family: token.familyID)
+            async let exchanging = store.exchange(token.id, by: .rotation(at: Self.epoch), for: successor, issuedTo: owner)
+            try await Task.sleep(for: .milliseconds(300))  // the exchange has started, and waits for the cut-off
+            release.open()
+            try await cutting
+            #expect(try await exchanging == .userChanged)
+            #expect(try await tokens.find(tokenHash: successor.tokenHash) == nil)
+        }
+    }
+
+    /// PostgreSQL's exchange is one statement that holds the user's row before it claims the token: a
+    /// cut-off made while the exchange waits for the token's row waits for the exchange, and then
+    /// revokes the successor it stored.
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aCutOffWaitsForAnExchangeThatHoldsTheUserThenRevokesTheSuccessor(kind: StoreKind) async throws {
+        try await TestPostgres.withDatabase(name: "auth", migrations: AuthSchema.postgres) { database in
+            let logger = Logger(label: "test")
+            let store = PostgresAuthStore(database: database, logger: logger)
+            let (_, users) = try await Self.seed(store, users: [("a@x.test", .user)])
+            let (tokens, owner) = (store.repositories.refreshTokens, users[0])
+            let token = Self.token(of: owner)
+            try await tokens.insert(token)
+            // Statements of this pool waiting for a lock.
+            func waiting() async throws -> Int {
+                try await database.withConnection { connection in
+                    try await connection.query(
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = current_setting('application_name') AND wait_event_type = 'Lock'",
+                        logger: logger
+                    ).collect().first?.decode(Int.self) ?? 0
+                }
+            }
+            func waitUntil(_ count: Int) async throws {
+                for _ in 0..<500 where try await waiting() < count { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(try await waiting() == count)
+            }
+            let (held, release) = (Latch(), Latch())
+            async let holding: Void = database.transaction { connection in
+                try await connection.run("SELECT id FROM refresh_tokens WHERE id = \(token.id) FOR UPDATE", logger: logger)
+                held.open()
+                await release.wait()
+            }
+            await held.wait()
+            let successor = Self.token(of: owner, family: token.familyID)
+            async let exchanging = store.exchange(token.id, by: .rotation(at: Self.epoch), for: successor, issuedTo: owner)
+            try await waitUntil(1)  // the exchange, for the token's row
+            let cache = RevocationCache(repository: store.repositories.revocations, horizonSeconds: 900, now: { Date() }, logger: logger)
+            async let cutting: Void = SessionCutOffs(store: store, cache: cache, now: { Date() }).cutOff(userID: owner.id)
+            try await waitUntil(2)  // and the cut-off, for the user's
+            release.open()
+            try await holding
+            #expect(try await exchanging == .exchanged)
+            try await cutting
+            #expect(try await tokens.find(tokenHash: successor.tokenHash)?.revokedAt != nil, "the successor outlived the cut-off")
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func twoExchangesOfOneRefreshTokenAtOnce_exactlyOneWins(kind: StoreKind) async throws {
         try await withAuthStore(kind) { store in
@@ -268,11 +397,7 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
                     for _ in 0..<2 {
                         group.addTask {
                             let successor = Self.token(of: users[0], family: token.familyID)
-                            return try await store.transaction { storage in
-                                guard try await storage.refreshTokens.markRotated(id: token.id, at: Self.epoch, successor: successor.id) else { return false }
-                                try await storage.refreshTokens.insert(successor)
-                                return true
-                            }
+                            return try await store.exchange(token.id, by: .rotation(at: Self.epoch), for: successor, issuedTo: users[0]) == .exchanged
                         }
                     }
                     return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -313,5 +438,21 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
                 #expect(try await store.repositories.users.countActiveAdmins(tenantID: tenant.id) == 1, "round \(round)")
             }
         }
+    }
+}
+
+/// A one-way gate between tasks: `wait` returns once `open` was called, before or after.
+final class Latch: Sendable {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    func open() { continuation.finish() }
+
+    func wait() async {
+        for await _ in stream {}
     }
 }

@@ -81,7 +81,7 @@ struct SessionService: Sendable {
 
         let replacementSecret = RefreshTokenSecret.generate()
         let replacement = newRecord(secret: replacementSecret, family: record.familyID, userID: record.userID, tenantID: record.tenantID, at: now)
-        let claim: Claim
+        let claim: RefreshClaim
         if let rotatedAt = record.rotatedAt {
             let graceStart = now.addingTimeInterval(-reuseGrace.seconds)
             guard reuseGrace > .zero, rotatedAt >= graceStart else { throw try await reused(record, at: now, logger: logger, audit: audit) }
@@ -92,7 +92,7 @@ struct SessionService: Sendable {
         // Signed before the exchange: a cut-off that commits after it has a `not_before` later than this
         // token's `iat`, and one that committed before it shows in the exchange, which then hands out nothing.
         let accessToken = try await accessTokens.issue(for: user, in: tenant, at: self.now())
-        switch try await exchange(record, by: claim, for: replacement, issuedTo: user) {
+        switch try await store.exchange(record.id, by: claim, for: replacement, issuedTo: user) {
         case .exchanged:
             return TokenResponse(accessToken: accessToken, refreshToken: replacementSecret, expiresIn: accessTokens.lifetimeSeconds)
         case .notClaimed:
@@ -138,62 +138,6 @@ struct SessionService: Sendable {
         AuditEntry(.refreshTokenReused, .failure, tenant: record.tenantID, subject: record.userID, reason: "family_revoked", at: date)
     }
 
-    /// How a presented refresh token is claimed for an exchange.
-    private enum Claim: Sendable {
-        /// Its first exchange.
-        case rotation(at: Date)
-        /// Its one exchange more within the reuse grace.
-        case grace(rotatedSince: Date)
-    }
-
-    /// How an exchange ended.
-    private enum Exchange: Sendable {
-        case exchanged
-        /// Another exchange claimed the token first, or its grace is spent.
-        case notClaimed
-        /// The user is not as they were when the tokens were made: a cut-off came first.
-        case userChanged
-    }
-
-    /// Claims `token` and stores `successor` while `user` is unchanged (`whileUnchanged`); nothing is
-    /// stored unless it is `.exchanged`.
-    private func exchange(
-        _ token: RefreshTokenRecord, by claim: Claim, for successor: RefreshTokenRecord, issuedTo user: User
-    ) async throws -> Exchange {
-        try await whileUnchanged(user) { storage -> Exchange in
-            let claimed = switch claim {
-            case .rotation(let date): try await storage.refreshTokens.markRotated(id: token.id, at: date, successor: successor.id)
-            case .grace(let since): try await storage.refreshTokens.spendGrace(id: token.id, rotatedSince: since)
-            }
-            guard claimed else { return .notClaimed }
-            try await storage.refreshTokens.insert(successor)
-            return .exchanged
-        } ?? .userChanged
-    }
-
-    /// Runs `writes` in one transaction that first reads and holds the user's row and checks that they
-    /// are as `user` was read when tokens were made for them; nil, and nothing written, when they are
-    /// not. A cut-off changes the user's row before it revokes their tokens: it either committed before
-    /// (and shows here), or waits for this transaction, then revokes what `writes` stored and takes a
-    /// `not_before` later than any access token signed before it.
-    private func whileUnchanged<Result: Sendable>(
-        _ user: User, _ writes: @escaping @Sendable (AuthRepositories) async throws -> Result
-    ) async throws -> Result? {
-        try await store.transaction { storage in
-            guard let current = try await storage.users.findHoldingChanges(id: user.id, tenantID: user.tenantID),
-                Self.isUnchanged(current, since: user)
-            else { return nil }
-            return try await writes(storage)
-        }
-    }
-
-    /// Whether `current` is still the user that tokens were made for as `user`: active, with the same
-    /// role, password and cut-off version.
-    private static func isUnchanged(_ current: User, since user: User) -> Bool {
-        current.isActive && current.role == user.role && current.passwordHash == user.passwordHash
-            && current.sessionsCutOff == user.sessionsCutOff
-    }
-
     /// A new family for `user` as read before their password was checked.
     private func startSession(for user: User, in tenant: Tenant, logger: Logger) async throws -> TokenResponse {
         let secret = RefreshTokenSecret.generate()
@@ -202,7 +146,7 @@ struct SessionService: Sendable {
         // Signed first, the token stored only while the user is as read before the password was checked:
         // no token outlives a cut-off made before it was issued (the hardening issue's finding 10).
         let accessToken = try await accessTokens.issue(for: user, in: tenant, at: self.now())
-        guard try await whileUnchanged(user, { storage in try await storage.refreshTokens.insert(record) }) != nil else {
+        guard try await store.whileUnchanged(user, { storage in try await storage.refreshTokens.insert(record) }) != nil else {
             logger.notice("Sessions were cut off while tokens were issued; none handed out", metadata: ["user_id": "\(user.id.lowercasedString)"])
             throw Self.loginRefused
         }

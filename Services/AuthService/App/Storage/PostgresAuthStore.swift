@@ -14,6 +14,64 @@ struct PostgresAuthStore: AuthStore {
         try await database.transaction { connection in try await body(repositories(.transaction(connection))) }
     }
 
+    /// One statement, one round trip (the steps of `exchangeStepByStep` take five with the transaction's
+    /// `BEGIN` and `COMMIT`), with the same locks in the same order: the user's row held first (`FOR
+    /// SHARE`, and found again as a cut-off it waited for left it), then the token's.
+    func exchange(_ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User) async throws -> RefreshExchange {
+        let bind = { (bindings: inout PostgresBindings, claimDate: Date) in
+            bindings.append(user.id); bindings.append(user.tenantID); bindings.append(user.role.rawValue)
+            bindings.append(user.passwordHash); bindings.append(user.sessionsCutOff)
+            bindings.append(token); bindings.append(claimDate.millisecondsSince1970)
+            PostgresRefreshTokenRepository.bindInsert(successor, into: &bindings)
+        }
+        let access = PostgresAccess.pool(database)
+        let rows = switch claim {
+        case .rotation(let date): try await access.rows(Prepared<ExchangeByRotation> { bind(&$0, date) }, logger: logger)
+        case .grace(let since): try await access.rows(Prepared<ExchangeByGrace> { bind(&$0, since) }, logger: logger)
+        }
+        guard let row = rows.first else { throw UnreadableRow(column: "unchanged", problem: "is missing: the exchange answered no row") }
+        guard try row.required("unchanged", as: Bool.self) else { return .userChanged }
+        return try row.required("exchanged", as: Bool.self) ? .exchanged : .notClaimed
+    }
+
+    /// The exchange with `claim`, an `UPDATE` of the token that claims it only while `holder` has the
+    /// user. `$1`–`$5`: the user as read (`User.isUnchanged`); `$6`: the token; `$7`: the claim's date;
+    /// `$8`–`$17`: the successor (`InsertToken`'s values). `unchanged` and `exchanged` say how it ended.
+    private static func exchangeSQL(claim: String) -> String {
+        """
+        WITH holder AS (
+            SELECT id FROM users
+            WHERE id = $1 AND tenant_id = $2 AND is_active AND role = $3 AND password_hash = $4 AND sessions_cut_off = $5
+            FOR SHARE),
+        claimed AS (\(claim) RETURNING id),
+        stored AS (
+            INSERT INTO refresh_tokens (\(PostgresRefreshTokenRepository.insertColumns))
+            SELECT $8, $9, $10, $11, $12, $13, $14, $15, $16, $17 FROM claimed
+            RETURNING id)
+        SELECT EXISTS (SELECT 1 FROM holder) AS unchanged, EXISTS (SELECT 1 FROM stored) AS exchanged
+        """
+    }
+
+    /// `markRotated`, while the user is held.
+    enum ExchangeByRotation: FixedPostgresStatement {
+        static let sql = exchangeSQL(claim: """
+            UPDATE refresh_tokens SET rotated_at = $7, replaced_by = $8
+            WHERE id = $6 AND rotated_at IS NULL AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM holder)
+            """)
+    }
+
+    /// `spendGrace`, while the user is held.
+    enum ExchangeByGrace: FixedPostgresStatement {
+        static let sql = exchangeSQL(claim: """
+            UPDATE refresh_tokens SET grace_used = true
+            WHERE id = $6 AND NOT grace_used AND revoked_at IS NULL AND rotated_at >= $7
+              AND EXISTS (SELECT 1 FROM refresh_tokens AS successor
+                          WHERE successor.id = refresh_tokens.replaced_by
+                            AND successor.rotated_at IS NULL AND successor.revoked_at IS NULL)
+              AND EXISTS (SELECT 1 FROM holder)
+            """)
+    }
+
     func ping() async throws -> Int {
         try await database.ping()
     }
@@ -171,20 +229,21 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     let logger: Logger
 
     func insert(_ token: RefreshTokenRecord) async throws {
-        let insert = Prepared<InsertToken> {
-            $0.append(token.id); $0.append(ByteBuffer(data: token.tokenHash)); $0.append(token.familyID)
-            $0.append(token.userID); $0.append(token.tenantID); $0.append(token.createdAt.millisecondsSince1970)
-            $0.append(token.expiresAt.millisecondsSince1970); $0.append(token.rotatedAt?.millisecondsSince1970)
-            $0.append(token.graceUsed); $0.append(token.revokedAt?.millisecondsSince1970)
-        }
-        try await database.run(insert, logger: logger)
+        try await database.run(Prepared<InsertToken> { Self.bindInsert(token, into: &$0) }, logger: logger)
     }
 
     enum InsertToken: FixedPostgresStatement {
-        static let sql = """
-            INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """
+        static let sql = "INSERT INTO refresh_tokens (\(insertColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    }
+
+    /// The columns a token is stored in, in the order `bindInsert` binds their values.
+    static let insertColumns = "id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at"
+
+    static func bindInsert(_ token: RefreshTokenRecord, into bindings: inout PostgresBindings) {
+        bindings.append(token.id); bindings.append(ByteBuffer(data: token.tokenHash)); bindings.append(token.familyID)
+        bindings.append(token.userID); bindings.append(token.tenantID); bindings.append(token.createdAt.millisecondsSince1970)
+        bindings.append(token.expiresAt.millisecondsSince1970); bindings.append(token.rotatedAt?.millisecondsSince1970)
+        bindings.append(token.graceUsed); bindings.append(token.revokedAt?.millisecondsSince1970)
     }
 
     func find(tokenHash: Data) async throws -> RefreshTokenRecord? {

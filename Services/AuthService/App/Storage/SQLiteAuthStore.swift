@@ -19,6 +19,10 @@ struct SQLiteAuthStore: AuthStore {
         try await database.transaction { access in try await body(Self.repositories(access)) }
     }
 
+    func exchange(_ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User) async throws -> RefreshExchange {
+        try await exchangeStepByStep(token, by: claim, for: successor, issuedTo: user)
+    }
+
     func ping() async throws -> Int {
         try await SQLiteDatabase.ping(database.pool)
     }
