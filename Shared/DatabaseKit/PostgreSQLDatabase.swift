@@ -21,8 +21,9 @@ public struct PostgresMigration: Sendable {
     }
 }
 
-/// A service's PostgreSQL database (`DATABASE_URL=postgres://…`): postgres-nio's client and its pool of
-/// up to `DATABASE_POOL_SIZE` connections, run as a `Service` of the application.
+/// A service's PostgreSQL database (`DATABASE_URL=postgres://…`): postgres-nio's clients and their pool of
+/// up to `DATABASE_POOL_SIZE` connections (split over the event loops: `EventLoopPools`), run as a
+/// `Service` of the application.
 ///
 /// The service starts whether PostgreSQL answers or not. Once it does, the service's migrations are
 /// applied under an advisory lock (replicas starting together take turns; the first migrates, the
@@ -79,7 +80,8 @@ public final class PostgreSQLDatabase: Service, Sendable {
         case failed(String)
     }
 
-    public let client: PostgresClient
+    /// postgres-nio's clients: the pool, split over the event loops.
+    let pools: EventLoopPools
     private let name: String
     private let migrations: [PostgresMigration]
     private let settings: Settings
@@ -91,7 +93,6 @@ public final class PostgreSQLDatabase: Service, Sendable {
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: Self.tls(location.tls))
-        configuration.options.maximumConnections = settings.poolSize
         configuration.options.connectTimeout = settings.connectTimeout
         if settings.keepsEveryConnectionOpen {
             configuration.options.minimumConnections = settings.poolSize
@@ -103,7 +104,8 @@ public final class PostgreSQLDatabase: Service, Sendable {
         configuration.options.additionalStartupParameters = parameters
         var backgroundLogger = logger
         backgroundLogger[metadataKey: "database"] = "\(location)"
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
+        self.pools = EventLoopPools(
+            configuration, size: settings.poolSize, loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: backgroundLogger)
         self.name = name
         self.migrations = migrations.sorted { $0.version < $1.version }
         self.settings = settings
@@ -119,7 +121,7 @@ public final class PostgreSQLDatabase: Service, Sendable {
     /// `poolShutdownLimit`: a pool that was trying to reach an absent server may never finish closing
     /// (seen with postgres-nio 1.33), and it must not keep the process from exiting.
     public func run() async throws {
-        let pool = Task.detached { [client] in await client.run() }
+        let pool = Task.detached { [pools] in await pools.run() }
         let started = ContinuousClock.now
         var gaveUp: String?
         while gaveUp == nil, !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -181,7 +183,7 @@ public final class PostgreSQLDatabase: Service, Sendable {
     public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         _ = try migratedVersion()
         return try await withDeadline(settings.connectTimeout + settings.statementTimeout) {
-            try await self.client.withConnection { connection in try await body(connection) }
+            try await self.pools.withConnection { connection in try await body(connection) }
         }
     }
 
@@ -215,7 +217,7 @@ public final class PostgreSQLDatabase: Service, Sendable {
 
     /// Applies what is missing of `migrations` under the schema's advisory lock; returns the version.
     private func migrate() async throws -> Int {
-        try await client.withConnection { connection in
+        try await pools.withConnection { connection in
             let lockName = "\(self.name) schema"
             _ = try await connection.query("SELECT pg_advisory_lock(hashtext(\(lockName)))", logger: self.logger).collect()
             do {

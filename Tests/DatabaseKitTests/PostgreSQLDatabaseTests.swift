@@ -1,10 +1,12 @@
-import DatabaseKit
 import Foundation
 import Logging
+import NIOPosix
 import PostgresNIO
 import ServiceKit
 import ServiceTestSupport
 import Testing
+
+@testable import DatabaseKit
 
 /// The PostgreSQL plumbing every service shares: migrations, readiness, time limits, errors.
 @Suite struct PostgreSQLDatabaseTests {
@@ -142,6 +144,26 @@ import Testing
                 try await TestPostgres.waitUntilReady(lazy)
                 try await Task.sleep(for: .milliseconds(200))
                 #expect(try await Self.connections(named: name, asking: lazy) == 1)  // one at a time was asked for
+            }
+        }
+    }
+
+    /// The pool is split over the event loops (`EventLoopPools`): each share's connections are on its loop.
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aPoolsSharesHaveTheirConnectionsOnTheirLoops(kind: StoreKind) async throws {
+        try await TestPostgres.withSchema { location, schema in
+            let database = PostgreSQLDatabase(
+                location, settings: .init(poolSize: 4, schema: schema, keepsEveryConnectionOpen: true), name: "split \(schema)",
+                migrations: Self.migrations, logger: Self.logger)
+            try await TestPostgres.running(database) {
+                try await TestPostgres.waitUntilReady(database)
+                let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count
+                #expect(database.pools.shares.count == (loops > 1 ? min(loops, 4) : 1))
+                #expect(database.pools.shares.map(\.size).reduce(0, +) == 4)
+                for share in database.pools.shares where share.loop != nil {
+                    let on = try await share.client.withConnection { connection in ObjectIdentifier(connection.eventLoop) }
+                    #expect(on == share.loop)
+                }
             }
         }
     }
