@@ -345,7 +345,8 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
     /// revokes the successor it stored.
     @Test(arguments: StoreKind.available.filter { $0 == .postgres })
     func aCutOffWaitsForAnExchangeThatHoldsTheUserThenRevokesTheSuccessor(kind: StoreKind) async throws {
-        try await TestPostgres.withDatabase(name: "auth", migrations: AuthSchema.postgres) { database in
+        // Time limits of a minute: the whole suite at once on two cores can hold a task up for seconds.
+        try await TestPostgres.withDatabase(name: "auth", migrations: AuthSchema.postgres, statementTimeout: .seconds(60)) { database in
             let logger = Logger(label: "test")
             let store = PostgresAuthStore(database: database, logger: logger)
             let (_, users) = try await Self.seed(store, users: [("a@x.test", .user)])
@@ -362,7 +363,8 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
                 }
             }
             func waitUntil(_ count: Int) async throws {
-                for _ in 0..<500 where try await waiting() < count { try await Task.sleep(for: .milliseconds(10)) }
+                let start = ContinuousClock.now
+                while try await waiting() < count, ContinuousClock.now - start < .seconds(60) { try await Task.sleep(for: .milliseconds(10)) }
                 #expect(try await waiting() == count)
             }
             let (held, release) = (Latch(), Latch())
