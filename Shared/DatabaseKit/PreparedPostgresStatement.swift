@@ -62,20 +62,10 @@ func statementName(of sql: String) -> String {
 }
 
 extension PostgresConnection {
-    /// The rows of a prepared statement, each readable by column name.
-    ///
-    /// postgres-nio keeps a statement whose preparation failed as failed on its connection for good (a
-    /// table locked past the statement time limit by another replica's migration would do it), so a
-    /// connection on which one fails with the server's error is closed: the pool opens another.
+    /// The rows of a prepared statement, each readable by column name (a statement that fails with the
+    /// server's error closes its connection: `rows(_:logger:reading:)`).
     public func rows<Text>(_ statement: Prepared<Text>, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        do {
-            var rows: [PostgresRandomAccessRow] = []
-            for try await row in try await execute(statement, logger: logger) { rows.append(row.makeRandomAccess()) }
-            return rows
-        } catch let error as PSQLError where error.code == .server {
-            try? await close()
-            throw error
-        }
+        try await rows(statement, logger: logger) { $0.makeRandomAccess() }
     }
 
     /// Runs a prepared statement; the count of rows it returned.
@@ -88,10 +78,7 @@ extension PostgresConnection {
 extension PostgresAccess {
     /// The rows of a prepared statement, each readable by column name.
     public func rows<Text>(_ statement: Prepared<Text>, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        switch self {
-        case .pool(let database): try await database.withConnection { connection in try await connection.rows(statement, logger: logger) }
-        case .transaction(let connection): try await connection.rows(statement, logger: logger)
-        }
+        try await rows(statement, logger: logger) { $0.makeRandomAccess() }
     }
 
     /// Runs a prepared statement; the count of rows it returned.

@@ -23,14 +23,14 @@ struct PostgresPostRepository: PostRepository {
 
     func find(id: UUID, tenantID: UUID) async throws -> Post? {
         let find = Prepared<FindPost> { $0.append(id); $0.append(tenantID) }
-        return try await PostgresAccess.pool(database).rows(find, logger: logger).first.map(Self.post)
+        return try await PostgresAccess.pool(database).rows(find, logger: logger, reading: Self.post).first
     }
 
     enum FindPost: FixedPostgresStatement {
         static let sql = "SELECT \(columns) FROM posts WHERE id = $1 AND tenant_id = $2"
     }
 
-    /// The columns `post(_:)` reads.
+    /// The columns `post(_:)` reads, in its order.
     static let columns = "id, tenant_id, author_id, title, content, status, version, created_at, updated_at"
 
     /// A keyset walk down `posts_by_tenant_and_creation` (or, for one author's posts,
@@ -46,12 +46,11 @@ struct PostgresPostRepository: PostRepository {
             values.append(filter.text.map(LikePattern.containing)); values.append(page.limit + 1)
         }
         let posts = PostgresAccess.pool(database)
-        let rows = if let author = filter.author {
-            try await posts.rows(Prepared<ListPostsOfAuthor> { bind(&$0); $0.append(author) }, logger: logger)
+        return if let author = filter.author {
+            try await posts.rows(Prepared<ListPostsOfAuthor> { bind(&$0); $0.append(author) }, logger: logger, reading: Self.post)
         } else {
-            try await posts.rows(Prepared<ListPosts>(bind), logger: logger)
+            try await posts.rows(Prepared<ListPosts>(bind), logger: logger, reading: Self.post)
         }
-        return try rows.map(Self.post)
     }
 
     /// A page of a tenant's posts, newest first. The author is a statement of its own, not a null
@@ -83,10 +82,10 @@ struct PostgresPostRepository: PostRepository {
         if let content = changes.content { statement.append(", content = \(statement.bind(content))") }
         if let status = changes.status { statement.append(", status = \(statement.bind(status.rawValue))") }
         let (idPlaceholder, tenant, version) = (statement.bind(id), statement.bind(tenantID), statement.bind(expectedVersion))
-        statement.append(" WHERE id = \(idPlaceholder) AND tenant_id = \(tenant) AND version = \(version) RETURNING *")
+        statement.append(" WHERE id = \(idPlaceholder) AND tenant_id = \(tenant) AND version = \(version) RETURNING \(Self.columns)")
         let query = statement.query
         return try await database.withConnection { [logger] connection in
-            try await connection.rows(query, logger: logger).first.map(Self.post)
+            try await connection.query(query, logger: logger).collect().first.map(Self.post)
         }
     }
 
@@ -97,10 +96,12 @@ struct PostgresPostRepository: PostRepository {
         }
     }
 
-    static func post(_ row: PostgresRandomAccessRow) throws -> Post {
-        try Post(
-            id: row.required("id"), tenantID: row.required("tenant_id"), authorID: row.required("author_id"), title: row.required("title"),
-            content: row.required("content"), status: row.enumeration("status"), version: row.required("version"),
+    /// A post from a row of `columns`, read in their order (`PostgresRowReader`).
+    @Sendable static func post(_ row: PostgresRow) throws -> Post {
+        var row = PostgresRowReader(row)
+        return try Post(
+            id: row.uuid("id"), tenantID: row.uuid("tenant_id"), authorID: row.uuid("author_id"), title: row.text("title"),
+            content: row.text("content"), status: row.enumeration("status"), version: row.int("version"),
             createdAt: row.date("created_at"), updatedAt: row.date("updated_at"))
     }
 }
