@@ -2,7 +2,7 @@
 # Benchmarks/compare.sh SCENARIO BASE_BIN [RUNS]: one load scenario against two release builds, run
 # alternately (base, this one, base, …), each on fresh databases (SQLite, or PostgreSQL: see below):
 # requests/s, p99, the CPU the measured service spent a request (its utime+stime over the run, from
-# /proc), and its peak RSS.
+# /proc), and its peak RSS; then each pair's change and their median.
 # What the commits' and notes' "alternating" figures come from: runs of the same day, so that the
 # machine's drift shows as spread rather than as a change.
 #
@@ -145,7 +145,27 @@ one_run() { # label executable-of-the-measured-service
     [ "$database" = postgres ] && shipped+="  (PostgreSQL: $(per $((postgres_after - postgres_before))) µs)"
     printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU %s%s  peak RSS %s MiB\n' "$label" "$rps" "$p99" "$errors" \
         "$(per $((after - before)))" "$unit" "$shipped" "$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")"
+    echo "$label $rps $(per $((after - before)))" >>"$work/results"
     stop_all
+}
+
+# Each pair's change (this against the base run just before it) and the median of the pairs: the
+# machine drifts between pairs, so a change shows as pairs that agree, not as one pair.
+summary() {
+    awk '
+        $1 == "base" { rps = $2; cpu = $3 }
+        $1 == "this" { n++; r[n] = ($2 / rps - 1) * 100; c[n] = ($3 / cpu - 1) * 100 }
+        function median(a, n,    i, j, t) {
+            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        END {
+            if (n == 0) exit
+            line = ""; for (i = 1; i <= n; i++) line = line sprintf("%s%+.0f %%", i > 1 ? ", " : "", r[i])
+            printf "this against base, pair by pair: throughput %s (median %+.0f %%)", line, median(r, n)
+            line = ""; for (i = 1; i <= n; i++) line = line sprintf("%s%+.0f %%", i > 1 ? ", " : "", c[i])
+            printf "; CPU %s (median %+.0f %%)\n", line, median(c, n)
+        }' "$work/results"
 }
 
 echo "$scenario, $service on $database: base $base against this checkout ($(git rev-parse --short HEAD)), ${duration} s a run"
@@ -153,3 +173,4 @@ for _ in $(seq 1 "$runs"); do
     one_run base "$base/$service"
     one_run this "$bin/$service"
 done
+summary
