@@ -8,10 +8,11 @@ import Synchronization
 /// each loop, holding its share of the connections on that loop. A statement goes to the client of the
 /// loop its caller runs on, so that it is written, answered and resumed on that one thread.
 ///
-/// With one client for all loops, a request's statement was written by another loop's thread half the
-/// time, and the request then went on (and wrote its response) from there: two hops between threads a
-/// statement. Split, the PostgreSQL rows of `COMPARE_DATABASE=postgres Benchmarks/compare.sh`
-/// answered 15–44 % more (2026-12-06: by id, lists, refreshes).
+/// With one client for all loops, whose connections it spreads over them, a request's statement could
+/// be written by another loop's thread (with two loops, about half the time: reasoned, not counted), and
+/// the request then went on from there. Split, `COMPARE_DATABASE=postgres Benchmarks/compare.sh`, three
+/// alternating pairs each (2026-12-06): the list +46, +33, +42 %; by id +12, −5, +20 %; create +19,
+/// +8, +8 %; refresh +29, −7, +22 %; the CPU a request about the same.
 ///
 /// A caller whose loop's share has every connection out, or that runs on no loop, takes the share
 /// with the fewest connections out for its size: a service that a few client connections reach
@@ -36,18 +37,21 @@ final class EventLoopPools: Sendable {
 
     /// `size` connections of `configuration`, split over `loops` (at most `size` of them: each share
     /// has one connection at least); one client on postgres-nio's own loops when fewer than two loops.
-    init(_ configuration: PostgresClient.Configuration, size: Int, loops: [any EventLoop], logger: Logger) {
+    /// `keepsEveryConnectionOpen`: each share opens all of its connections at the start.
+    init(_ configuration: PostgresClient.Configuration, size: Int, keepsEveryConnectionOpen: Bool, loops: [any EventLoop], logger: Logger) {
+        func sized(_ share: Int) -> PostgresClient.Configuration {
+            var sized = configuration
+            sized.options.maximumConnections = share
+            sized.options.minimumConnections = keepsEveryConnectionOpen ? share : 0
+            return sized
+        }
         let loops = loops.prefix(size)
         guard loops.count > 1 else {
-            var whole = configuration
-            whole.options.maximumConnections = size
-            shares = [Share(client: PostgresClient(configuration: whole, backgroundLogger: logger), loop: nil, size: size)]
+            shares = [Share(client: PostgresClient(configuration: sized(size), backgroundLogger: logger), loop: nil, size: size)]
             return
         }
         shares = Self.sizes(of: size, over: loops.count).enumerated().map { index, share in
-            var part = configuration
-            part.options.maximumConnections = share
-            if part.options.minimumConnections > 0 { part.options.minimumConnections = share }
+            let part = sized(share)
             let loop = loops[loops.startIndex + index]
             return Share(client: PostgresClient(configuration: part, eventLoopGroup: loop, backgroundLogger: logger), loop: ObjectIdentifier(loop), size: share)
         }

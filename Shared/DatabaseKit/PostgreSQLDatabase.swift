@@ -95,7 +95,6 @@ public final class PostgreSQLDatabase: Service, Sendable {
             database: location.database, tls: Self.tls(location.tls))
         configuration.options.connectTimeout = settings.connectTimeout
         if settings.keepsEveryConnectionOpen {
-            configuration.options.minimumConnections = settings.poolSize
             configuration.options.keepAliveBehavior = nil
         }
         // `application_name`: whose connections these are, in `pg_stat_activity`.
@@ -105,7 +104,8 @@ public final class PostgreSQLDatabase: Service, Sendable {
         var backgroundLogger = logger
         backgroundLogger[metadataKey: "database"] = "\(location)"
         self.pools = EventLoopPools(
-            configuration, size: settings.poolSize, loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: backgroundLogger)
+            configuration, size: settings.poolSize, keepsEveryConnectionOpen: settings.keepsEveryConnectionOpen,
+            loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator()), logger: backgroundLogger)
         self.name = name
         self.migrations = migrations.sorted { $0.version < $1.version }
         self.settings = settings

@@ -22,22 +22,22 @@ import Testing
     @Test func eachLoopHasAShareOnItAndEachShareAConnection() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 3)
         let loops = Array(group.makeIterator())
-        let split = EventLoopPools(Self.configuration, size: 7, loops: loops, logger: Self.logger)
+        let split = EventLoopPools(Self.configuration, size: 7, keepsEveryConnectionOpen: false, loops: loops, logger: Self.logger)
         #expect(split.shares.map(\.size) == [3, 2, 2])
         #expect(split.shares.map(\.loop) == loops.map { ObjectIdentifier($0) })
         // Fewer connections than loops: a share of one on as many loops.
-        let small = EventLoopPools(Self.configuration, size: 2, loops: loops, logger: Self.logger)
+        let small = EventLoopPools(Self.configuration, size: 2, keepsEveryConnectionOpen: false, loops: loops, logger: Self.logger)
         #expect(small.shares.map(\.size) == [1, 1])
         #expect(small.shares.map(\.loop) == loops.prefix(2).map { ObjectIdentifier($0) })
         // One loop: one client, on postgres-nio's loops.
-        let whole = EventLoopPools(Self.configuration, size: 5, loops: Array(loops.prefix(1)), logger: Self.logger)
+        let whole = EventLoopPools(Self.configuration, size: 5, keepsEveryConnectionOpen: false, loops: Array(loops.prefix(1)), logger: Self.logger)
         #expect(whole.shares.count == 1 && whole.shares[0].loop == nil && whole.shares[0].size == 5)
         try await group.shutdownGracefully()
     }
 
     @Test func aStatementTakesItsLoopsShareWhileItHasAConnectionFreeAndOtherwiseTheLeastBusy() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let pools = EventLoopPools(Self.configuration, size: 5, loops: Array(group.makeIterator()), logger: Self.logger)
+        let pools = EventLoopPools(Self.configuration, size: 5, keepsEveryConnectionOpen: false, loops: Array(group.makeIterator()), logger: Self.logger)
         let (first, second) = (pools.shares[0], pools.shares[1])  // 3 and 2 connections
         #expect(pools.share(for: second.loop) === second)
         second.leased.store(2, ordering: .relaxed)  // all of its connections out

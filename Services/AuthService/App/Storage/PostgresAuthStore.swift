@@ -25,13 +25,19 @@ struct PostgresAuthStore: AuthStore {
             PostgresRefreshTokenRepository.bindInsert(successor, into: &bindings)
         }
         let access = PostgresAccess.pool(database)
-        let rows = switch claim {
-        case .rotation(let date): try await access.rows(Prepared<ExchangeByRotation> { bind(&$0, date) }, logger: logger)
-        case .grace(let since): try await access.rows(Prepared<ExchangeByGrace> { bind(&$0, since) }, logger: logger)
+        let outcomes = switch claim {
+        case .rotation(let date): try await access.rows(Prepared<ExchangeByRotation> { bind(&$0, date) }, logger: logger, reading: Self.outcome)
+        case .grace(let since): try await access.rows(Prepared<ExchangeByGrace> { bind(&$0, since) }, logger: logger, reading: Self.outcome)
         }
-        guard let row = rows.first else { throw UnreadableRow(column: "unchanged", problem: "is missing: the exchange answered no row") }
-        guard try row.required("unchanged", as: Bool.self) else { return .userChanged }
-        return try row.required("exchanged", as: Bool.self) ? .exchanged : .notClaimed
+        guard let outcome = outcomes.first else { throw UnreadableRow(column: "unchanged", problem: "is missing: the exchange answered no row") }
+        return outcome
+    }
+
+    /// How the exchange ended, from its one row (`unchanged`, `exchanged`).
+    @Sendable private static func outcome(_ row: PostgresRow) throws -> RefreshExchange {
+        var row = PostgresRowReader(row)
+        guard try row.bool("unchanged") else { return .userChanged }
+        return try row.bool("exchanged") ? .exchanged : .notClaimed
     }
 
     /// The exchange with `claim`, an `UPDATE` of the token that claims it only while `holder` has the
@@ -155,7 +161,7 @@ struct PostgresUserRepository: UserRepository {
         try await database.rows(Prepared<FindUserHoldingChanges> { $0.append(id); $0.append(tenantID) }, logger: logger).first.map(Self.user)
     }
 
-    /// Read on every refresh: prepared (`Prepared`).
+    /// Read on every login (`whileUnchanged`): prepared (`Prepared`).
     enum FindUserHoldingChanges: FixedPostgresStatement {
         static let sql = "SELECT \(columns) FROM users WHERE id = $1 AND tenant_id = $2 FOR SHARE"
     }
@@ -223,7 +229,7 @@ struct PostgresUserRepository: UserRepository {
 
 /// Refresh tokens in PostgreSQL. The conditional updates re-check their conditions on the row as the
 /// previous writer left it (READ COMMITTED): of two exchanges at once, the second finds it rotated.
-/// The statements every refresh runs are prepared (`Prepared`).
+/// A refresh's statements (`findWithOwner`, and the store's `exchange`) are prepared (`Prepared`).
 struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     let database: PostgresAccess
     let logger: Logger
