@@ -9,7 +9,8 @@
 #   SCENARIO  blog-list | blog-list-unshipped | blog-get | blog-create | auth-refresh | auth-login |
 #             collector-ingest-100 | collector-ingest-1000 (events a request; the CPU is then an event's) |
 #             collector-shipped (the blog's list with shipping on, and the collector's CPU a blog request:
-#             what storing the event each request ships costs)
+#             what storing the event each request ships costs) | collector-stats (`GET /v1/stats?window=1h`
+#             on 4 connections, as make bench, after 8 s of the blog's list with shipping on as its data)
 #   BASE_BIN  the release bin directory of the build to compare with, e.g. after
 #             `git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)`:
 #             /tmp/base/.build/release
@@ -34,7 +35,7 @@ scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=$
 case "$scenario" in
 blog-list | blog-list-unshipped | blog-get | blog-create) service=blog-service ;;
 auth-refresh | auth-login) service=auth-service ;;
-collector-ingest-100 | collector-ingest-1000 | collector-shipped) service=observ-collector ;;
+collector-ingest-100 | collector-ingest-1000 | collector-shipped | collector-stats) service=observ-collector ;;
 *) echo "compare: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 [ -x "$base/$service" ] || { echo "compare: no $service in $base" >&2; exit 2; }
@@ -109,7 +110,7 @@ one_run() { # label executable-of-the-measured-service
         post="$(json "$blog/v1/posts" -H "authorization: Bearer $token" -d "{\"title\":\"Post $i\",\"content\":\"$(printf 'Lorem ipsum %.0s' $(seq 1 40))\"}")"
     done
     echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
-    local url script=request.lua load_env=(TOKEN="$token") events=1 connections=32
+    local url script=request.lua load_env=(TOKEN="$token") events=1 threads=2 connections=32 timeout=2s
     case "$scenario" in
     blog-list | blog-list-unshipped | collector-shipped) url="$blog/v1/posts" ;;
     blog-get) url="$blog/v1/posts/$(echo "$post" | jq -r .id)" ;;
@@ -121,6 +122,10 @@ one_run() { # label executable-of-the-measured-service
     auth-login)  # four connections, as make bench: the hasher's queue, not the load generator, sets the pace
         echo "$login" >"$work/login.json"
         url="$auth/v1/auth/login"; connections=4; load_env=(METHOD=POST BODY_FILE="$work/login.json") ;;
+    collector-stats)  # the tenant's requests of 8 s of the list as the rollups read, stored before the run
+        env TOKEN="$token" wrk -t2 -c32 -d8s -s Benchmarks/wrk/request.lua "$blog/v1/posts" >/dev/null
+        sleep 1   # the shipper's last batch
+        url="$collector/v1/stats?window=1h"; threads=1; connections=4; timeout=60s ;;
     collector-ingest-*)
         events=${scenario#collector-ingest-}
         url="$collector/v1/events"; load_env=(TOKEN="$ingest_key" METHOD=POST BODY_FILE="$work/events$events.json" EVENTS="$events") ;;
@@ -131,7 +136,7 @@ one_run() { # label executable-of-the-measured-service
     before=$(ticks "$pid"); collector_before=$(ticks "$pid_observ_collector")
     local postgres_before=0 postgres_after=0
     [ "$database" = postgres ] && postgres_before=$(postgres_ticks)
-    result="$(env "${load_env[@]}" wrk -t2 -c"$connections" -d"${duration}s" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
+    result="$(env "${load_env[@]}" wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout "$timeout" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
     after=$(ticks "$pid"); collector_after=$(ticks "$pid_observ_collector")
     [ "$database" = postgres ] && postgres_after=$(postgres_ticks)
     IFS='|' read -r _ rps _ _ p99 errors _ <<<"$result"

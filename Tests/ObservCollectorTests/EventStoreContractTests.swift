@@ -165,6 +165,42 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
         }
     }
 
+    /// A window of several minutes counts each route's durations over all of them: the most requested
+    /// route is the one with the most requests in the window, not in any one minute, and a duration
+    /// seen in several minutes weighs in the percentiles by all its requests.
+    @Test(arguments: StoreKind.available)
+    func aWindowOfSeveralMinutesSumsEachRoutesDurationsOverThem(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let tenant = UUID()
+            let minute: Int64 = 60_000
+            // "/a": in each of three minutes, 3 requests of 1 ms and 1 of 8 ms (one 5xx in the last);
+            // "/b": 10 requests of 5 ms, all in the first minute.
+            var events: [StoredEvent] = []
+            for m: Int64 in 0..<3 {
+                for i: Int64 in 0..<4 {
+                    let (status, duration) = i == 3 ? (m == 2 ? 500 : 200, 8.0) : (200, 1.0)
+                    events.append(Self.request(tenant: tenant, at: m * minute + i, status: status, duration: duration, route: "/a"))
+                }
+            }
+            events += (0..<10).map { Self.request(tenant: tenant, at: Int64($0), duration: 5, route: "/b") }
+            try await store.insert(events)
+
+            let routeA = RouteStatistics(service: "blog-service", route: "/a", count: 12, errorCount: 1, p50Ms: 1, p95Ms: 8, p99Ms: 8)
+            #expect(try await store.routeStatistics(tenantID: tenant, since: Self.now, limit: 1) == [routeA])
+            #expect(try await store.routeStatistics(tenantID: tenant, since: Self.now, limit: 10) == [
+                routeA, RouteStatistics(service: "blog-service", route: "/b", count: 10, errorCount: 0, p50Ms: 5, p95Ms: 5, p99Ms: 5),
+            ])
+            // One step of the three minutes: "/a" alone, then every route (22 requests: 9 of 1 ms, 10 of 5
+            // ms, 3 of 8 ms).
+            let step = SeriesQuery(
+                tenantID: tenant, from: Self.now, to: Self.now.addingTimeInterval(180), stepMilliseconds: 3 * minute, service: nil, route: "/a")
+            #expect(try await store.series(step) == [SeriesPoint(step: 0, count: 12, errorCount: 1, p50Ms: 1, p95Ms: 8, p99Ms: 8)])
+            var all = step
+            all.route = nil
+            #expect(try await store.series(all) == [SeriesPoint(step: 0, count: 22, errorCount: 1, p50Ms: 5, p95Ms: 8, p99Ms: 8)])
+        }
+    }
+
     /// The statistics come from the rollups kept at ingest: each stored request counted once (a batch
     /// sent again under its key is not counted again), its duration to three significant digits, in
     /// whole minutes; retention drops the minutes past the longest window.

@@ -173,18 +173,16 @@ final class PostgresEventStore: EventStore {
         }
     }
 
-    /// The rollups of the minutes since the one `since` falls in, summed per route and duration, for the
-    /// `limit` most requested routes only (as on SQLite: bounded by the limit, not by raw paths).
+    /// The rollups of the minutes since the one `since` falls in, of the `limit` most requested routes
+    /// only, summed per route and duration as they are read (as on SQLite, and why).
     static func routeStatisticsQuery(tenantID: UUID, since: Date, limit: Int) -> PostgresQuery {
         let minute = RequestRollup.minute(of: since.millisecondsSince1970)
         return """
-            WITH top AS (
+            SELECT service, route, duration_ms, count, errors FROM request_rollups
+            WHERE tenant_id = \(tenantID) AND minute >= \(minute) AND (service, route) IN (
                 SELECT service, route FROM request_rollups WHERE tenant_id = \(tenantID) AND minute >= \(minute)
                 GROUP BY service, route ORDER BY SUM(count) DESC, service, route LIMIT \(limit)
             )
-            SELECT r.service, r.route, r.duration_ms, SUM(r.count)::bigint, SUM(r.errors)::bigint
-            FROM request_rollups r JOIN top ON top.service = r.service AND top.route = r.route
-            WHERE r.tenant_id = \(tenantID) AND r.minute >= \(minute) GROUP BY r.service, r.route, r.duration_ms
             """
     }
 
@@ -200,16 +198,15 @@ final class PostgresEventStore: EventStore {
         }
     }
 
-    /// The rollups of the query's minutes, summed per step and duration.
+    /// The rollups of the query's minutes, summed per step and duration as they are read.
     static func seriesQuery(_ query: SeriesQuery) -> PostgresQuery {
         let (first, end) = (RequestRollup.minute(of: query.from.millisecondsSince1970), RequestRollup.minute(of: query.to.millisecondsSince1970))
         var statement = PostgresStatement("SELECT (minute - ")
         statement.append("\(statement.bind(first))) / \(statement.bind(max(1, query.stepMilliseconds / RequestRollup.millisecondsPerMinute))) AS step, ")
-        statement.append("duration_ms, SUM(count)::bigint, SUM(errors)::bigint FROM request_rollups WHERE tenant_id = ")
+        statement.append("duration_ms, count, errors FROM request_rollups WHERE tenant_id = ")
         statement.append("\(statement.bind(query.tenantID)) AND minute >= \(statement.bind(first)) AND minute < \(statement.bind(end))")
         if let service = query.service { statement.append(" AND service = \(statement.bind(service))") }
         if let route = query.route { statement.append(" AND route = \(statement.bind(route))") }
-        statement.append(" GROUP BY 1, 2")
         return statement.query
     }
 

@@ -196,17 +196,17 @@ struct SQLiteEventStore: EventStore {
         }
     }
 
-    /// The rollups of the minutes since the one `since` falls in, summed per route and duration, for the
-    /// `limit` most requested routes only: a tenant whose senders give raw paths has a route per path,
-    /// and what the collector holds stays bounded by the limit, not by the paths.
+    /// The rollups of the minutes since the one `since` falls in, of the `limit` most requested routes
+    /// only (a tenant whose senders give raw paths has a route per path: what the collector holds stays
+    /// bounded by the limit, not by the paths), summed per route and duration as they are read
+    /// (`DurationDistribution`). Summed in SQL (a `GROUP BY` over every row of the window, joined with
+    /// the top routes), they took three times as long: 9.8 against 3.1 ms over 3,500 rows in `sqlite3`.
     static let routeStatisticsSQL = """
-        WITH top AS (
+        SELECT service, route, duration_ms, count, errors FROM request_rollups
+        WHERE tenant_id = ?1 AND minute >= ?2 AND (service, route) IN (
             SELECT service, route FROM request_rollups WHERE tenant_id = ?1 AND minute >= ?2
             GROUP BY service, route ORDER BY SUM(count) DESC, service, route LIMIT ?3
         )
-        SELECT r.service, r.route, r.duration_ms, SUM(r.count) AS count, SUM(r.errors) AS errors
-        FROM request_rollups r JOIN top ON top.service = r.service AND top.route = r.route
-        WHERE r.tenant_id = ?1 AND r.minute >= ?2 GROUP BY r.service, r.route, r.duration_ms
         """
 
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
@@ -221,7 +221,7 @@ struct SQLiteEventStore: EventStore {
         }
     }
 
-    /// The rollups of the query's minutes, summed per step and duration.
+    /// The rollups of the query's minutes, summed per step and duration as they are read.
     static func seriesQuery(_ query: SeriesQuery) -> (String, StatementArguments) {
         let (first, end) = (RequestRollup.minute(of: query.from.millisecondsSince1970), RequestRollup.minute(of: query.to.millisecondsSince1970))
         var filter = "tenant_id = ? AND minute >= ? AND minute < ?"
@@ -230,8 +230,7 @@ struct SQLiteEventStore: EventStore {
         if let service = query.service { filter += " AND service = ?"; arguments += [service] }
         if let route = query.route { filter += " AND route = ?"; arguments += [route] }
         let sql = """
-            SELECT (minute - ?) / ? AS step, duration_ms, SUM(count) AS count, SUM(errors) AS errors FROM request_rollups
-            WHERE \(filter) GROUP BY step, duration_ms
+            SELECT (minute - ?) / ? AS step, duration_ms, count, errors FROM request_rollups WHERE \(filter)
             """
         return (sql, arguments)
     }
