@@ -59,6 +59,20 @@ public struct PostgresRowReader {
         Int(try integer(column))
     }
 
+    /// A floating-point number (`DOUBLE PRECISION` or `REAL`) that must be there.
+    public mutating func double(_ column: String) throws -> Double {
+        let cell = try next(column)
+        guard let bytes = cell.bytes else { throw Self.unreadable(column, "Double", "is null") }
+        let value: Double? = switch (cell.format, cell.dataType, bytes.readableBytes) {
+        case (.binary, .float8, 8): bytes.getInteger(at: bytes.readerIndex, as: UInt64.self).map(Double.init(bitPattern:))
+        case (.binary, .float4, 4): bytes.getInteger(at: bytes.readerIndex, as: UInt32.self).map { Double(Float(bitPattern: $0)) }
+        case (.binary, .float8, _), (.binary, .float4, _): nil
+        default: try generic(cell, as: Double.self)
+        }
+        guard let value else { throw Self.unreadable(column, "Double") }
+        return value
+    }
+
     /// A UUID that must be there.
     public mutating func uuid(_ column: String) throws -> UUID {
         let cell = try next(column)

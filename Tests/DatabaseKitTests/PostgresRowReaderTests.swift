@@ -16,7 +16,7 @@ import Testing
         static let sql = """
             SELECT '\(id.uuidString)'::uuid AS id, 'Grüße, ✓'::text AS title, 'draft'::varchar AS status,
                    1795000000123::bigint AS created_at, 7::integer AS version, 3::smallint AS small, true AS active,
-                   NULL::text AS note, NULL::bigint AS rotated_at
+                   NULL::text AS note, NULL::bigint AS rotated_at, 12.345::double precision AS duration_ms, 0.5::real AS ratio
             """
     }
 
@@ -35,17 +35,18 @@ import Testing
     func everyValueIsReadAsStored(kind: StoreKind) async throws {
         struct Read: Equatable {
             let id: UUID, title: String, status: String, createdAt: Date, version: Int, small: Int64, active: Bool
-            let note: String?, rotatedAt: Date?
+            let note: String?, rotatedAt: Date?, durationMs: Double, ratio: Double
         }
         let read = try await Self.reading { row in
             try Read(
                 id: row.uuid("id"), title: row.text("title"), status: row.text("status"), createdAt: row.date("created_at"),
                 version: row.int("version"), small: row.integer("small"), active: row.bool("active"),
-                note: row.optionalText("note"), rotatedAt: row.optionalDate("rotated_at"))
+                note: row.optionalText("note"), rotatedAt: row.optionalDate("rotated_at"), durationMs: row.double("duration_ms"),
+                ratio: row.double("ratio"))
         }
         #expect(read == Read(
             id: Self.id, title: "Grüße, ✓", status: "draft", createdAt: Date(millisecondsSince1970: 1_795_000_000_123), version: 7,
-            small: 3, active: true, note: nil, rotatedAt: nil))
+            small: 3, active: true, note: nil, rotatedAt: nil, durationMs: 12.345, ratio: 0.5))
     }
 
     @Test(arguments: StoreKind.available.filter { $0 == .postgres })
@@ -65,6 +66,8 @@ import Testing
                 problem { _ = try $0.bool("active") },
                 problem { _ = try $0.text("note") },  // NULL where a value must be
                 problem { _ = try $0.optionalDate("rotated_at") },
+                problem { _ = try $0.double("duration_ms") },
+                problem { _ = try $0.double("ratio") },
                 problem { _ = try $0.text("after_the_last") },
             ]
         }
@@ -76,7 +79,7 @@ import Testing
             UnreadableRow(column: "version", problem: "is not a UUID"),
             nil, nil,
             UnreadableRow(column: "note", problem: "is null"),
-            nil,
+            nil, nil, nil,
             UnreadableRow(column: "after_the_last", problem: "is missing"),
         ])
     }
