@@ -14,7 +14,7 @@ run: deps
 ## Fault scenarios on the real binaries (auth down, a service stopped under load, …); VERIFY_QUICK=1 shortens outages (CI).
 verify: deps
 	swift build --build-tests
-	VERIFY=1 scripts/with-test-postgres.sh swift test --skip-build --filter FaultTests
+	VERIFY=1 scripts/with-scratch-tmpdir.sh scripts/with-test-postgres.sh swift test --skip-build --filter FaultTests
 
 ## The services scaled out on loopback: one PostgreSQL, REPLICAS (2) replicas of each, nginx in front on 8081–8083; Ctrl-C stops it.
 cluster: deps
@@ -27,7 +27,7 @@ cluster-stop:
 ## Build and run every test, the PostgreSQL ones on a throwaway server started for the run; then the end-to-end test through a cluster whose replicas are killed between rounds.
 test: deps
 	swift build --build-tests
-	scripts/with-test-postgres.sh swift test
+	scripts/with-scratch-tmpdir.sh scripts/with-test-postgres.sh swift test
 	scripts/cluster-e2e.sh
 
 ## schemathesis against each service's /openapi.json (installs it from PyPI): no server error, no response the document does not describe.
