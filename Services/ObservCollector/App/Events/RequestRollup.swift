@@ -109,6 +109,35 @@ struct DurationDistribution: Sendable {
     }
 }
 
+/// Routes' duration distributions, summed from rollup rows as they are read. A window's rows come in
+/// the rollups' key order (minute, then service and route), so one route's rows follow one another:
+/// its distribution is looked up when the route changes, not hashed for every row.
+struct RouteDistributions {
+    private var routes: [ServiceRoute: DurationDistribution] = [:]
+    private var current: ServiceRoute?
+    private var distribution = DurationDistribution()
+
+    /// The routes summed so far.
+    var count: Int { routes.count + (current == nil ? 0 : 1) }
+
+    mutating func add(service: String, route: String, durationMs: Double, count: Int64, errors: Int64) {
+        if service != current?.service || route != current?.route {
+            let next = ServiceRoute(service: service, route: route)
+            if let current { routes[current] = distribution }
+            distribution = routes.removeValue(forKey: next) ?? DurationDistribution()
+            current = next
+        }
+        distribution.add(durationMs: durationMs, count: count, errors: errors)
+    }
+
+    /// Every route's distribution.
+    mutating func finished() -> [ServiceRoute: DurationDistribution] {
+        if let current { routes[current] = distribution }
+        (current, distribution) = (nil, DurationDistribution())
+        return routes
+    }
+}
+
 extension [ServiceRoute: DurationDistribution] {
     /// The statistics of the `limit` most requested routes.
     func routeStatistics(limit: Int) -> [RouteStatistics] {

@@ -196,29 +196,41 @@ struct SQLiteEventStore: EventStore {
         }
     }
 
-    /// The rollups of the minutes since the one `since` falls in, of the `limit` most requested routes
-    /// only (a tenant whose senders give raw paths has a route per path: what the collector holds stays
-    /// bounded by the limit, not by the paths), summed per route and duration as they are read
-    /// (`DurationDistribution`). Summed in SQL (a `GROUP BY` over every row of the window, joined with
-    /// the top routes), they took three times as long: 9.8 against 3.1 ms over 3,500 rows in `sqlite3`.
-    static let routeStatisticsSQL = """
-        SELECT service, route, duration_ms, count, errors FROM request_rollups
-        WHERE tenant_id = ?1 AND minute >= ?2 AND (service, route) IN (
+    /// The rollups of the minutes since the one `since` falls in, summed per route and duration as they
+    /// are read (`RouteDistributions`): every route's in one pass while the window has at most `limit`
+    /// routes, as nearly every tenant's has; past that (a tenant whose senders give raw paths has a route
+    /// per path), those of the `limit` most requested routes only, so that what the collector holds stays
+    /// bounded by the limit, not by the paths.
+    ///
+    /// Over 5,760,000 rows (a day of 10 routes, 400 durations a minute each) in `sqlite3`: the pass
+    /// 1.0 s; choosing the top routes 7.3 s, for the `GROUP BY` sorts every row; summing in SQL too
+    /// (a `GROUP BY` over every row, joined with the top routes, as before 2026-12-06) 22 s.
+    static let windowRollupsSQL = "SELECT service, route, duration_ms, count, errors FROM request_rollups WHERE tenant_id = ?1 AND minute >= ?2"
+    static let topRoutesRollupsSQL = """
+        \(windowRollupsSQL) AND (service, route) IN (
             SELECT service, route FROM request_rollups WHERE tenant_id = ?1 AND minute >= ?2
             GROUP BY service, route ORDER BY SUM(count) DESC, service, route LIMIT ?3
         )
         """
 
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
-        let arguments: StatementArguments = [tenantID.lowercasedString, RequestRollup.minute(of: since.millisecondsSince1970), limit]
+        let window: StatementArguments = [tenantID.lowercasedString, RequestRollup.minute(of: since.millisecondsSince1970)]
         return try await database.read { db in
-            var routes: [ServiceRoute: DurationDistribution] = [:]
-            let rows = try Row.fetchCursor(db, sql: Self.routeStatisticsSQL, arguments: arguments)
-            while let row = try rows.next() {
-                routes[ServiceRoute(service: row[0], route: row[1]), default: DurationDistribution()].add(durationMs: row[2], count: row[3], errors: row[4])
-            }
+            let routes = try Self.routes(db, Self.windowRollupsSQL, window, atMost: limit)
+                ?? Self.routes(db, Self.topRoutesRollupsSQL, window + [limit]) ?? [:]
             return routes.routeStatistics(limit: limit)
         }
+    }
+
+    /// The rows of `sql` summed per route and duration; nil as soon as they name more than `atMost` routes.
+    private static func routes(_ db: Database, _ sql: String, _ arguments: StatementArguments, atMost: Int = .max) throws -> [ServiceRoute: DurationDistribution]? {
+        var routes = RouteDistributions()
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            routes.add(service: row[0], route: row[1], durationMs: row[2], count: row[3], errors: row[4])
+            if routes.count > atMost { return nil }
+        }
+        return routes.finished()
     }
 
     /// The rollups of the query's minutes, summed per step and duration as they are read.
