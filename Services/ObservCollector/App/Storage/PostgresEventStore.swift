@@ -174,9 +174,9 @@ final class PostgresEventStore: EventStore {
     }
 
     /// The rollups of the minutes since the one `since` falls in, of the `limit` most requested routes
-    /// only (as on SQLite, and why), summed per route and duration by the server: unlike SQLite's
-    /// sorter, its hash aggregate costs less than sending each minute's rows, which postgres-nio
-    /// hands over one task switch at a time.
+    /// only (what the collector holds stays bounded by the limit, not by a sender's raw paths), summed
+    /// per route and duration by the server: unlike SQLite's sorter, its hash aggregates cost less than
+    /// sending each minute's rows, which postgres-nio hands over one task switch at a time.
     static func routeStatisticsQuery(tenantID: UUID, since: Date, limit: Int) -> PostgresQuery {
         let minute = RequestRollup.minute(of: since.millisecondsSince1970)
         return """
