@@ -1,5 +1,6 @@
 import DatabaseKit
 import Foundation
+import GRDB
 import Logging
 import PostgresNIO
 import ServiceKit
@@ -318,6 +319,25 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
             } while cursor != nil
             #expect(seen.count == 6 * 5 * 40)
         }
+    }
+}
+
+/// On SQLite, a window's rollups are read in one pass while they name at most the answer's limit of
+/// routes, and that pass is given up for the top routes' statement as soon as they name more: what the
+/// collector holds stays bounded by the limit, not by a sender's raw paths.
+@Suite struct SQLiteRouteStatisticsTests {
+    @Test func aPassOverTheWindowIsGivenUpAtItsFirstRouteOverTheLimit() async throws {
+        let tenant = UUID()
+        let database = try openSQLiteDatabase(path: NSTemporaryDirectory() + "route-statistics-\(UUID().lowercasedString)/collector.sqlite")
+        try await SQLiteEventStore(database: database).insert((0..<3).map { EventStoreContractTests.request(tenant: tenant, route: "/r\($0)") })
+        let window: StatementArguments = [tenant.lowercasedString, RequestRollup.minute(of: EventStoreContractTests.now.millisecondsSince1970)]
+        let (withinTwo, withinThree) = try await database.read { db in
+            try (SQLiteEventStore.routes(db, SQLiteEventStore.windowRollupsSQL, window, atMost: 2),
+                 SQLiteEventStore.routes(db, SQLiteEventStore.windowRollupsSQL, window, atMost: 3))
+        }
+        #expect(withinTwo == nil)
+        #expect(withinThree?.keys.map(\.route).sorted() == ["/r0", "/r1", "/r2"])
+        #expect(withinThree?.values.map(\.count) == [1, 1, 1])
     }
 }
 

@@ -223,7 +223,7 @@ struct SQLiteEventStore: EventStore {
     }
 
     /// The rows of `sql` summed per route and duration; nil as soon as they name more than `atMost` routes.
-    private static func routes(_ db: Database, _ sql: String, _ arguments: StatementArguments, atMost: Int = .max) throws -> [ServiceRoute: DurationDistribution]? {
+    static func routes(_ db: Database, _ sql: String, _ arguments: StatementArguments, atMost: Int = .max) throws -> [ServiceRoute: DurationDistribution]? {
         var routes = RouteDistributions()
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
