@@ -13,8 +13,9 @@ import TokenVerification
 func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore) async throws -> Void) async throws {
     switch kind {
     case .sqlite:
-        let path = NSTemporaryDirectory() + "auth-store-\(UUID().lowercasedString)/auth.sqlite"
-        try await body(SQLiteAuthStore(try openSQLiteDatabase(path: path)))
+        try await withTemporaryFolder("auth-store") { folder in
+            try await body(SQLiteAuthStore(try openSQLiteDatabase(path: folder + "auth.sqlite")))
+        }
     case .postgres:
         try await TestPostgres.withDatabase(name: "auth", migrations: AuthSchema.postgres) { database in
             try await body(PostgresAuthStore(database: database, logger: Logger(label: "test")))

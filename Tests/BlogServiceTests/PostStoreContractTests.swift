@@ -12,8 +12,9 @@ import Testing
 func withPostStore(_ kind: StoreKind, _ body: @escaping @Sendable (any PostRepository) async throws -> Void) async throws {
     switch kind {
     case .sqlite:
-        let path = NSTemporaryDirectory() + "post-store-\(UUID().lowercasedString)/blog.sqlite"
-        try await body(SQLitePostRepository(database: try openSQLiteDatabase(path: path)))
+        try await withTemporaryFolder("post-store") { folder in
+            try await body(SQLitePostRepository(database: try openSQLiteDatabase(path: folder + "blog.sqlite")))
+        }
     case .postgres:
         try await TestPostgres.withDatabase(name: "blog", migrations: BlogSchema.postgres) { database in
             try await body(PostgresPostRepository(database: database, logger: Logger(label: "test")))

@@ -14,8 +14,9 @@ import Testing
 func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventStore) async throws -> Void) async throws {
     switch kind {
     case .sqlite:
-        let path = NSTemporaryDirectory() + "event-store-\(UUID().lowercasedString)/collector.sqlite"
-        try await body(SQLiteEventStore(database: try openSQLiteDatabase(path: path)))
+        try await withTemporaryFolder("event-store") { folder in
+            try await body(SQLiteEventStore(database: try openSQLiteDatabase(path: folder + "collector.sqlite")))
+        }
     case .postgres:
         try await TestPostgres.withDatabase(name: "collector", migrations: CollectorSchema.postgres) { database in
             try await body(PostgresEventStore(database: database, logger: Logger(label: "test")))
@@ -328,12 +329,14 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
 @Suite struct SQLiteRouteStatisticsTests {
     @Test func aPassOverTheWindowIsGivenUpAtItsFirstRouteOverTheLimit() async throws {
         let tenant = UUID()
-        let database = try openSQLiteDatabase(path: NSTemporaryDirectory() + "route-statistics-\(UUID().lowercasedString)/collector.sqlite")
-        try await SQLiteEventStore(database: database).insert((0..<3).map { EventStoreContractTests.request(tenant: tenant, route: "/r\($0)") })
-        let window: StatementArguments = [tenant.lowercasedString, RequestRollup.minute(of: EventStoreContractTests.now.millisecondsSince1970)]
-        let (withinTwo, withinThree) = try await database.read { db in
-            try (SQLiteEventStore.routes(db, SQLiteEventStore.windowRollupsSQL, window, atMost: 2),
-                 SQLiteEventStore.routes(db, SQLiteEventStore.windowRollupsSQL, window, atMost: 3))
+        let (withinTwo, withinThree) = try await withTemporaryFolder("route-statistics") { folder in
+            let database = try openSQLiteDatabase(path: folder + "collector.sqlite")
+            try await SQLiteEventStore(database: database).insert((0..<3).map { EventStoreContractTests.request(tenant: tenant, route: "/r\($0)") })
+            let window: StatementArguments = [tenant.lowercasedString, RequestRollup.minute(of: EventStoreContractTests.now.millisecondsSince1970)]
+            return try await database.read { db in
+                try (SQLiteEventStore.routes(db, SQLiteEventStore.windowRollupsSQL, window, atMost: 2),
+                     SQLiteEventStore.routes(db, SQLiteEventStore.windowRollupsSQL, window, atMost: 3))
+            }
         }
         #expect(withinTwo == nil)
         #expect(withinThree?.keys.map(\.route).sorted() == ["/r0", "/r1", "/r2"])

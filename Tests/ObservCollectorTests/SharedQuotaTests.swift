@@ -96,20 +96,21 @@ func withIngestQuota(_ kind: StoreKind, rate: Int, burst: Int, _ body: @escaping
 
     @Test func aRepeatedBatchCostsNoQuotaAndGetsTheFirstAnswer() async throws {
         let quota = TenantIngestQuota(rate: 1, burst: 5)
-        let path = NSTemporaryDirectory() + "writer-quota-\(UUID().lowercasedString)/collector.sqlite"
-        let store = SQLiteEventStore(database: try openSQLiteDatabase(path: path))
-        let writer = EventWriter(store: store, quota: quota, capacity: 1_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger, now: { Self.now })
-        let tenant = UUID()
-        try await withWriter(writer) {
-            let first = try await writer.submit(batch("k-1", events: 4, tenant: tenant))
-            #expect(first.receipt == IngestReceipt(accepted: 4, dropped: 0) && !first.repeated)
-            let again = try await writer.submit(batch("k-1", events: 4, tenant: tenant))
-            #expect(again.repeated && again.receipt == first.receipt && again.stored.isEmpty)
-            // One event of the burst of five is left: the repeat's quota came back.
-            let next = try await writer.submit(batch("k-2", events: 3, tenant: tenant))
-            #expect(next.receipt == IngestReceipt(accepted: 1, dropped: 2))
-            #expect(next.dropped == [tenant: 2])
+        try await withTemporaryFolder("writer-quota") { folder in
+            let store = SQLiteEventStore(database: try openSQLiteDatabase(path: folder + "collector.sqlite"))
+            let writer = EventWriter(store: store, quota: quota, capacity: 1_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger, now: { Self.now })
+            let tenant = UUID()
+            try await withWriter(writer) {
+                let first = try await writer.submit(batch("k-1", events: 4, tenant: tenant))
+                #expect(first.receipt == IngestReceipt(accepted: 4, dropped: 0) && !first.repeated)
+                let again = try await writer.submit(batch("k-1", events: 4, tenant: tenant))
+                #expect(again.repeated && again.receipt == first.receipt && again.stored.isEmpty)
+                // One event of the burst of five is left: the repeat's quota came back.
+                let next = try await writer.submit(batch("k-2", events: 3, tenant: tenant))
+                #expect(next.receipt == IngestReceipt(accepted: 1, dropped: 2))
+                #expect(next.dropped == [tenant: 2])
+            }
+            #expect(try await store.count() == 5)
         }
-        #expect(try await store.count() == 5)
     }
 }

@@ -118,3 +118,11 @@ public enum TestPostgres {
 public struct TestPostgresMissing: Error, CustomStringConvertible {
     public var description: String { "TEST_POSTGRES_URL is not set: run the tests with `make test` (scripts/with-test-postgres.sh)" }
 }
+
+/// Runs `body` with the path of a new folder under the temporary directory (named after `prefix`,
+/// ending in `/`), removed once `body` has returned or thrown: a test's SQLite files do not outlive it.
+public func withTemporaryFolder<Result>(_ prefix: String, _ body: (String) async throws -> Result) async rethrows -> Result {
+    let folder = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString.lowercased())/"
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    return try await body(folder)
+}
