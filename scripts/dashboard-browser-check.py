@@ -6,7 +6,9 @@ shown as text and runs nothing. Saves a screenshot. Run by DashboardBrowserTests
 starts the services and makes the traffic first. Exits 1 naming the first check that failed."""
 import argparse
 import json
+import os
 import sys
+import tempfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -25,7 +27,10 @@ def main() -> int:
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,2200", "--disable-gpu"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    # Chromium leaves its singleton's folder in TMPDIR: give it one of ours, removed at exit.
+    scratch = tempfile.TemporaryDirectory(prefix="dashboard-browser-")
+    service = Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": scratch.name})
+    driver = webdriver.Chrome(service=service, options=options)
     wait = WebDriverWait(driver, 20)
     facts = {}
 
@@ -89,6 +94,7 @@ def main() -> int:
         return 0
     finally:
         driver.quit()
+        scratch.cleanup()
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import TokenVerification
         try await withAuthStore(kind) { store in
             let store = wrap(store)
             let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-            let keyFile = SigningKeyFile(path: NSTemporaryDirectory() + "keys-\(UUID().uuidString).json")
+            let keyFile = SigningKeyFile(path: harness.folder.path + "router-keys.json")
             let horizon = harness.configuration.accessTokenHorizonSeconds
             let keys = SigningKeys(
                 try await keyFile.loadOrCreate(now: harness.clock.now, retention: horizon, logger: logger), file: keyFile, retention: horizon,

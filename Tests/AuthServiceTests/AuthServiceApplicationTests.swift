@@ -8,8 +8,12 @@ import Testing
 @testable import AuthService
 
 @Suite struct AuthServiceApplicationTests {
-    let configuration = AuthServiceConfiguration(
-        service: ServiceConfiguration(port: 0, database: .sqlite(path: NSTemporaryDirectory() + "/auth-service-\(UUID()).sqlite")))
+    /// The test's database and keys, removed with the suite's instance (one a test).
+    let folder = TemporaryFolder("auth-service")
+    var configuration: AuthServiceConfiguration {
+        AuthServiceConfiguration(
+            service: ServiceConfiguration(port: 0, database: .sqlite(path: folder.path + "auth.sqlite")), signingKeyFile: folder.path + "keys.json")
+    }
 
     @Test func theOperationalRoutesAnswer() async throws {
         try await buildApplication(configuration: configuration).test(.router, conformingTo: AuthOpenAPIDocument.assembled) { client in

@@ -31,8 +31,10 @@ final class TestClock: Sendable {
 /// An auth service on a fresh database and key file, with a test clock and captured logs.
 struct AuthTestHarness {
     var configuration: AuthServiceConfiguration
+    /// The service's database and signing keys; removed when the test lets go of its last copy of the harness.
+    let folder = TemporaryFolder("auth-tests")
     /// The SQLite file of the service (tests look at its rows).
-    let databasePath: String
+    var databasePath: String { folder.path + "auth.sqlite" }
     let clock = TestClock()
     let logs = LogSink.capturing()
 
@@ -41,12 +43,9 @@ struct AuthTestHarness {
     static let fastHashing = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
 
     init(_ adjust: (inout AuthServiceConfiguration) -> Void = { _ in }) {
-        let folder = NSTemporaryDirectory() + "auth-tests-\(UUID().lowercasedString)/"
-        let databasePath = folder + "auth.sqlite"
-        self.databasePath = databasePath
         var configuration = AuthServiceConfiguration(
-            service: ServiceConfiguration(port: 0, database: .sqlite(path: databasePath)),
-            issuer: "http://auth.test", signingKeyFile: folder + "keys.json", loginRateLimit: 1000)
+            service: ServiceConfiguration(port: 0, database: .sqlite(path: folder.path + "auth.sqlite")),
+            issuer: "http://auth.test", signingKeyFile: folder.path + "keys.json", loginRateLimit: 1000)
         configuration.passwordHashing = Self.fastHashing
         adjust(&configuration)
         self.configuration = configuration

@@ -175,7 +175,8 @@ import TokenVerification
 /// until its tokens have expired.
 @Suite struct SigningKeyFileTests {
     @Test func aRotationPublishesFirstThenSignsThenDropsTheOldKey() async throws {
-        let file = SigningKeyFile(path: NSTemporaryDirectory() + "keys-\(UUID().lowercasedString)/keys.json")
+        let folder = TemporaryFolder("keys")
+        let file = SigningKeyFile(path: folder.path + "keys.json")
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         let logger = Logger(label: "test")
         let old = try await file.loadOrCreate(now: start, retention: 930, logger: logger).signer.key.keyID

@@ -18,7 +18,9 @@ struct BlogTestHarness {
     let acme = UUID()
     let globex = UUID()
     let logs = LogSink.capturing()
-    let databasePath = NSTemporaryDirectory() + "blog-tests-\(UUID().lowercasedString).sqlite"
+    /// Removed, with the database, when the test lets go of its last copy of the harness.
+    let folder = TemporaryFolder("blog-tests")
+    var databasePath: String { folder.path + "blog.sqlite" }
     var statementTimeout: Duration = .seconds(5)
     /// Where the revocation list is polled, and how often (the fake auth server's, every 5 s, unless set).
     var revocationsURL: URL?

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceTestSupport
 import Synchronization
 import Testing
 
@@ -20,11 +21,13 @@ import Testing
         }
         let shared = Shared()
         let pool: DatabasePool
+        /// The database's folder, removed with the recorder.
+        let folder = TemporaryFolder("group-commit")
 
         init(maximumGroup: Int, waitingBeforeTheFirstCommit: Int) throws {
             var migrator = DatabaseMigrator()
             migrator.registerMigration("1") { db in try db.execute(sql: "CREATE TABLE items (id INTEGER PRIMARY KEY)") }
-            pool = try SQLiteDatabase.open(path: NSTemporaryDirectory() + "group-commit-\(UUID().uuidString)/test.sqlite", migrator: migrator)
+            pool = try SQLiteDatabase.open(path: folder.path + "test.sqlite", migrator: migrator)
             let commit = SQLiteGroupCommit<Int>(pool, maximumGroup: maximumGroup) { [shared] db, items in
                 if !shared.firstGroupStarted.exchange(true, ordering: .sequentiallyConsistent) {
                     let deadline = ContinuousClock.now + .seconds(10)

@@ -1,22 +1,25 @@
 import DatabaseKit
 import Foundation
 import GRDB
+import ServiceTestSupport
 import Testing
 
 /// SQLite transactions whose steps are awaited one by one.
 @Suite struct SQLiteTransactionsTests {
-    static func open() throws -> SQLiteTransactions {
+    /// The test's database folder, removed with the suite's instance (one a test).
+    let folder = TemporaryFolder("transactions")
+
+    func open() throws -> SQLiteTransactions {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("1") { db in
             try db.execute(sql: "CREATE TABLE counter (value INTEGER NOT NULL); INSERT INTO counter VALUES (0); CREATE TABLE notes (text TEXT)")
         }
-        let path = NSTemporaryDirectory() + "transactions-\(UUID().uuidString)/test.sqlite"
-        return SQLiteTransactions(try SQLiteDatabase.open(path: path, migrator: migrator))
+        return SQLiteTransactions(try SQLiteDatabase.open(path: folder.path + "test.sqlite", migrator: migrator))
     }
 
     /// Read, await, write: without one writer at a time, two such transactions lose an increment.
     @Test func transactionsThatAwaitBetweenStepsDoNotInterleave() async throws {
-        let database = try Self.open()
+        let database = try open()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<20 {
                 group.addTask {
@@ -38,7 +41,7 @@ import Testing
 
     @Test func aTransactionThatThrowsIsRolledBackAndTheDatabaseGoesOn() async throws {
         struct Abandon: Error {}
-        let database = try Self.open()
+        let database = try open()
         await #expect(throws: Abandon.self) {
             try await database.transaction { access in
                 try await access.write { db in try db.execute(sql: "INSERT INTO notes VALUES ('lost')") }

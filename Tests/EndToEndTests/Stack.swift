@@ -31,7 +31,9 @@ struct Stack {
     static let blogKey = "e2e-blog-ingest-key-0123"
     static let authKey = "e2e-auth-ingest-key-0123"
 
-    let folder = NSTemporaryDirectory() + "e2e-\(UUID().lowercasedString)/"
+    /// The SQLite files and signing keys; removed when the test lets go of its last copy of the stack.
+    let files = TemporaryFolder("e2e")
+    var folder: String { files.path }
     let authPort = external?.auth ?? freeLoopbackPort()
     let blogPort = external?.blog ?? freeLoopbackPort()
     let collectorPort = external?.collector ?? freeLoopbackPort()

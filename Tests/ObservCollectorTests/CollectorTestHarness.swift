@@ -19,7 +19,9 @@ struct CollectorTestHarness {
     let minter = TestTokenMinter()
     let acme = UUID()
     let globex = UUID()
-    let databasePath = NSTemporaryDirectory() + "collector-tests-\(UUID().lowercasedString).sqlite"
+    /// Removed, with the database, when the test lets go of its last copy of the harness.
+    let folder = TemporaryFolder("collector-tests")
+    var databasePath: String { folder.path + "collector.sqlite" }
     var queueCapacity = 200_000
     /// Changes to the configuration a test needs (quotas, metric bounds).
     var adjust: @Sendable (inout ObservCollectorConfiguration) -> Void = { _ in }

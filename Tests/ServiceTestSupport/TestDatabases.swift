@@ -119,10 +119,26 @@ public struct TestPostgresMissing: Error, CustomStringConvertible {
     public var description: String { "TEST_POSTGRES_URL is not set: run the tests with `make test` (scripts/with-test-postgres.sh)" }
 }
 
+/// A folder under the temporary directory for a test's files (named after `prefix`; `path` ends in
+/// `/`; whoever opens a file there creates it), removed with what is in it when the last reference to
+/// it goes: a test's harness holds one, so its SQLite files and keys do not outlive the test, however
+/// many times the test starts the service on them.
+public final class TemporaryFolder: Sendable {
+    public let path: String
+
+    public init(_ prefix: String) {
+        path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString.lowercased())/"
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
 /// Runs `body` with the path of a new folder under the temporary directory (named after `prefix`,
 /// ending in `/`), removed once `body` has returned or thrown: a test's SQLite files do not outlive it.
 public func withTemporaryFolder<Result>(_ prefix: String, _ body: (String) async throws -> Result) async rethrows -> Result {
-    let folder = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString.lowercased())/"
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    return try await body(folder)
+    let folder = TemporaryFolder(prefix)
+    defer { withExtendedLifetime(folder) {} }
+    return try await body(folder.path)
 }
