@@ -137,6 +137,27 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
         }
     }
 
+    /// A route is a service's: two services' requests of one route are counted apart, though their
+    /// rollups follow one another (SQLite's pass compares each row's service and route with the last's).
+    @Test(arguments: StoreKind.available)
+    func twoServicesRequestsOfOneRouteAreCountedApart(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let tenant = UUID()
+            let minute: Int64 = 60_000
+            var events = (0..<3).map { Self.request(tenant: tenant, at: Int64($0), duration: 10, route: "/v1/a", service: "auth-service") }
+            events += (0..<2).map { Self.request(tenant: tenant, at: Int64($0), duration: 20, route: "/v1/a") }
+            events += [Self.request(tenant: tenant, duration: 20, route: "/v1/b")]
+            events += [Self.request(tenant: tenant, at: minute, duration: 30, route: "/v1/a", service: "auth-service")]
+            events += [Self.request(tenant: tenant, at: minute, duration: 20, route: "/v1/b")]
+            try await store.insert(events)
+            #expect(try await store.routeStatistics(tenantID: tenant, since: Self.now, limit: 10) == [
+                RouteStatistics(service: "auth-service", route: "/v1/a", count: 4, errorCount: 0, p50Ms: 10, p95Ms: 30, p99Ms: 30),
+                RouteStatistics(service: "blog-service", route: "/v1/a", count: 2, errorCount: 0, p50Ms: 20, p95Ms: 20, p99Ms: 20),
+                RouteStatistics(service: "blog-service", route: "/v1/b", count: 2, errorCount: 0, p50Ms: 20, p95Ms: 20, p99Ms: 20),
+            ])
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func aSeriesCountsEachStepWithNearestRankPercentiles(kind: StoreKind) async throws {
         try await withEventStore(kind) { store in
@@ -341,6 +362,27 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
         #expect(withinTwo == nil)
         #expect(withinThree?.keys.map(\.route).sorted() == ["/r0", "/r1", "/r2"])
         #expect(withinThree?.values.map(\.count) == [1, 1, 1])
+    }
+
+    /// The statistics and the series are read under the connection's statement time limit: past it,
+    /// the read fails with SQLite's interrupt (answered 503), never with the rows read so far.
+    @Test func aReadPastTheStatementTimeLimitFailsRatherThanAnswerPartly() async throws {
+        let tenant = UUID()
+        try await withTemporaryFolder("route-statistics") { folder in
+            let path = folder + "collector.sqlite"
+            try await SQLiteEventStore(database: try openSQLiteDatabase(path: path)).insert(
+                (0..<2_000).map { EventStoreContractTests.request(tenant: tenant, duration: Double($0), route: "/r\($0 % 10)") })
+            let limited = SQLiteEventStore(database: try openSQLiteDatabase(path: path, statementTimeout: .zero))
+            let interrupted: (any Error) -> Bool = { ($0 as? DatabaseError)?.resultCode == .SQLITE_INTERRUPT }
+            await #expect(performing: {
+                try await limited.routeStatistics(tenantID: tenant, since: EventStoreContractTests.now, limit: 10)
+            }, throws: interrupted)
+            await #expect(performing: {
+                try await limited.series(SeriesQuery(
+                    tenantID: tenant, from: EventStoreContractTests.now, to: EventStoreContractTests.now.addingTimeInterval(60),
+                    stepMilliseconds: 60_000, service: nil, route: nil))
+            }, throws: interrupted)
+        }
     }
 }
 

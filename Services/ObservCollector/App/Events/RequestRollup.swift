@@ -109,32 +109,36 @@ struct DurationDistribution: Sendable {
     }
 }
 
-/// Routes' duration distributions, summed from rollup rows as they are read. A window's rows come in
-/// the rollups' key order (minute, then service and route), so one route's rows follow one another:
-/// its distribution is looked up when the route changes, not hashed for every row.
-struct RouteDistributions {
-    private var routes: [ServiceRoute: DurationDistribution] = [:]
-    private var current: ServiceRoute?
+/// The duration distributions of groups of rollup rows (routes, steps of a series), summed as the rows
+/// are read. A window's rows come in the rollups' key order (minute, then service and route), so a
+/// route's rows, and a step's, follow one another: a group's distribution is looked up when the group
+/// changes, not hashed for every row.
+struct GroupedDistributions<Group: Hashable> {
+    private var groups: [Group: DurationDistribution] = [:]
+    private var current: Group?
     private var distribution = DurationDistribution()
 
-    /// The routes summed so far.
-    var count: Int { routes.count + (current == nil ? 0 : 1) }
+    /// The groups summed so far.
+    var count: Int { groups.count + (current == nil ? 0 : 1) }
 
-    mutating func add(service: String, route: String, durationMs: Double, count: Int64, errors: Int64) {
-        if service != current?.service || route != current?.route {
-            let next = ServiceRoute(service: service, route: route)
-            if let current { routes[current] = distribution }
-            distribution = routes.removeValue(forKey: next) ?? DurationDistribution()
-            current = next
-        }
+    /// Makes `group` the one the next rows are added to.
+    mutating func select(_ group: Group) {
+        guard group != current else { return }
+        if let current { groups[current] = distribution }
+        distribution = groups.removeValue(forKey: group) ?? DurationDistribution()
+        current = group
+    }
+
+    /// Adds a row to the selected group.
+    mutating func add(durationMs: Double, count: Int64, errors: Int64) {
         distribution.add(durationMs: durationMs, count: count, errors: errors)
     }
 
-    /// Every route's distribution.
-    mutating func finished() -> [ServiceRoute: DurationDistribution] {
-        if let current { routes[current] = distribution }
+    /// Every group's distribution.
+    mutating func finished() -> [Group: DurationDistribution] {
+        if let current { groups[current] = distribution }
         (current, distribution) = (nil, DurationDistribution())
-        return routes
+        return groups
     }
 }
 

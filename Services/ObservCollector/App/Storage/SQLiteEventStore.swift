@@ -27,7 +27,7 @@ struct SQLiteEventStore: EventStore {
             }
             let statement = try db.makeStatement(sql: Self.insertSQL)
             let handle = statement.sqliteStatement
-            defer { sqlite3_reset(handle) }
+            defer { sqlite3_reset(statement.sqliteStatement) }  // keeps the statement, whose `handle` it is, alive until then
             var rollups: [RequestRollupKey: RequestRollupCounts] = [:]
             for (index, batch) in batches.enumerated() where receipts[index] == nil {
                 for event in batch.events {
@@ -51,7 +51,7 @@ struct SQLiteEventStore: EventStore {
         guard !rows.isEmpty else { return }
         let statement = try db.makeStatement(sql: addRollupSQL)
         let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
+        defer { sqlite3_reset(statement.sqliteStatement) }
         for (key, counts) in rows {
             var binder = RowBinder(handle: handle)
             binder.bind(key.tenantID.lowercasedString)
@@ -145,9 +145,7 @@ struct SQLiteEventStore: EventStore {
         func step(in db: Database, sql: String) throws {
             let code = sqlite3_step(handle)
             sqlite3_reset(handle)
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-            }
+            guard code == SQLITE_DONE else { throw SQLiteEventStore.failure(code, in: db, sql: sql) }
         }
     }
 
@@ -197,7 +195,7 @@ struct SQLiteEventStore: EventStore {
     }
 
     /// The rollups of the minutes since the one `since` falls in, summed per route and duration as they
-    /// are read (`RouteDistributions`): every route's in one pass while the window has at most `limit`
+    /// are read (`GroupedDistributions`): every route's in one pass while the window has at most `limit`
     /// routes, as nearly every tenant's has; past that (a tenant whose senders give raw paths has a route
     /// per path), those of the `limit` most requested routes only, so that what the collector holds stays
     /// bounded by the limit, not by the paths.
@@ -223,14 +221,69 @@ struct SQLiteEventStore: EventStore {
     }
 
     /// The rows of `sql` summed per route and duration; nil as soon as they name more than `atMost` routes.
+    /// Read through SQLite's C API, as the inserts are written: a row's service and route are compared with
+    /// the last row's where SQLite holds them, and made into strings only when they change (GRDB's rows
+    /// made both for every row: a day of 5,720,000 rollups took 2.3 s, 1.6 s now).
     static func routes(_ db: Database, _ sql: String, _ arguments: StatementArguments, atMost: Int = .max) throws -> [ServiceRoute: DurationDistribution]? {
-        var routes = RouteDistributions()
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try rows.next() {
-            routes.add(service: row[0], route: row[1], durationMs: row[2], count: row[3], errors: row[4])
-            if routes.count > atMost { return nil }
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(statement.sqliteStatement) }
+        var routes = GroupedDistributions<ServiceRoute>()
+        var service = RepeatedText(column: 0), route = RepeatedText(column: 1)
+        while try step(handle, in: db, sql: sql) {
+            let serviceChanged = service.read(handle), routeChanged = route.read(handle)
+            if serviceChanged || routeChanged {
+                routes.select(ServiceRoute(service: service.string, route: route.string))
+                if routes.count > atMost { return nil }
+            }
+            routes.add(durationMs: sqlite3_column_double(handle, 2), count: sqlite3_column_int64(handle, 3), errors: sqlite3_column_int64(handle, 4))
         }
         return routes.finished()
+    }
+
+    /// A text column of consecutive rows, made into a string only when a row's bytes differ from the last.
+    private struct RepeatedText {
+        let column: Int32
+        private var bytes: [UInt8]?
+        private(set) var string = ""
+
+        init(column: Int32) {
+            self.column = column
+        }
+
+        /// Reads the column of the statement's current row; whether it differs from the last row's.
+        mutating func read(_ handle: OpaquePointer) -> Bool {
+            let text = sqlite3_column_text(handle, column)  // before its length, as SQLite asks
+            let row = UnsafeBufferPointer(start: text, count: text == nil ? 0 : Int(sqlite3_column_bytes(handle, column)))
+            if let bytes, Self.equal(bytes, row) { return false }
+            bytes = Array(row)
+            string = String(decoding: row, as: UTF8.self)
+            return true
+        }
+
+        /// `memcmp`: `elementsEqual` took a tenth of a day's statistics.
+        private static func equal(_ bytes: [UInt8], _ row: UnsafeBufferPointer<UInt8>) -> Bool {
+            bytes.count == row.count && bytes.withUnsafeBufferPointer { bytes in
+                guard let left = bytes.baseAddress, let right = row.baseAddress else { return true }  // both empty
+                return memcmp(left, right, row.count) == 0
+            }
+        }
+    }
+
+    /// Steps `handle` once: true on a row, false when it is done; SQLite's error otherwise (a statement
+    /// interrupted at its time limit answers 503).
+    static func step(_ handle: OpaquePointer, in db: Database, sql: String) throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code: throw failure(code, in: db, sql: sql)
+        }
+    }
+
+    /// SQLite's error `code` of a statement run through its C API, as GRDB would have thrown it.
+    static func failure(_ code: Int32, in db: Database, sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
     }
 
     /// The rollups of the query's minutes, summed per step and duration as they are read.
@@ -250,12 +303,16 @@ struct SQLiteEventStore: EventStore {
     func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
         let (sql, arguments) = Self.seriesQuery(query)
         return try await database.read { db in
-            var steps: [Int: DurationDistribution] = [:]
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try rows.next() {
-                steps[row[0], default: DurationDistribution()].add(durationMs: row[1], count: row[2], errors: row[3])
+            let statement = try db.makeStatement(sql: sql)
+            try statement.setArguments(arguments)
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(statement.sqliteStatement) }
+            var steps = GroupedDistributions<Int>()
+            while try Self.step(handle, in: db, sql: sql) {
+                steps.select(Int(sqlite3_column_int64(handle, 0)))
+                steps.add(durationMs: sqlite3_column_double(handle, 1), count: sqlite3_column_int64(handle, 2), errors: sqlite3_column_int64(handle, 3))
             }
-            return steps.seriesPoints
+            return steps.finished().seriesPoints
         }
     }
 
