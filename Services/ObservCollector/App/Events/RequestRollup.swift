@@ -145,13 +145,19 @@ struct GroupedDistributions<Group: Hashable> {
 extension [ServiceRoute: DurationDistribution] {
     /// The statistics of the `limit` most requested routes.
     func routeStatistics(limit: Int) -> [RouteStatistics] {
-        let statistics = map { route, distribution in
+        map { route, distribution in
             let (p50, p95, p99) = distribution.percentiles
             return RouteStatistics(
                 service: route.service, route: route.route, count: Int(distribution.count), errorCount: Int(distribution.errors),
                 p50Ms: p50, p95Ms: p95, p99Ms: p99)
-        }
-        return Array(statistics.sorted { ($1.count, $0.service, $0.route) < ($0.count, $1.service, $1.route) }.prefix(limit))
+        }.mostRequested(limit: limit)
+    }
+}
+
+extension [RouteStatistics] {
+    /// The `limit` most requested routes, the most requested first (then by service and route).
+    func mostRequested(limit: Int) -> [RouteStatistics] {
+        Array(sorted { ($1.count, $0.service, $0.route) < ($0.count, $1.service, $1.route) }.prefix(limit))
     }
 }
 

@@ -174,60 +174,85 @@ final class PostgresEventStore: EventStore {
     }
 
     /// The rollups of the minutes since the one `since` falls in, summed per route and duration by the
-    /// server in one pass over them, then only the `limit` most requested routes' sums sent (what the
-    /// collector holds stays bounded by the limit, not by a sender's raw paths). Unlike SQLite's
-    /// sorter, the server's hash aggregate costs less than sending each minute's rows, which
-    /// postgres-nio hands over one task switch at a time.
+    /// server in one pass over them (materialized: read once), the `limit` most requested routes chosen
+    /// among those sums, and their percentiles found by the server as well (`percentilesSQL`), so that
+    /// the collector reads a row a route, not a row a route's duration: postgres-nio hands each row over
+    /// with a task switch. Unlike SQLite's sorter, the server's hash aggregate costs less than sending
+    /// each minute's rows.
     static func routeStatisticsQuery(tenantID: UUID, since: Date, limit: Int) -> PostgresQuery {
         let minute = RequestRollup.minute(of: since.millisecondsSince1970)
         return """
             WITH summed AS MATERIALIZED (
                 SELECT service, route, duration_ms, SUM(count)::bigint AS count, SUM(errors)::bigint AS errors FROM request_rollups
                 WHERE tenant_id = \(tenantID) AND minute >= \(minute) GROUP BY service, route, duration_ms
+            ), top AS (
+                SELECT service, route, SUM(count)::bigint AS total, SUM(errors)::bigint AS errors FROM summed
+                GROUP BY service, route ORDER BY SUM(count) DESC, service, route LIMIT \(limit)
+            ), ranked AS (
+                SELECT service, route, total, top.errors, duration_ms,
+                    SUM(count) OVER (PARTITION BY service, route ORDER BY duration_ms) AS seen
+                FROM summed JOIN top USING (service, route)
             )
-            SELECT service, route, duration_ms, count, errors FROM summed WHERE (service, route) IN (
-                SELECT service, route FROM summed GROUP BY service, route ORDER BY SUM(count) DESC, service, route LIMIT \(limit)
-            )
+            SELECT service, route, total, errors, \(unescaped: percentilesSQL) FROM ranked GROUP BY service, route, total, errors
             """
     }
+
+    /// The nearest-rank percentiles of `ranked`'s groups, as `DurationDistribution` finds them: the
+    /// smallest duration whose running count (`seen`, in order of duration, one row a duration) reaches
+    /// p % of the group's requests (`total`).
+    static let percentilesSQL = """
+        MIN(duration_ms) FILTER (WHERE seen * 100 >= 50 * total) AS p50,
+        MIN(duration_ms) FILTER (WHERE seen * 100 >= 95 * total) AS p95,
+        MIN(duration_ms) FILTER (WHERE seen * 100 >= 99 * total) AS p99
+        """
 
     func routeStatistics(tenantID: UUID, since: Date, limit: Int) async throws -> [RouteStatistics] {
         let query = Self.routeStatisticsQuery(tenantID: tenantID, since: since, limit: limit)
         return try await database.withConnection { [logger] connection in
-            var routes: [ServiceRoute: DurationDistribution] = [:]
+            var statistics: [RouteStatistics] = []
             for try await row in try await connection.query(query, logger: logger) {
                 var columns = PostgresRowReader(row)
-                let route = ServiceRoute(service: try columns.text("service"), route: try columns.text("route"))
-                try routes[route, default: DurationDistribution()].add(
-                    durationMs: columns.double("duration_ms"), count: columns.integer("count"), errors: columns.integer("errors"))
+                statistics.append(try RouteStatistics(
+                    service: columns.text("service"), route: columns.text("route"), count: columns.int("total"),
+                    errorCount: columns.int("errors"), p50Ms: columns.double("p50"), p95Ms: columns.double("p95"), p99Ms: columns.double("p99")))
             }
-            return routes.routeStatistics(limit: limit)
+            return statistics.mostRequested(limit: limit)
         }
     }
 
-    /// The rollups of the query's minutes, summed per step and duration by the server.
+    /// The rollups of the query's minutes, summed per step and duration by the server, and each step's
+    /// percentiles found there too (`percentilesSQL`): a row a step.
     static func seriesQuery(_ query: SeriesQuery) -> PostgresQuery {
         let (first, end) = (RequestRollup.minute(of: query.from.millisecondsSince1970), RequestRollup.minute(of: query.to.millisecondsSince1970))
-        var statement = PostgresStatement("SELECT (minute - ")
+        var statement = PostgresStatement("WITH summed AS (SELECT (minute - ")
         statement.append("\(statement.bind(first))) / \(statement.bind(max(1, query.stepMilliseconds / RequestRollup.millisecondsPerMinute))) AS step, ")
         statement.append("duration_ms, SUM(count)::bigint AS count, SUM(errors)::bigint AS errors FROM request_rollups WHERE tenant_id = ")
         statement.append("\(statement.bind(query.tenantID)) AND minute >= \(statement.bind(first)) AND minute < \(statement.bind(end))")
         if let service = query.service { statement.append(" AND service = \(statement.bind(service))") }
         if let route = query.route { statement.append(" AND route = \(statement.bind(route))") }
-        statement.append(" GROUP BY 1, 2")
+        statement.append("""
+             GROUP BY 1, 2
+            ), ranked AS (
+                SELECT step, duration_ms, errors, SUM(count) OVER (PARTITION BY step ORDER BY duration_ms) AS seen,
+                    (SUM(count) OVER (PARTITION BY step))::bigint AS total
+                FROM summed
+            )
+            SELECT step, total, SUM(errors)::bigint AS errors, \(Self.percentilesSQL) FROM ranked GROUP BY step, total ORDER BY step
+            """)
         return statement.query
     }
 
     func series(_ query: SeriesQuery) async throws -> [SeriesPoint] {
         let statement = Self.seriesQuery(query)
         return try await database.withConnection { [logger] connection in
-            var steps: [Int: DurationDistribution] = [:]
+            var points: [SeriesPoint] = []
             for try await row in try await connection.query(statement, logger: logger) {
                 var columns = PostgresRowReader(row)
-                try steps[columns.int("step"), default: DurationDistribution()].add(
-                    durationMs: columns.double("duration_ms"), count: columns.integer("count"), errors: columns.integer("errors"))
+                points.append(try SeriesPoint(
+                    step: columns.int("step"), count: columns.int("total"), errorCount: columns.int("errors"),
+                    p50Ms: columns.double("p50"), p95Ms: columns.double("p95"), p99Ms: columns.double("p99")))
             }
-            return steps.seriesPoints
+            return points
         }
     }
 
