@@ -10,7 +10,11 @@
 #             collector-ingest-100 | collector-ingest-1000 (events a request; the CPU is then an event's) |
 #             collector-shipped (the blog's list with shipping on, and the collector's CPU a blog request:
 #             what storing the event each request ships costs) | collector-stats (`GET /v1/stats?window=1h`
-#             on 4 connections, as make bench, after 8 s of the blog's list with shipping on as its data)
+#             on 4 connections, as make bench, after 8 s of the blog's list with shipping on as its data) |
+#             collector-stats-day (`GET /v1/stats?window=24h` over a day of a busy tenant's rollups:
+#             5,720,000 rows, 10 routes with 400 distinct durations in each minute, about 130 requests a
+#             second, written straight into the collector's database before the run; DAY_REQUESTS
+#             requests (default 5) one after another with curl, not wrk for DURATION)
 #   BASE_BIN  the release bin directory of the build to compare with, e.g. after
 #             `git worktree add /tmp/base REV && (cd /tmp/base && swift build -c release)`:
 #             /tmp/base/.build/release
@@ -35,7 +39,7 @@ scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=$
 case "$scenario" in
 blog-list | blog-list-unshipped | blog-get | blog-create) service=blog-service ;;
 auth-refresh | auth-login) service=auth-service ;;
-collector-ingest-100 | collector-ingest-1000 | collector-shipped | collector-stats) service=observ-collector ;;
+collector-ingest-100 | collector-ingest-1000 | collector-shipped | collector-stats | collector-stats-day) service=observ-collector ;;
 *) echo "compare: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 [ -x "$base/$service" ] || { echo "compare: no $service in $base" >&2; exit 2; }
@@ -72,6 +76,40 @@ postgres_ticks() {
     postmaster=$(head -n 1 "$(psql -Atq "${TEST_POSTGRES_URL%%\?*}" -c "SHOW data_directory")/postmaster.pid")
     for pid in "$postmaster" $(pgrep -P "$postmaster"); do awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || true; done |
         awk '{ sum += $1 } END { print sum + 0 }'
+}
+
+# A day of rollups for the tenant of access token $1, written into the collector's database of this run:
+# 10 routes of 400 distinct durations (1 to 3 requests each) in each of the last 1,430 minutes.
+seed_day() {
+    local tenant minute=$(($(date +%s) / 60))
+    tenant=$(python3 -c 'import base64, json, sys; p = sys.argv[1].split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["tid"])' "$1")
+    if [ "$database" = postgres ]; then
+        psql -q "${TEST_POSTGRES_URL%%/postgres\?*}/compare_observ_collector_$round?sslmode=disable" \
+            -c "INSERT INTO request_rollups SELECT '$tenant', $minute - m, 'blog-service', '/v1/route' || r, d * 0.1, 1 + d % 3, 0
+                FROM generate_series(1, 1430) m, generate_series(0, 9) r, generate_series(1, 400) d" -c "VACUUM ANALYZE request_rollups"
+    else
+        python3 - "$work/observ-collector.sqlite" "$tenant" "$minute" <<'PY'
+import sqlite3, sys
+database = sqlite3.connect(sys.argv[1], timeout=60)
+database.execute("""
+    WITH RECURSIVE m(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM m WHERE v < 1430),
+    r(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM r WHERE v < 9),
+    d(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM d WHERE v < 400)
+    INSERT INTO request_rollups SELECT ?, ? - m.v, 'blog-service', '/v1/route' || r.v, d.v * 0.1, 1 + d.v % 3, 0 FROM m, r, d""",
+    (sys.argv[2], int(sys.argv[3])))
+database.commit()
+PY
+    fi
+}
+
+# N requests of URL one after another with curl, summed up as wrk's scripts print them:
+# wrk|requests/s|events/s|p50 ms|p99 ms (the slowest)|errors|requests.
+sequential_requests() { # N URL curl-arguments...
+    local count=$1 url=$2; shift 2
+    for _ in $(seq 1 "$count"); do curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$@" "$url"; done |
+        sort -k2 -n | awk -v n="$count" '
+            { seconds[NR] = $2; total += $2; if ($1 != 200) errors++ }
+            END { printf "wrk|%.3f|0|%.2f|%.2f|%d|%d\n", n / total, seconds[int((n + 1) / 2)] * 1000, seconds[n] * 1000, errors, n }'
 }
 
 start() { # name port executable env...
@@ -126,6 +164,9 @@ one_run() { # label executable-of-the-measured-service
         env TOKEN="$token" wrk -t2 -c32 -d8s -s Benchmarks/wrk/request.lua "$blog/v1/posts" >/dev/null
         sleep 1   # the shipper's last batch
         url="$collector/v1/stats?window=1h"; threads=1; connections=4; timeout=60s ;;
+    collector-stats-day)
+        seed_day "$token"
+        url="$collector/v1/stats?window=24h" ;;
     collector-ingest-*)
         events=${scenario#collector-ingest-}
         url="$collector/v1/events"; load_env=(TOKEN="$ingest_key" METHOD=POST BODY_FILE="$work/events$events.json" EVENTS="$events") ;;
@@ -136,12 +177,20 @@ one_run() { # label executable-of-the-measured-service
     before=$(ticks "$pid"); collector_before=$(ticks "$pid_observ_collector")
     local postgres_before=0 postgres_after=0
     [ "$database" = postgres ] && postgres_before=$(postgres_ticks)
-    result="$(env "${load_env[@]}" wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout "$timeout" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
+    if [ "$scenario" = collector-stats-day ]; then
+        # Requests of seconds each: under wrk, the one unfinished at the end of a run would count its CPU
+        # and not itself.
+        result="$(sequential_requests "${DAY_REQUESTS:-5}" "$url" -H "authorization: Bearer $token")"
+    else
+        result="$(env "${load_env[@]}" wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout "$timeout" --latency -s "Benchmarks/wrk/$script" "$url" | grep '^wrk|')"
+    fi
     after=$(ticks "$pid"); collector_after=$(ticks "$pid_observ_collector")
     [ "$database" = postgres ] && postgres_after=$(postgres_ticks)
-    IFS='|' read -r _ rps _ _ p99 errors _ <<<"$result"
+    local requests seconds=$duration
+    IFS='|' read -r _ rps _ _ p99 errors requests <<<"$result"
+    [ "$scenario" = collector-stats-day ] && seconds=$(awk -v n="$requests" -v r="$rps" 'BEGIN { print n / r }')
     # Clock ticks are hundredths of a second: µs of CPU a request = ticks × 10,000 ÷ seconds ÷ requests/s.
-    per() { awk -v t="$1" -v d="$duration" -v r="$rps" -v e="$events" 'BEGIN { printf "%.1f", t * 10000 / d / r / e }'; }
+    per() { awk -v t="$1" -v d="$seconds" -v r="$rps" -v e="$events" 'BEGIN { printf "%.1f", t * 10000 / d / r / e }'; }
     local unit="a request" shipped=""
     [ "$events" -gt 1 ] && unit="an event ($(awk -v r="$rps" -v e="$events" 'BEGIN { printf "%.0f", r * e }') events/s)"
     # The blog's scenarios with shipping on: what storing each request's event costs the collector.
