@@ -23,13 +23,6 @@ if [ "$(id -u)" -eq 0 ]; then
     as_owner=(runuser -u postgres --)
 fi
 
-# A free port: one nothing listens on, from a range the tests' own servers do not use.
-port=""
-for candidate in $(shuf -i 40000-49999 -n 50); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || { echo "with-test-postgres: no free port" >&2; exit 1; }
-
 stop() {
     "${as_owner[@]}" "$bin/pg_ctl" -D "$folder/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$folder"
@@ -44,9 +37,21 @@ trap 'exit 143' TERM
 # on, with synchronous_commit off: as durable as the services' SQLite (WAL, synchronous=NORMAL).
 durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 [ "${POSTGRES_DURABLE:-}" = 1 ] && durability="-c synchronous_commit=off"
-"${as_owner[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $folder $durability -c max_connections=300" \
-    start >/dev/null || { cat "$folder/server.log" >&2; exit 1; }
+# A free port, below Linux's range of ephemeral ports (32768-60999) and away from the ports the tests'
+# own servers take: a port there can be held by an outgoing connection, which no probe of listening
+# ports sees. A start that still finds its port taken tries the next candidate.
+port=""
+for candidate in $(shuf -i 20000-29999 -n 20); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && continue
+    rm -f "$folder/server.log"
+    if "${as_owner[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -p $candidate -k $folder $durability -c max_connections=300" start >/dev/null; then
+        port=$candidate
+        break
+    fi
+    grep -q "could not bind" "$folder/server.log" || { cat "$folder/server.log" >&2; exit 1; }
+done
+[ -n "$port" ] || { echo "with-test-postgres: no free port" >&2; cat "$folder/server.log" >&2; exit 1; }
 
 export TEST_POSTGRES_URL="postgres://saas@127.0.0.1:$port/postgres?sslmode=disable"
 echo "with-test-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
