@@ -25,8 +25,8 @@ public struct PostgresRowReader {
     public mutating func optionalText(_ column: String) throws -> String? {
         let cell = try next(column)
         guard let bytes = cell.bytes else { return nil }
-        switch (cell.format, cell.dataType) {
-        case (.binary, .text), (.binary, .varchar), (.binary, .name), (.binary, .bpchar): return String(buffer: bytes)
+        switch cell.dataType {
+        case .text, .varchar, .name, .bpchar: return String(buffer: bytes)
         default: return try generic(cell, as: String.self)
         }
     }
@@ -39,10 +39,10 @@ public struct PostgresRowReader {
     public mutating func optionalInteger(_ column: String) throws -> Int64? {
         let cell = try next(column)
         guard let bytes = cell.bytes else { return nil }
-        let value: Int64? = switch (cell.format, cell.dataType) {
-        case (.binary, .int8): Self.integer(bytes, as: Int64.self)
-        case (.binary, .int4): Self.integer(bytes, as: Int32.self)
-        case (.binary, .int2): Self.integer(bytes, as: Int16.self)
+        let value: Int64? = switch cell.dataType {
+        case .int8: Self.integer(bytes, as: Int64.self)
+        case .int4: Self.integer(bytes, as: Int32.self)
+        case .int2: Self.integer(bytes, as: Int16.self)
         default: try generic(cell, as: Int64.self)
         }
         guard let value else { throw Self.unreadable(column, "Int64") }
@@ -63,10 +63,10 @@ public struct PostgresRowReader {
     public mutating func double(_ column: String) throws -> Double {
         let cell = try next(column)
         guard let bytes = cell.bytes else { throw Self.unreadable(column, "Double", "is null") }
-        let value: Double? = switch (cell.format, cell.dataType, bytes.readableBytes) {
-        case (.binary, .float8, 8): bytes.getInteger(at: bytes.readerIndex, as: UInt64.self).map(Double.init(bitPattern:))
-        case (.binary, .float4, 4): bytes.getInteger(at: bytes.readerIndex, as: UInt32.self).map { Double(Float(bitPattern: $0)) }
-        case (.binary, .float8, _), (.binary, .float4, _): nil
+        let value: Double? = switch (cell.dataType, bytes.readableBytes) {
+        case (.float8, 8): bytes.getInteger(at: bytes.readerIndex, as: UInt64.self).map(Double.init(bitPattern:))
+        case (.float4, 4): bytes.getInteger(at: bytes.readerIndex, as: UInt32.self).map { Double(Float(bitPattern: $0)) }
+        case (.float8, _), (.float4, _): nil
         default: try generic(cell, as: Double.self)
         }
         guard let value else { throw Self.unreadable(column, "Double") }
@@ -77,7 +77,7 @@ public struct PostgresRowReader {
     public mutating func uuid(_ column: String) throws -> UUID {
         let cell = try next(column)
         guard let bytes = cell.bytes else { throw Self.unreadable(column, "UUID", "is null") }
-        guard cell.format == .binary, cell.dataType == .uuid else { return try generic(cell, as: UUID.self) }
+        guard cell.dataType == .uuid else { return try generic(cell, as: UUID.self) }
         guard bytes.readableBytes == 16 else { throw Self.unreadable(column, "UUID") }
         return bytes.withUnsafeReadableBytes { raw in
             var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -99,7 +99,7 @@ public struct PostgresRowReader {
     public mutating func bool(_ column: String) throws -> Bool {
         let cell = try next(column)
         guard let bytes = cell.bytes else { throw Self.unreadable(column, "Bool", "is null") }
-        guard cell.format == .binary, cell.dataType == .bool else { return try generic(cell, as: Bool.self) }
+        guard cell.dataType == .bool else { return try generic(cell, as: Bool.self) }
         guard bytes.readableBytes == 1, let byte = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) else {
             throw Self.unreadable(column, "Bool")
         }
@@ -114,12 +114,17 @@ public struct PostgresRowReader {
 
     // MARK: Parts
 
-    /// The next cell, which must be `column`'s.
+    /// The next cell, which must be `column`'s, in the binary format.
+    ///
+    /// postgres-nio asks for every column of every statement in binary (its `Bind` message); the rows of
+    /// its `PreparedQuery` (`PostgresConnection.allRows(_:logger:reading:)`) still say text, as of
+    /// postgres-nio 1.33 (the description it keeps is the one from before it set the formats).
     private mutating func next(_ column: String) throws -> PostgresCell {
-        guard let cell = cells.next() else { throw UnreadableRow(column: column, problem: "is missing") }
+        guard var cell = cells.next() else { throw UnreadableRow(column: column, problem: "is missing") }
         guard cell.columnName == column else {
             throw UnreadableRow(column: column, problem: "is missing: '\(cell.columnName)' is in its place")
         }
+        cell.format = .binary
         return cell
     }
 
@@ -167,11 +172,6 @@ extension PostgresAccess {
     public func rows<Text, Value: Sendable>(
         _ statement: Prepared<Text>, logger: Logger, reading read: @escaping @Sendable (PostgresRow) throws -> Value
     ) async throws -> [Value] {
-        switch self {
-        case .pool(let database):
-            try await database.withConnection { connection in try await connection.rows(statement, logger: logger, reading: read) }
-        case .transaction(let connection):
-            try await connection.rows(statement, logger: logger, reading: read)
-        }
+        try await withConnection { connection in try await connection.rows(statement, logger: logger, reading: read) }
     }
 }

@@ -20,24 +20,34 @@ import Testing
             """
     }
 
+    /// How a statement's rows are handed over: one at a time (`rows`), or together (`allRows`, whose
+    /// rows postgres-nio labels text though their values are binary).
+    enum Handover: CaseIterable, Sendable { case oneAtATime, together }
+
     /// Runs `read` on the sample row.
-    static func reading<Value: Sendable>(_ read: @escaping @Sendable (inout PostgresRowReader) throws -> Value) async throws -> Value {
+    static func reading<Value: Sendable>(
+        _ handover: Handover = .oneAtATime, _ read: @escaping @Sendable (inout PostgresRowReader) throws -> Value
+    ) async throws -> Value {
         try await TestPostgres.withDatabase(name: "columns", migrations: [], poolSize: 1) { database in
-            let values = try await PostgresAccess.pool(database).rows(Prepared<Sample> { _ in }, logger: Self.logger) { row in
+            let reading: @Sendable (PostgresRow) throws -> Value = { row in
                 var columns = PostgresRowReader(row)
                 return try read(&columns)
+            }
+            let values = switch handover {
+            case .oneAtATime: try await PostgresAccess.pool(database).rows(Prepared<Sample> { _ in }, logger: Self.logger, reading: reading)
+            case .together: try await PostgresAccess.pool(database).allRows(Prepared<Sample> { _ in }, logger: Self.logger, reading: reading)
             }
             return try #require(values.first)
         }
     }
 
-    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
-    func everyValueIsReadAsStored(kind: StoreKind) async throws {
+    @Test(arguments: Handover.allCases.filter { _ in StoreKind.available.contains(.postgres) })
+    func everyValueIsReadAsStored(handover: Handover) async throws {
         struct Read: Equatable {
             let id: UUID, title: String, status: String, createdAt: Date, version: Int, small: Int64, active: Bool
             let note: String?, rotatedAt: Date?, durationMs: Double, ratio: Double
         }
-        let read = try await Self.reading { row in
+        let read = try await Self.reading(handover) { row in
             try Read(
                 id: row.uuid("id"), title: row.text("title"), status: row.text("status"), createdAt: row.date("created_at"),
                 version: row.int("version"), small: row.integer("small"), active: row.bool("active"),

@@ -18,7 +18,7 @@ struct PostgresAuthStore: AuthStore {
     /// `BEGIN` and `COMMIT`), with the same locks in the same order: the user's row held first (`FOR
     /// SHARE`, and found again as a cut-off it waited for left it), then the token's.
     func exchange(_ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User) async throws -> RefreshExchange {
-        let bind = { (bindings: inout PostgresBindings, claimDate: Date) in
+        let bind = { (bindings: inout PostgresValues, claimDate: Date) in
             bindings.append(user.id); bindings.append(user.tenantID); bindings.append(user.role.rawValue)
             bindings.append(user.passwordHash); bindings.append(user.sessionsCutOff)
             bindings.append(token); bindings.append(claimDate.millisecondsSince1970)
@@ -245,7 +245,7 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     /// The columns a token is stored in, in the order `bindInsert` binds their values.
     static let insertColumns = "id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at"
 
-    static func bindInsert(_ token: RefreshTokenRecord, into bindings: inout PostgresBindings) {
+    static func bindInsert(_ token: RefreshTokenRecord, into bindings: inout PostgresValues) {
         bindings.append(token.id); bindings.append(ByteBuffer(data: token.tokenHash)); bindings.append(token.familyID)
         bindings.append(token.userID); bindings.append(token.tenantID); bindings.append(token.createdAt.millisecondsSince1970)
         bindings.append(token.expiresAt.millisecondsSince1970); bindings.append(token.rotatedAt?.millisecondsSince1970)

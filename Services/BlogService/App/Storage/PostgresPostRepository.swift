@@ -40,16 +40,16 @@ struct PostgresPostRepository: PostRepository {
         let after = page.after ?? .top
         let afterID = try after.uuid()
         let readersOwnDrafts: UUID? = if case .author(let reader) = filter.draftsVisibleTo { reader } else { nil }
-        func bind(_ values: inout PostgresBindings) {
+        func bind(_ values: inout PostgresValues) {
             values.append(tenantID); values.append(after.timestamp); values.append(afterID)
             values.append(filter.status?.rawValue); values.append(readersOwnDrafts)
             values.append(filter.text.map(LikePattern.containing)); values.append(page.limit + 1)
         }
         let posts = PostgresAccess.pool(database)
         return if let author = filter.author {
-            try await posts.rows(Prepared<ListPostsOfAuthor> { bind(&$0); $0.append(author) }, logger: logger, reading: Self.post)
+            try await posts.allRows(Prepared<ListPostsOfAuthor> { bind(&$0); $0.append(author) }, logger: logger, reading: Self.post)
         } else {
-            try await posts.rows(Prepared<ListPosts>(bind), logger: logger, reading: Self.post)
+            try await posts.allRows(Prepared<ListPosts>(bind), logger: logger, reading: Self.post)
         }
     }
 

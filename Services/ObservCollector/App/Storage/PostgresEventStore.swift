@@ -210,7 +210,7 @@ final class PostgresEventStore: EventStore {
         let query = Self.routeStatisticsQuery(tenantID: tenantID, since: since, limit: limit)
         return try await database.withConnection { [logger] connection in
             var statistics: [RouteStatistics] = []
-            for try await row in try await connection.query(query, logger: logger) {
+            for row in try await connection.allRows(query, logger: logger) {
                 var columns = PostgresRowReader(row)
                 statistics.append(try RouteStatistics(
                     service: columns.text("service"), route: columns.text("route"), count: columns.int("total"),
@@ -246,7 +246,7 @@ final class PostgresEventStore: EventStore {
         let statement = Self.seriesQuery(query)
         return try await database.withConnection { [logger] connection in
             var points: [SeriesPoint] = []
-            for try await row in try await connection.query(statement, logger: logger) {
+            for row in try await connection.allRows(statement, logger: logger) {
                 var columns = PostgresRowReader(row)
                 points.append(try SeriesPoint(
                     step: columns.int("step"), count: columns.int("total"), errorCount: columns.int("errors"),
