@@ -45,7 +45,7 @@ for candidate in $(shuf -i 20000-29999 -n 20); do
     (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && continue
     rm -f "$folder/server.log"
     if "${as_owner[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $candidate -k $folder $durability -c max_connections=300" start >/dev/null; then
+        -o "-c listen_addresses=127.0.0.1 -p $candidate -k $folder $durability -c max_connections=300" start >/dev/null 2>&1; then
         port=$candidate
         break
     fi
