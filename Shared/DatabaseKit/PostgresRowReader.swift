@@ -117,8 +117,9 @@ public struct PostgresRowReader {
     /// The next cell, which must be `column`'s, in the binary format.
     ///
     /// postgres-nio asks for every column of every statement in binary (its `Bind` message); the rows of
-    /// its `PreparedQuery` (`PostgresConnection.allRows(_:logger:reading:)`) still say text, as of
-    /// postgres-nio 1.33 (the description it keeps is the one from before it set the formats).
+    /// its `PreparedQuery` (`PostgresConnection.allRows(_:logger:reading:)`) still say text in 1.33.2
+    /// (the description it keeps is the one from before it set the formats: vapor/postgres-nio#303,
+    /// fixed upstream by #671, in no version this project can use yet).
     private mutating func next(_ column: String) throws -> PostgresCell {
         guard var cell = cells.next() else { throw UnreadableRow(column: column, problem: "is missing") }
         guard cell.columnName == column else {
