@@ -134,8 +134,8 @@ extension PostgresConnection {
     /// has come, each read by `read`; for a statement of a row or none, `rows(_:logger:reading:)`.
     ///
     /// `rows` takes them from postgres-nio's row sequence, one `await` a row: about 5 µs of the service's
-    /// CPU a row. A page of 20 posts on PostgreSQL cost the blog 424 → 311 and 386 → 292 µs of CPU read
-    /// the one way and the other, and the list answered 26–29 % more (`compare.sh blog-list`, 2026-12-06);
+    /// CPU a row. Read so, the blog's list on PostgreSQL answered 18 % more with 22 % less of its CPU a
+    /// request (medians of five pairs of `COMPARE_DATABASE=postgres compare.sh blog-list`, 2026-12-06);
     /// a post by id, no change. The one way postgres-nio prepares a statement and hands its rows over
     /// together is its older `PreparedQuery`: prepared once a connection (`PreparedQueries`), under a
     /// name of postgres-nio's, and without its values' types: PostgreSQL gives each place the type it
@@ -174,12 +174,12 @@ extension PostgresAccess {
 final class PreparedQueries: Sendable {
     static let shared = PreparedQueries()
 
-    private struct Prepared {
+    private struct OnConnection {
         let connection: PostgresConnection
         var statements: [ObjectIdentifier: PreparedQuery] = [:]
     }
 
-    private let byConnection = Mutex<[ObjectIdentifier: Prepared]>([:])
+    private let byConnection = Mutex<[ObjectIdentifier: OnConnection]>([:])
 
     func prepared<Text: FixedPostgresStatement>(_ text: Text.Type, on connection: PostgresConnection) async throws -> PreparedQuery {
         let (key, statement) = (ObjectIdentifier(connection), ObjectIdentifier(text))
@@ -187,7 +187,7 @@ final class PreparedQueries: Sendable {
         let made = try await connection.prepare(query: Text.sql).get()
         byConnection.withLock { entries in
             entries = entries.filter { !$0.value.connection.isClosed }
-            entries[key, default: Prepared(connection: connection)].statements[statement] = made
+            entries[key, default: OnConnection(connection: connection)].statements[statement] = made
         }
         return made
     }
@@ -195,7 +195,4 @@ final class PreparedQueries: Sendable {
     func forget(_ connection: PostgresConnection) {
         _ = byConnection.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) }
     }
-
-    /// The connections with statements prepared (for tests).
-    var connectionCount: Int { byConnection.withLock { $0.count } }
 }
