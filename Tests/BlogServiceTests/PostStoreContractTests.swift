@@ -9,14 +9,16 @@ import Testing
 
 /// Runs `body` on a fresh post store of `kind`: SQLite in a temporary file, or a schema of its own on
 /// the test PostgreSQL server.
-func withPostStore(_ kind: StoreKind, _ body: @escaping @Sendable (any PostRepository) async throws -> Void) async throws {
+func withPostStore(
+    _ kind: StoreKind, statementTimeout: Duration = .seconds(5), _ body: @escaping @Sendable (any PostRepository) async throws -> Void
+) async throws {
     switch kind {
     case .sqlite:
         try await withTemporaryFolder("post-store") { folder in
-            try await body(SQLitePostRepository(database: try openSQLiteDatabase(path: folder + "blog.sqlite")))
+            try await body(SQLitePostRepository(database: try openSQLiteDatabase(path: folder + "blog.sqlite", statementTimeout: statementTimeout)))
         }
     case .postgres:
-        try await TestPostgres.withDatabase(name: "blog", migrations: BlogSchema.postgres) { database in
+        try await TestPostgres.withDatabase(name: "blog", migrations: BlogSchema.postgres, statementTimeout: statementTimeout) { database in
             try await body(PostgresPostRepository(database: database, logger: Logger(label: "test")))
         }
     }
@@ -47,6 +49,28 @@ func withPostStore(_ kind: StoreKind, _ body: @escaping @Sendable (any PostRepos
             #expect(try await posts.update(id: post.id, tenantID: other, expectedVersion: 1, changes: PostChanges(title: "x"), at: Date()) == nil)
             #expect(try await posts.delete(id: post.id, tenantID: other, expectedVersion: 1) == false)
             #expect(try await posts.find(id: post.id, tenantID: tenant) == post)
+        }
+    }
+
+    /// A list past the statement time limit fails as the database unavailable (the contract's 503), never
+    /// with the rows read so far, and the next list is served as usual (on PostgreSQL, its connection
+    /// was closed: the pool opens another).
+    @Test(arguments: StoreKind.available)
+    func aListPastTheTimeLimitIsUnavailableAndTheNextIsServed(kind: StoreKind) async throws {
+        try await withPostStore(kind, statementTimeout: .milliseconds(50)) { posts in
+            let tenant = UUID()
+            let long = String(repeating: "a", count: 100_000)
+            for offset in 0..<60 { try await posts.create(Self.post(tenant: tenant, content: long, at: Int64(offset))) }
+            // Each row costs content × pattern character comparisons, and nothing matches.
+            let slow = PostListFilter(author: nil, status: nil, text: String(repeating: "a", count: 199) + "b", draftsVisibleTo: .everyone)
+            do {
+                let found = try await posts.list(tenantID: tenant, filter: slow, page: PageRequest())
+                Issue.record("the list was not stopped: \(found.count) posts")
+            } catch {
+                #expect((error as? any ContractErrorConvertible)?.appError?.code == .unavailable, "\(error)")
+            }
+            let next = try await posts.list(tenantID: tenant, filter: Self.everything, page: PageRequest(limit: 1))
+            #expect(next.first?.tenantID == tenant)  // the page and the one past it (whether there is a next page)
         }
     }
 
