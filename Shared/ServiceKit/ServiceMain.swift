@@ -51,6 +51,7 @@ public enum ServiceMain {
             try reader.rejectUnreadOptions()
             // What was set, and where (secrets as `<secret>`): the rest is each setting's default.
             logger.info("Configuration", metadata: reader.report())
+            try await ListeningAddress.ensureAvailable(host: common.host, port: common.port)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("\(name): configuration error: \(error)\n".utf8))
             exit(configurationErrorStatus)

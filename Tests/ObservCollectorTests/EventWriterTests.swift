@@ -165,6 +165,23 @@ func running(_ writer: EventWriter, logger: Logger, _ body: @Sendable () async t
         await #expect(throws: EventWriter.Refusal.shuttingDown) { try await writer.submit(events(1)) }
     }
 
+    /// A service that fails at start cancels the others (no graceful shutdown): a writer waiting for
+    /// work must end then, or the process never exits. Found by `TakenPortTests` on a taken port.
+    @Test func anIdleWriterEndsWhenItsServiceIsCancelled() async throws {
+        let writer = EventWriter(store: RecordingStore(), capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+        let ended = Mutex(false)
+        let run = Task {
+            try? await writer.run()
+            ended.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(50))  // so that it waits for work (it ends either way)
+        run.cancel()
+        // A bound on the wait, not a timing: a writer deaf to the cancellation fails here.
+        for _ in 0..<2_000 where !ended.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(ended.withLock { $0 }, "the cancelled writer is still running")
+        await #expect(throws: EventWriter.Refusal.shuttingDown) { try await writer.submit(events(1)) }
+    }
+
     @Test func aFullQueueAnswers503WithRetryAfter() async throws {
         var configured = CollectorTestHarness.with { $0.admittedBytes = 64 << 20 }  // the queue's bound, not admission's
         configured.queueCapacity = 10_000
