@@ -443,19 +443,3 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
         }
     }
 }
-
-/// A one-way gate between tasks: `wait` returns once `open` was called, before or after.
-final class Latch: Sendable {
-    private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-
-    init() {
-        (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-    }
-
-    func open() { continuation.finish() }
-
-    func wait() async {
-        for await _ in stream {}
-    }
-}

@@ -54,4 +54,47 @@ import Testing
         try await database.access.write { db in try db.execute(sql: "INSERT INTO notes VALUES ('kept')") }
         #expect(try await database.access.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notes") } == 1)
     }
+
+    /// Many combined writes at once (more than one writer's turn runs): each is its own transaction and
+    /// answers its own result; one that fails fails alone; none runs inside a transaction in progress.
+    @Test func combinedWritesAnswerEachCallerAndWaitForATransactionInProgress() async throws {
+        struct Refused: Error {}
+        let database = try open()
+        let (held, release) = (Latch(), Latch())
+        async let holding: Void = database.transaction { access in
+            try await access.write { db in try db.execute(sql: "UPDATE counter SET value = 1000") }
+            held.open()
+            await release.wait()
+            try await access.write { db in try db.execute(sql: "UPDATE counter SET value = 0") }
+        }
+        await held.wait()
+        let count = SQLiteTransactions.maximumCombinedWrites * 2 + 3
+        let answers = try await withThrowingTaskGroup(of: (Int, Int?).self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    do {
+                        let seen = try await database.writeCombined { db -> Int in
+                            try db.execute(sql: "INSERT INTO notes VALUES (?)", arguments: ["\(index)"])
+                            if index == 7 { throw Refused() }
+                            return try Int.fetchOne(db, sql: "SELECT value FROM counter")!
+                        }
+                        return (index, seen)
+                    } catch is Refused {
+                        return (index, nil)
+                    }
+                }
+            }
+            // The writes wait for the transaction: let it end once they are all waiting or running.
+            try await Task.sleep(for: .milliseconds(200))
+            release.open()
+            return try await group.reduce(into: [Int: Int?]()) { $0[$1.0] = $1.1 }
+        }
+        try await holding
+        #expect(answers.count == count)
+        #expect(answers[7].map { $0 == nil } == true, "the refused write failed alone")
+        // Every other write saw the transaction's outcome (0), never its uncommitted 1000.
+        #expect(answers.filter { $0.key != 7 }.allSatisfy { $0.value == 0 })
+        let notes = try await database.access.read { db in try Set(String.fetchAll(db, sql: "SELECT text FROM notes")) }
+        #expect(notes == Set((0..<count).filter { $0 != 7 }.map { "\($0)" }), "each write committed but the refused one")
+    }
 }

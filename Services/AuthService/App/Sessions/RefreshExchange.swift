@@ -46,7 +46,9 @@ extension AuthStore {
     }
 
     /// `exchange` as the steps of one transaction (`whileUnchanged`): the user held and checked, the
-    /// token claimed, the successor stored. SQLite's exchange; PostgreSQL runs the same as one statement.
+    /// token claimed, the successor stored. The exchange in the terms of any store's transaction (the
+    /// tests' gated store runs it, to stop it between steps); SQLite runs the same statements in one
+    /// call to its writer, PostgreSQL as one statement.
     func exchangeStepByStep(
         _ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User
     ) async throws -> RefreshExchange {

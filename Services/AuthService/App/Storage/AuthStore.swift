@@ -3,8 +3,9 @@ import Foundation
 /// The auth service's storage, one implementation per database (SQLite, PostgreSQL). A store is only
 /// storage: the rules that span several writes (a tenant with its first admin, the last active admin,
 /// a cut-off's three writes) are the services', written once over `transaction`. One is the store's:
-/// the exchange of a refresh token for its successor, which every refresh makes and PostgreSQL makes in
-/// one statement instead of five round trips (`exchangeStepByStep` is the same over `transaction`).
+/// the exchange of a refresh token for its successor, which every refresh makes: PostgreSQL in one
+/// statement instead of five round trips, SQLite in one call to its writer instead of five
+/// (`exchangeStepByStep` is the same over `transaction`).
 public protocol AuthStore: Sendable {
     /// The repositories outside a transaction: each call commits on its own.
     var repositories: AuthRepositories { get }

@@ -19,8 +19,23 @@ struct SQLiteAuthStore: AuthStore {
         try await database.transaction { access in try await body(Self.repositories(access)) }
     }
 
+    /// The steps of `exchangeStepByStep` as one synchronous transaction (the user read and checked, the
+    /// token claimed, its successor stored), run with the other refreshes' by whichever holds the writer
+    /// (`SQLiteTransactions.writeCombined`). Through `transaction` (five calls to the writer, handed from
+    /// task to task) the writer sat idle between refreshes.
     func exchange(_ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User) async throws -> RefreshExchange {
-        try await exchangeStepByStep(token, by: claim, for: successor, issuedTo: user)
+        try await database.writeCombined { db in
+            guard let current = try SQLiteUserRepository.find(db, id: user.id, tenantID: user.tenantID), User.isUnchanged(current, since: user) else {
+                return .userChanged
+            }
+            let claimed = switch claim {
+            case .rotation(let date): try SQLiteRefreshTokenRepository.markRotated(db, id: token, at: date, successor: successor.id)
+            case .grace(let since): try SQLiteRefreshTokenRepository.spendGrace(db, id: token, rotatedSince: since)
+            }
+            guard claimed else { return .notClaimed }
+            try SQLiteRefreshTokenRepository.insert(db, successor)
+            return .exchanged
+        }
     }
 
     func ping() async throws -> Int {

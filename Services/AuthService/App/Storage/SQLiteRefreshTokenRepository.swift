@@ -8,18 +8,20 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
     let database: SQLiteAccess
 
     func insert(_ token: RefreshTokenRecord) async throws {
-        try await database.write { db in
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(
-                arguments: [
-                    token.id.lowercasedString, token.tokenHash, token.familyID.lowercasedString, token.userID.lowercasedString,
-                    token.tenantID.lowercasedString, token.createdAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
-                    token.rotatedAt?.millisecondsSince1970, token.graceUsed, token.revokedAt?.millisecondsSince1970,
-                ])
-        }
+        try await database.write { db in try Self.insert(db, token) }
+    }
+
+    static func insert(_ db: Database, _ token: RefreshTokenRecord) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, tenant_id, created_at, expires_at, rotated_at, grace_used, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(
+            arguments: [
+                token.id.lowercasedString, token.tokenHash, token.familyID.lowercasedString, token.userID.lowercasedString,
+                token.tenantID.lowercasedString, token.createdAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
+                token.rotatedAt?.millisecondsSince1970, token.graceUsed, token.revokedAt?.millisecondsSince1970,
+            ])
     }
 
     func find(tokenHash: Data) async throws -> RefreshTokenRecord? {
@@ -46,30 +48,34 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
     }
 
     func markRotated(id: UUID, at date: Date, successor: UUID) async throws -> Bool {
-        try await database.write { db in
-            try db.cachedStatement(
-                sql: """
-                    UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ?
-                    WHERE id = ? AND rotated_at IS NULL AND revoked_at IS NULL
-                    """).execute(
-                arguments: [date.millisecondsSince1970, successor.lowercasedString, id.lowercasedString])
-            return db.changesCount == 1
-        }
+        try await database.write { db in try Self.markRotated(db, id: id, at: date, successor: successor) }
+    }
+
+    static func markRotated(_ db: Database, id: UUID, at date: Date, successor: UUID) throws -> Bool {
+        try db.cachedStatement(
+            sql: """
+                UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ?
+                WHERE id = ? AND rotated_at IS NULL AND revoked_at IS NULL
+                """).execute(
+            arguments: [date.millisecondsSince1970, successor.lowercasedString, id.lowercasedString])
+        return db.changesCount == 1
     }
 
     func spendGrace(id: UUID, rotatedSince: Date) async throws -> Bool {
-        try await database.write { db in
-            try db.cachedStatement(
-                sql: """
-                    UPDATE refresh_tokens SET grace_used = 1
-                    WHERE id = ? AND grace_used = 0 AND revoked_at IS NULL AND rotated_at >= ?
-                      AND EXISTS (SELECT 1 FROM refresh_tokens AS successor
-                                  WHERE successor.id = refresh_tokens.replaced_by
-                                    AND successor.rotated_at IS NULL AND successor.revoked_at IS NULL)
-                    """).execute(
-                arguments: [id.lowercasedString, rotatedSince.millisecondsSince1970])
-            return db.changesCount == 1
-        }
+        try await database.write { db in try Self.spendGrace(db, id: id, rotatedSince: rotatedSince) }
+    }
+
+    static func spendGrace(_ db: Database, id: UUID, rotatedSince: Date) throws -> Bool {
+        try db.cachedStatement(
+            sql: """
+                UPDATE refresh_tokens SET grace_used = 1
+                WHERE id = ? AND grace_used = 0 AND revoked_at IS NULL AND rotated_at >= ?
+                  AND EXISTS (SELECT 1 FROM refresh_tokens AS successor
+                              WHERE successor.id = refresh_tokens.replaced_by
+                                AND successor.rotated_at IS NULL AND successor.revoked_at IS NULL)
+                """).execute(
+            arguments: [id.lowercasedString, rotatedSince.millisecondsSince1970])
+        return db.changesCount == 1
     }
 
     func revokeFamily(_ familyID: UUID, at date: Date) async throws {

@@ -27,11 +27,13 @@ struct SQLiteUserRepository: UserRepository {
     }
 
     func find(id: UUID, tenantID: UUID) async throws -> User? {
-        try await database.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM users WHERE id = ? AND tenant_id = ?"),
-                arguments: [id.lowercasedString, tenantID.lowercasedString], reading: Self.user)
-        }
+        try await database.read { db in try Self.find(db, id: id, tenantID: tenantID) }
+    }
+
+    static func find(_ db: Database, id: UUID, tenantID: UUID) throws -> User? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM users WHERE id = ? AND tenant_id = ?"),
+            arguments: [id.lowercasedString, tenantID.lowercasedString], reading: user)
     }
 
     func findHoldingChanges(id: UUID, tenantID: UUID) async throws -> User? {
