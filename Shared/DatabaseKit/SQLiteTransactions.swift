@@ -73,7 +73,8 @@ public final class SQLiteTransactions: Sendable {
     /// a request's parsing): under 32 connections of refreshes the auth service was then busy 1.3–1.6 of
     /// its two cores, waiting the rest. Here the task that finds no writer running takes the writer and
     /// runs every waiting write on its own thread, at most `maximumCombinedWrites` before letting a
-    /// waiting transaction in; each caller is answered once its own transaction has committed.
+    /// waiting transaction in; each caller is answered once its own transaction has committed. Never
+    /// from inside `transaction`'s body: the write would wait for the writer that transaction holds.
     public func writeCombined<Result: Sendable>(_ updates: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
             let write = CombinedWrite(
