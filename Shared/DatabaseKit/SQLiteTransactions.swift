@@ -60,9 +60,8 @@ public final class SQLiteTransactions: Sendable {
     public static let maximumCombinedWrites = 64
 
     /// A write waiting for `writeCombined`'s writer: it runs in its own transaction and answers its caller.
-    private struct CombinedWrite: @unchecked Sendable {  // its closures are called once, by the one writer
+    private struct CombinedWrite: @unchecked Sendable {  // its closure is called once, by the one writer
         let run: (Database) -> Void
-        let fail: (any Error) -> Void
     }
 
     private let combined = Mutex<(waiting: [CombinedWrite], aWriterRuns: Bool)>(([], false))
@@ -77,11 +76,7 @@ public final class SQLiteTransactions: Sendable {
     /// from inside `transaction`'s body: the write would wait for the writer that transaction holds.
     public func writeCombined<Result: Sendable>(_ updates: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
-            let write = CombinedWrite(
-                run: { db in
-                    continuation.resume(with: Swift.Result { try Self.committed(db, updates) })
-                },
-                fail: { continuation.resume(throwing: $0) })
+            let write = CombinedWrite { db in continuation.resume(with: Swift.Result { try Self.committed(db, updates) }) }
             let startsAWriter = combined.withLock { state in
                 state.waiting.append(write)
                 defer { state.aWriterRuns = true }
@@ -103,23 +98,14 @@ public final class SQLiteTransactions: Sendable {
                     return taken
                 }
                 if writes.isEmpty { return false }
-                var next = 0
-                do {
-                    try writeNow { db in
-                        while next < writes.count {
-                            next += 1
-                            writes[next - 1].run(db)
-                        }
-                    }
-                } catch {
-                    // The writer could not be reached: those not run yet are answered with why.
-                    for write in writes[next...] { write.fail(error) }
-                }
+                // Each write answers its own caller, with its result or its error: nothing is thrown here.
+                pool.writeWithoutTransaction { db in writes.forEach { $0.run(db) } }
                 ran += writes.count
             }
             return true
         }
         // More waited than one turn runs: queue again behind the transactions waiting for the writer.
+        // (The lock's body throws nothing; were it to, the waiting writes would still get a writer.)
         if more ?? true { Task { await self.runCombinedWrites() } }
     }
 
