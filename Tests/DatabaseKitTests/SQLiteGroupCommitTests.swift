@@ -8,8 +8,8 @@ import Testing
 
 /// Items written by many callers at once share transactions.
 ///
-/// Serialized: a group is written on its caller's thread, and each test holds its first group there
-/// until the others wait; two tests at once could hold both of a 2-core machine's threads.
+/// Serialized: a lone item is written on its caller's thread, and each test holds that first group
+/// there until the others wait; two tests at once could hold both of a 2-core machine's threads.
 @Suite(.serialized) struct SQLiteGroupCommitTests {
     /// A group commit of integer ids into `items`, which records the size of each group it writes and
     /// holds its first group until `waitingBeforeTheFirstCommit` others wait behind it.
@@ -80,7 +80,7 @@ import Testing
         let recorder = try Recorder(maximumGroup: 4, waitingBeforeTheFirstCommit: 10)
         let results = await recorder.write(first: 0, then: Array(1...10))
         #expect(results.values.allSatisfy { (try? $0.get()) != nil })
-        // The first alone; then whoever has the turn writes its own and three more, three times.
+        // The first alone, on its caller's thread; then the waiting ones, four by four.
         #expect(recorder.groups == [1, 4, 4, 2])
         #expect(try recorder.stored == Array(0...10))
         #expect(recorder.commit.waitingCount == 0)
@@ -95,5 +95,29 @@ import Testing
         // The group of three failed on the copy of 2, and each of its items was written alone.
         #expect(recorder.groups == [1, 3, 1, 1, 1])
         #expect(try recorder.stored == [1, 2, 3, 100])
+    }
+
+    @Test func everyCallerOfAStreamOfWritesIsAnsweredAndNothingIsLeftWaiting() async throws {
+        let recorder = try Recorder(maximumGroup: 4, waitingBeforeTheFirstCommit: 0)
+        let commit = recorder.commit
+        // Callers keep coming while groups are written: each must be answered, whoever writes its group.
+        // Counted rather than awaited, so that a caller left waiting fails the test instead of hanging it.
+        final class Answers: Sendable { let count = Atomic(0) }
+        let answers = Answers()
+        for item in 1...600 {
+            Task {
+                try await commit.write(item)
+                answers.count.add(1, ordering: .sequentiallyConsistent)
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while answers.count.load(ordering: .sequentiallyConsistent) < 600, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(answers.count.load(ordering: .sequentiallyConsistent) == 600)
+        #expect(try recorder.stored == Array(1...600))
+        #expect(commit.waitingCount == 0)
+        #expect(recorder.groups.reduce(0, +) == 600)
+        #expect(recorder.groups.allSatisfy { $0 <= 4 })
     }
 }
