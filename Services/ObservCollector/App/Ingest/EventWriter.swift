@@ -1,6 +1,7 @@
 import DequeModule
 import Foundation
 import Logging
+import ServiceKit
 import ServiceLifecycle
 import Synchronization
 
@@ -109,7 +110,19 @@ final class EventWriter: Service, Sendable {
         }
     }
 
+    /// Where the writer's task runs: off the event loops, so that it takes the next group as soon as a
+    /// commit ends instead of after the loop's parsing of a body. Ingest of 100 events a request +10 %
+    /// (median of 8 pairs of `Benchmarks/compare.sh collector-ingest-100`, CPU an event −3 to −12 %);
+    /// of 1,000, whose commits are ten times fewer, +1 %, within the machine's spread.
+    private let executor = SerialQueueTaskExecutor(label: "event-writer")
+
     func run() async throws {
+        await withTaskExecutorPreference(executor) {
+            await writeUntilStopped()
+        }
+    }
+
+    private func writeUntilStopped() async {
         await withGracefulShutdownHandler {
             while let group = await nextGroup() {
                 await commit(group)
