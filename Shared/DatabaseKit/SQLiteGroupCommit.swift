@@ -7,13 +7,14 @@ import Synchronization
 /// the WAL once a group instead of once an item. `write` returns once its item is committed; a lone
 /// item is written at once, never held back to wait for company.
 ///
-/// A caller that finds no group being written writes its item at once on its own thread
-/// (synchronously, as `SQLiteTransactions` writes). Items that come meanwhile wait, and are written
-/// on GRDB's writer queue, group after group of at most `maximumGroup`, until none is left; each
-/// group's callers are answered after its commit. That queue's thread writes the next group as soon
-/// as one commits: an earlier form handed the turn to a waiting caller, and the writer then sat idle
-/// until that caller's task was scheduled on its event loop, behind the loop's other work (this form
-/// creates 21 % more posts a second under 32 connections: `Benchmarks/compare.sh blog-create`).
+/// Items are written on GRDB's writer queue, group after group of at most `maximumGroup`, until none
+/// is left; each group's callers are answered after its commit. That queue's thread writes the next
+/// group as soon as one commits, and the event loops never wait for a write. Earlier forms wrote on the
+/// caller's thread and handed the turn to a waiting caller: the writer then sat idle until that
+/// caller's task was scheduled on its event loop, behind the loop's other work, and a loop writing
+/// served no requests meanwhile. Under 32 connections of creates (`Benchmarks/compare.sh
+/// blog-create`): handing the groups to the writer queue +21 % posts a second (median of 4 pairs),
+/// then the lone posts too +9 % (8 pairs, p99 lower in each).
 ///
 /// When a group's transaction fails, nothing of it is stored, and each of its items is written again
 /// alone, so that each caller has its own item's answer (one post's constraint failure is not its
@@ -49,32 +50,14 @@ public final class SQLiteGroupCommit<Item: Sendable>: Sendable {
 
     /// Writes `item` in the next group, and returns once it is committed.
     public func write(_ item: Item) async throws {
-        let writesNow = state.withLock { state in
-            if state.aGroupIsBeingWritten { return false }
-            state.aGroupIsBeingWritten = true
-            return true
-        }
-        if writesNow { return try writeAlone(item) }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let startsAWriter = state.withLock { state in
                 state.waiting.append(Waiting(item: item, continuation: continuation))
-                // The group being written may have ended since the first look.
                 defer { state.aGroupIsBeingWritten = true }
                 return !state.aGroupIsBeingWritten
             }
             if startsAWriter { writeWaitingGroups() }
         }
-    }
-
-    /// Writes the caller's item on its thread, then has those that came meanwhile written.
-    private func writeAlone(_ item: Item) throws {
-        let result = pool.writeWithoutTransaction { db in commit(db, [item])[0] }
-        let othersWait = state.withLock { state in
-            if state.waiting.isEmpty { state.aGroupIsBeingWritten = false }
-            return !state.waiting.isEmpty
-        }
-        if othersWait { writeWaitingGroups() }
-        try result.get()
     }
 
     /// On GRDB's writer queue, writes the waiting items group after group, answering each group's

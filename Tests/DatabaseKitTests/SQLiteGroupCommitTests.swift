@@ -8,8 +8,8 @@ import Testing
 
 /// Items written by many callers at once share transactions.
 ///
-/// Serialized: a lone item is written on its caller's thread, and each test holds that first group
-/// there until the others wait; two tests at once could hold both of a 2-core machine's threads.
+/// Serialized: each test holds its first group on the writer queue's thread until the others wait, and
+/// counts on nothing else writing meanwhile.
 @Suite(.serialized) struct SQLiteGroupCommitTests {
     /// A group commit of integer ids into `items`, which records the size of each group it writes and
     /// holds its first group until `waitingBeforeTheFirstCommit` others wait behind it.
@@ -80,7 +80,7 @@ import Testing
         let recorder = try Recorder(maximumGroup: 4, waitingBeforeTheFirstCommit: 10)
         let results = await recorder.write(first: 0, then: Array(1...10))
         #expect(results.values.allSatisfy { (try? $0.get()) != nil })
-        // The first alone, on its caller's thread; then the waiting ones, four by four.
+        // The first alone; then the ones that waited for it, four by four.
         #expect(recorder.groups == [1, 4, 4, 2])
         #expect(try recorder.stored == Array(0...10))
         #expect(recorder.commit.waitingCount == 0)
