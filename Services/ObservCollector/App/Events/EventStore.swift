@@ -31,9 +31,16 @@ public protocol EventStore: Sendable {
     func deleteBatchKeys(receivedBefore date: Date) async throws -> Int
     /// How many events there are (for tests and the closing checks of a shutdown).
     func count() async throws -> Int
+    /// Whether the event writer's task is better run on a thread of its own than on the event loops:
+    /// where `insert` hands its work to a writer thread of the database's (SQLite), the task otherwise
+    /// waits behind a loop's parsing between two commits; where it awaits a network client answered
+    /// on the event loops (PostgreSQL), every answer would cost a thread switch.
+    var writerPrefersAThreadOfItsOwn: Bool { get }
 }
 
 extension EventStore {
+    public var writerPrefersAThreadOfItsOwn: Bool { false }
+
     /// Stores the events in one transaction, all or none, as one batch without a key.
     func insert(_ events: [StoredEvent]) async throws {
         _ = try await insert([IngestBatch(events)])

@@ -75,6 +75,7 @@ final class EventWriter: Service, Sendable {
         self.maximumTransactionBytes = maximumTransactionBytes
         self.metrics = metrics
         self.logger = logger
+        executor = store.writerPrefersAThreadOfItsOwn ? SerialQueueTaskExecutor(label: "event-writer") : nil
     }
 
     /// Events waiting for a commit.
@@ -110,14 +111,20 @@ final class EventWriter: Service, Sendable {
         }
     }
 
-    /// Where the writer's task runs: off the event loops, so that it takes the next group as soon as a
-    /// commit ends instead of after the loop's parsing of a body. Ingest of 100 events a request +10 %
-    /// (median of 8 pairs of `Benchmarks/compare.sh collector-ingest-100`, CPU an event −3 to −12 %);
-    /// of 1,000, whose commits are ten times fewer, +1 %, within the machine's spread.
-    private let executor = SerialQueueTaskExecutor(label: "event-writer")
+    /// Where the writer's task runs, when its store prefers (`EventStore.writerPrefersAThreadOfItsOwn`):
+    /// off the event loops, so that it takes the next group as soon as a commit ends instead of after a
+    /// loop's parsing of a body. On SQLite, ingest of 100 events a request +10 % (median of 8 pairs of
+    /// `Benchmarks/compare.sh collector-ingest-100`, CPU an event −3 to −12 %); of 1,000, whose commits
+    /// are ten times fewer, +1 %, within the machine's spread. Not on PostgreSQL, where each of
+    /// postgres-nio's answers comes on a loop and would be handed over to this thread: ingest of 100
+    /// events measured −12 % with it (median of 6 pairs) but also −7 % with the same code as the base
+    /// (3 pairs): no gain shown there, and PostgreSQL's pairs spread by ±20 %.
+    private let executor: SerialQueueTaskExecutor?
 
     func run() async throws {
-        await withTaskExecutorPreference(executor) {
+        if let executor {
+            await withTaskExecutorPreference(executor) { await writeUntilStopped() }
+        } else {
             await writeUntilStopped()
         }
     }

@@ -8,6 +8,9 @@ import ServiceKit
 struct SQLiteEventStore: EventStore {
     let database: DatabasePool
 
+    /// `insert` runs on GRDB's writer queue (see `EventStore`).
+    var writerPrefersAThreadOfItsOwn: Bool { true }
+
     static let insertSQL = """
         INSERT INTO events (type, ts, received_at, service, tenant_id, user_id, request_id, method, path, route, status,
                             duration_ms, client_ip, user_agent, level, message, error_type,
