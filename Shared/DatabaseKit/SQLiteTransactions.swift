@@ -93,26 +93,32 @@ public final class SQLiteTransactions: Sendable {
     /// on after the most.
     private func runCombinedWrites() async {
         let more = try? await writer.withLock {
-            try await pool.writeWithoutTransaction { db in
-                var ran = 0
-                while ran < Self.maximumCombinedWrites {
-                    let writes = self.combined.withLock { state in
-                        let taken = Array(state.waiting.prefix(Self.maximumCombinedWrites - ran))
-                        state.waiting.removeFirst(taken.count)
-                        if taken.isEmpty { state.aWriterRuns = false }
-                        return taken
-                    }
-                    if writes.isEmpty { return false }
-                    // Each write answers its own caller, with its result or its error: nothing is thrown here.
-                    writes.forEach { $0.run(db) }
-                    ran += writes.count
-                }
-                return true
+            // GRDB's non-throwing form: nothing here can fail but the writes, and each answers its caller.
+            await withCheckedContinuation { (turn: CheckedContinuation<Bool, Never>) in
+                pool.asyncWriteWithoutTransaction { db in turn.resume(returning: self.runWaitingWrites(db)) }
             }
         }
         // More waited than one turn runs: queue again behind the transactions waiting for the writer.
         // (The lock's body throws nothing; were it to, the waiting writes would still get a writer.)
         if more ?? true { Task { await self.runCombinedWrites() } }
+    }
+
+    /// Runs the waiting writes until none is left (false) or the most a turn runs have run (true).
+    private func runWaitingWrites(_ db: Database) -> Bool {
+        var ran = 0
+        while ran < Self.maximumCombinedWrites {
+            let writes = combined.withLock { state in
+                let taken = Array(state.waiting.prefix(Self.maximumCombinedWrites - ran))
+                state.waiting.removeFirst(taken.count)
+                if taken.isEmpty { state.aWriterRuns = false }
+                return taken
+            }
+            if writes.isEmpty { return false }
+            // Each write answers its own caller, with its result or its error: nothing is thrown here.
+            writes.forEach { $0.run(db) }
+            ran += writes.count
+        }
+        return true
     }
 
     /// `updates` in a transaction of its own, committed; rolled back when it throws.
