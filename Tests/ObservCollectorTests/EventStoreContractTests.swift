@@ -259,6 +259,24 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
         }
     }
 
+    /// A rollup's row takes the requests of every commit of its minute: a later commit adds its requests
+    /// and errors to the rows of the durations it shares with an earlier one, and makes rows for the rest.
+    @Test(arguments: StoreKind.available)
+    func aLaterCommitAddsToTheRollupsOfItsMinute(kind: StoreKind) async throws {
+        try await withEventStore(kind) { store in
+            let tenant = UUID()
+            try await store.insert([Self.request(tenant: tenant, duration: 5), Self.request(tenant: tenant, status: 500, duration: 7)])
+            try await store.insert([
+                Self.request(tenant: tenant, at: 1, status: 503, duration: 5), Self.request(tenant: tenant, at: 2, duration: 7),
+                Self.request(tenant: tenant, at: 3, duration: 9),
+            ])
+            let minute = try #require(try await store.routeStatistics(tenantID: tenant, since: Self.now, limit: 10).first)
+            #expect(minute.count == 5 && minute.errorCount == 2)
+            // Durations 5, 5, 7, 7, 9: the third is the median, the fifth the 95th percentile.
+            #expect([minute.p50Ms, minute.p95Ms] == [7, 9])
+        }
+    }
+
     /// An upgrade counts the stored requests of the last day into the rollups as ingest does: counted
     /// again from the events, the statistics are the same.
     @Test(arguments: StoreKind.available)
