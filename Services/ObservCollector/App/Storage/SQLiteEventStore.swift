@@ -28,7 +28,7 @@ struct SQLiteEventStore: EventStore {
                 guard let key = batch.key else { continue }
                 receipts[index] = try Self.record(key, of: batch, in: db)
             }
-            let statement = try db.makeStatement(sql: Self.insertSQL)
+            let statement = try db.cachedStatement(sql: Self.insertSQL)
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(statement.sqliteStatement) }  // keeps the statement, whose `handle` it is, alive until then
             var rollups: [RequestRollupKey: RequestRollupCounts] = [:]
@@ -59,8 +59,8 @@ struct SQLiteEventStore: EventStore {
     /// `Benchmarks/compare.sh collector-shipped`); the rollups had been about a fifth of that CPU.
     static func add(_ rows: [RequestRollupKey: RequestRollupCounts], in db: Database) throws {
         guard !rows.isEmpty else { return }
-        let update = try db.makeStatement(sql: updateRollupSQL)
-        let insert = try db.makeStatement(sql: insertRollupSQL)
+        let update = try db.cachedStatement(sql: updateRollupSQL)
+        let insert = try db.cachedStatement(sql: insertRollupSQL)
         let updateHandle = update.sqliteStatement, insertHandle = insert.sqliteStatement
         defer {
             sqlite3_reset(update.sqliteStatement)
