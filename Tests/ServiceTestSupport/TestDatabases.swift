@@ -35,13 +35,26 @@ public enum TestPostgres {
         name: String, migrations: [PostgresMigration], poolSize: Int = 8, statementTimeout: Duration = .seconds(5),
         _ body: @Sendable (PostgreSQLDatabase) async throws -> Result
     ) async throws -> Result {
+        try await withDatabases(name: name, migrations: migrations, poolSize: poolSize, statementTimeouts: [statementTimeout]) { databases in
+            try await body(databases[0])
+        }
+    }
+
+    /// Runs `body` with one pool a time limit of `statementTimeouts` (in that order), all on one migrated
+    /// schema, all running: a test can fill the database under the usual limit and time out on another.
+    public static func withDatabases<Result: Sendable>(
+        name: String, migrations: [PostgresMigration], poolSize: Int = 8, statementTimeouts: [Duration],
+        _ body: @Sendable ([PostgreSQLDatabase]) async throws -> Result
+    ) async throws -> Result {
         try await withSchema { location, schema in
-            let database = PostgreSQLDatabase(
-                location, settings: .init(poolSize: poolSize, connectTimeout: .seconds(5), statementTimeout: statementTimeout, schema: schema),
-                name: "\(name) \(schema)", migrations: migrations, logger: Logger(label: "test-postgres"))
-            return try await running(database) {
-                try await waitUntilReady(database)
-                return try await body(database)
+            let databases = statementTimeouts.map { statementTimeout in
+                PostgreSQLDatabase(
+                    location, settings: .init(poolSize: poolSize, connectTimeout: .seconds(5), statementTimeout: statementTimeout, schema: schema),
+                    name: "\(name) \(schema)", migrations: migrations, logger: Logger(label: "test-postgres"))
+            }
+            return try await running(databases) {
+                for database in databases { try await waitUntilReady(database) }
+                return try await body(databases)
             }
         }
     }
@@ -63,8 +76,13 @@ public enum TestPostgres {
 
     /// Runs `body` while `database` runs (its pool, its migrations), then stops it.
     public static func running<Result: Sendable>(_ database: PostgreSQLDatabase, _ body: () async throws -> Result) async throws -> Result {
+        try await running([database], body)
+    }
+
+    /// Runs `body` while each of `databases` runs, then stops them.
+    public static func running<Result: Sendable>(_ databases: [PostgreSQLDatabase], _ body: () async throws -> Result) async throws -> Result {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await database.run() }
+            for database in databases { group.addTask { try await database.run() } }
             defer { group.cancelAll() }
             return try await body()
         }
