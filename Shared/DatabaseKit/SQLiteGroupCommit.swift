@@ -1,5 +1,4 @@
 import GRDB
-import Synchronization
 
 /// Group commit for a write that many requests make at once, each of one item (the blog's new posts):
 /// the items that arrive while a transaction commits are written together in the next one, so that
@@ -24,39 +23,25 @@ public final class SQLiteGroupCommit<Item: Sendable>: Sendable {
 
     private let pool: DatabasePool
     private let writeItems: WriteItems
+    /// One writer: GRDB's writer queue.
+    private let queue: GroupCommitQueue<Item>
     /// Most items one transaction takes.
-    public let maximumGroup: Int
-    private let state = Mutex(State())
-
-    private struct Waiting {
-        let item: Item
-        let continuation: CheckedContinuation<Void, any Error>
-    }
-
-    private struct State {
-        var waiting: [Waiting] = []
-        var aGroupIsBeingWritten = false
-    }
+    public var maximumGroup: Int { queue.maximumGroup }
 
     /// `writeItems` writes the items (statements only: the transaction is this type's).
     public init(_ pool: DatabasePool, maximumGroup: Int = 32, writeItems: @escaping WriteItems) {
         self.pool = pool
-        self.maximumGroup = max(1, maximumGroup)
+        self.queue = GroupCommitQueue(maximumGroup: maximumGroup, maximumWriters: 1)
         self.writeItems = writeItems
     }
 
     /// Items waiting for a group (for tests).
-    var waitingCount: Int { state.withLock { $0.waiting.count } }
+    var waitingCount: Int { queue.waitingCount }
 
     /// Writes `item` in the next group, and returns once it is committed.
     public func write(_ item: Item) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let startsAWriter = state.withLock { state in
-                state.waiting.append(Waiting(item: item, continuation: continuation))
-                defer { state.aGroupIsBeingWritten = true }
-                return !state.aGroupIsBeingWritten
-            }
-            if startsAWriter { writeWaitingGroups() }
+            if queue.wait(.init(item: item, continuation: continuation)) { writeWaitingGroups() }
         }
     }
 
@@ -65,15 +50,9 @@ public final class SQLiteGroupCommit<Item: Sendable>: Sendable {
     private func writeWaitingGroups() {
         pool.asyncWriteWithoutTransaction { db in
             while true {
-                let group = self.state.withLock { state in
-                    let taken = Array(state.waiting.prefix(self.maximumGroup))
-                    state.waiting.removeFirst(taken.count)
-                    if taken.isEmpty { state.aGroupIsBeingWritten = false }
-                    return taken
-                }
+                let group = self.queue.nextGroup()
                 if group.isEmpty { return }
-                let results = self.commit(db, group.map(\.item))
-                for (waiting, result) in zip(group, results) { waiting.continuation.resume(with: result) }
+                GroupCommitQueue.answer(group, with: self.commit(db, group.map(\.item)))
             }
         }
     }

@@ -45,27 +45,12 @@ import Testing
         var groups: [Int] { shared.groups.withLock { $0 } }
         var stored: [Int] { get throws { try pool.read { db in try Int.fetchAll(db, sql: "SELECT id FROM items ORDER BY id") } } }
 
-        static func result(_ body: () async throws -> Void) async -> Result<Void, any Error> {
-            do {
-                try await body()
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-
         /// Writes `first`, then, once it is being written, each of `others` at once; every result.
-        func write(first: Int, then others: [Int]) async -> [Int: Result<Void, any Error>] {
+        func write(first: Int, then others: [Int]) async throws -> [Int: Result<Void, any Error>] {
             let commit = self.commit
-            async let firstResult = Self.result { try await commit.write(first) }
-            // Once the first is being written, the others come.
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !shared.firstGroupStarted.load(ordering: .sequentiallyConsistent), ContinuousClock.now < deadline { await Task.yield() }
-            let results = await withTaskGroup(of: (Int, Result<Void, any Error>).self) { group in
-                for item in others { group.addTask { (item, await Self.result { try await commit.write(item) }) } }
-                return await group.reduce(into: [Int: Result<Void, any Error>]()) { $0[$1.0] = $1.1 }
+            return try await GroupCommitCallers.write(first: first, then: others, once: { [shared] in shared.firstGroupStarted.load(ordering: .sequentiallyConsistent) }) {
+                try await commit.write($0)
             }
-            return results.merging([first: await firstResult]) { $1 }
         }
     }
 
@@ -78,7 +63,8 @@ import Testing
 
     @Test func itemsThatArriveDuringACommitShareTheNextOnesUpToTheMaximum() async throws {
         let recorder = try Recorder(maximumGroup: 4, waitingBeforeTheFirstCommit: 10)
-        let results = await recorder.write(first: 0, then: Array(1...10))
+        let results = try await recorder.write(first: 0, then: Array(1...10))
+        #expect(results.count == 11)
         #expect(results.values.allSatisfy { (try? $0.get()) != nil })
         // The first alone; then the ones that waited for it, four by four.
         #expect(recorder.groups == [1, 4, 4, 2])
@@ -89,9 +75,10 @@ import Testing
     @Test func aFailingItemFailsAloneAndTheRestOfItsGroupIsStored() async throws {
         let recorder = try Recorder(maximumGroup: 8, waitingBeforeTheFirstCommit: 3)
         try await recorder.pool.write { db in try db.execute(sql: "INSERT INTO items (id) VALUES (2)") }
-        let results = await recorder.write(first: 100, then: [1, 2, 3])
-        #expect(throws: DatabaseError.self) { try results[2]!.get() }
-        for item in [100, 1, 3] { #expect((try? results[item]!.get()) != nil, "\(item)") }
+        let results = try await recorder.write(first: 100, then: [1, 2, 3])
+        #expect(results.count == 4)
+        #expect(throws: DatabaseError.self) { try results[2]?.get() }
+        for item in [100, 1, 3] { #expect((try? results[item]?.get()) != nil, "\(item)") }
         // The group of three failed on the copy of 2, and each of its items was written alone.
         #expect(recorder.groups == [1, 3, 1, 1, 1])
         #expect(try recorder.stored == [1, 2, 3, 100])
@@ -100,21 +87,7 @@ import Testing
     @Test func everyCallerOfAStreamOfWritesIsAnsweredAndNothingIsLeftWaiting() async throws {
         let recorder = try Recorder(maximumGroup: 4, waitingBeforeTheFirstCommit: 0)
         let commit = recorder.commit
-        // Callers keep coming while groups are written: each must be answered, whoever writes its group.
-        // Counted rather than awaited, so that a caller left waiting fails the test instead of hanging it.
-        final class Answers: Sendable { let count = Atomic(0) }
-        let answers = Answers()
-        for item in 1...600 {
-            Task {
-                try await commit.write(item)
-                answers.count.add(1, ordering: .sequentiallyConsistent)
-            }
-        }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while answers.count.load(ordering: .sequentiallyConsistent) < 600, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        #expect(answers.count.load(ordering: .sequentiallyConsistent) == 600)
+        #expect(try await GroupCommitCallers.answers(of: 1...600) { try await commit.write($0) } == 600)
         #expect(try recorder.stored == Array(1...600))
         #expect(commit.waitingCount == 0)
         #expect(recorder.groups.reduce(0, +) == 600)

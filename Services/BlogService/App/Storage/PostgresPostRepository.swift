@@ -7,18 +7,52 @@ import ServiceKit
 struct PostgresPostRepository: PostRepository {
     let database: PostgreSQLDatabase
     let logger: Logger
+    /// New posts: those of concurrent requests share a statement.
+    let creates: PostgresGroupCommit<Post>
+
+    init(database: PostgreSQLDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+        self.creates = PostgresGroupCommit(database) { connection, posts in
+            if posts.count == 1 {
+                try await connection.run(Self.insert(posts[0]), logger: logger)
+            } else {
+                try await connection.run(Self.insert(posts), logger: logger)
+            }
+        }
+    }
 
     func create(_ post: Post) async throws {
-        let insert = Prepared<InsertPost> {
+        try await creates.write(post)
+    }
+
+    static func insert(_ post: Post) -> Prepared<InsertPost> {
+        Prepared<InsertPost> {
             $0.append(post.id); $0.append(post.tenantID); $0.append(post.authorID)
             $0.append(post.title); $0.append(post.content); $0.append(post.status.rawValue); $0.append(post.version)
             $0.append(post.createdAt.millisecondsSince1970); $0.append(post.updatedAt.millisecondsSince1970)
         }
-        try await PostgresAccess.pool(database).run(insert, logger: logger)
     }
 
     enum InsertPost: FixedPostgresStatement {
         static let sql = "INSERT INTO posts (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    }
+
+    /// Several posts in one statement: a column an array.
+    static func insert(_ posts: [Post]) -> Prepared<InsertPosts> {
+        Prepared<InsertPosts> {
+            $0.append(posts.map(\.id)); $0.append(posts.map(\.tenantID)); $0.append(posts.map(\.authorID))
+            $0.append(posts.map(\.title)); $0.append(posts.map(\.content)); $0.append(posts.map(\.status.rawValue))
+            $0.append(posts.map(\.version)); $0.append(posts.map(\.createdAt.millisecondsSince1970))
+            $0.append(posts.map(\.updatedAt.millisecondsSince1970))
+        }
+    }
+
+    enum InsertPosts: FixedPostgresStatement {
+        static let sql = """
+            INSERT INTO posts (\(columns))
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::bigint[], $9::bigint[])
+            """
     }
 
     func find(id: UUID, tenantID: UUID) async throws -> Post? {
