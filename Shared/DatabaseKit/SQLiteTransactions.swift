@@ -14,10 +14,11 @@ import Synchronization
 /// A transaction holds every writer of the database until it ends: its body does storage only, never
 /// a password hash or a call to another service.
 ///
-/// Writes run on the caller's thread: whoever holds `writer` is the only one to write, so GRDB's writer
-/// connection is idle and its synchronous API runs the statement at once where it is called, without the
-/// two thread switches of its async API (which cost more than a single-row write). The caller's thread
-/// is held for the statement's time: writes here are a few rows each, bounded by the statement limit.
+/// A transaction's statements run on the caller's thread: whoever holds `writer` is the only one to
+/// write, so GRDB's writer connection is idle and its synchronous API runs the statement at once where
+/// it is called. The caller's thread is held for the statement's time: a few rows each, bounded by the
+/// statement limit. A write outside a transaction is a transaction of its own run on GRDB's writer
+/// queue with the others waiting (`writeCombined`), so that no event loop waits for the writer.
 public final class SQLiteTransactions: Sendable {
     public let pool: DatabasePool
     let inline: InlineReads
@@ -50,12 +51,6 @@ public final class SQLiteTransactions: Sendable {
         }
     }
 
-    fileprivate func write<Result: Sendable>(_ updates: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
-        try await writer.withLock {
-            try writeNow { db in try Self.committed(db, updates) }
-        }
-    }
-
     /// Most writes one holder of `writer` runs for others before it lets a waiting transaction in.
     public static let maximumCombinedWrites = 64
 
@@ -67,7 +62,7 @@ public final class SQLiteTransactions: Sendable {
     private let combined = Mutex<(waiting: [CombinedWrite], aWriterRuns: Bool)>(([], false))
 
     /// A write of one transaction of its own, run by whichever task holds the writer for the writes
-    /// waiting. Handing the writer from task to task (`transaction`, `write`) leaves it idle until the
+    /// waiting. Handing the writer from task to task (as `transaction` does) leaves it idle until the
     /// task it was handed to is scheduled on its event loop, behind that loop's other work (a signature,
     /// a request's parsing): under 32 connections of refreshes the auth service was then busy 1.3–1.6 of
     /// its two cores, waiting the rest. Here the task that finds no writer running takes the writer and
@@ -149,7 +144,7 @@ public struct SQLiteAccess: Sendable {
 
     /// Writes, in a transaction of its own or as a step of the one in progress.
     public func write<Result: Sendable>(_ updates: @escaping @Sendable (Database) throws -> Result) async throws -> Result {
-        inTransaction ? try database.writeNow(updates) : try await database.write(updates)
+        inTransaction ? try database.writeNow(updates) : try await database.writeCombined(updates)
     }
 }
 
