@@ -15,9 +15,11 @@ final class RecordingStore: EventStore {
     let transactions = Mutex<[Int]>([])
     private let gate = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((true, []))
     let delay: Duration
+    let concurrentTransactions: Int
 
-    init(delay: Duration = .zero, open: Bool = true) {
+    init(delay: Duration = .zero, open: Bool = true, concurrentTransactions: Int = 1) {
         self.delay = delay
+        self.concurrentTransactions = concurrentTransactions
         gate.withLock { $0.open = open }
     }
 
@@ -149,8 +151,29 @@ func running(_ writer: EventWriter, logger: Logger, _ body: @Sendable () async t
         #expect(store.stored == 100)
     }
 
-    @Test func gracefulShutdownCommitsWhatIsQueuedAndAnswersItsSubmitters() async throws {
-        let store = RecordingStore(open: false)
+    /// A store that runs two transactions at once gets a second group while the first is being written.
+    @Test func aStoreOfConcurrentTransactionsWritesTheNextGroupWhileOneCommits() async throws {
+        let store = RecordingStore(open: false, concurrentTransactions: 2)
+        let writer = EventWriter(store: store, capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+        try await withWriter(writer) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await writer.submit(events(1)) }  // taken by a writer, held in the store
+                while store.begun.withLock({ $0 }) == 0 { await Task.yield() }
+                group.addTask { try await writer.submit(events(2)) }
+                // A bound on the wait, not a timing: with one transaction at a time the second never begins.
+                for _ in 0..<2_000 where store.begun.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(5)) }
+                #expect(store.begun.withLock { $0 } == 2, "the second group waited for the first")
+                #expect(store.stored == 0)
+                store.release()
+                try await group.waitForAll()
+            }
+        }
+        #expect(store.transactions.withLock { $0.sorted() } == [1, 2])
+    }
+
+    @Test(arguments: [1, 2])
+    func gracefulShutdownCommitsWhatIsQueuedAndAnswersItsSubmitters(concurrentTransactions: Int) async throws {
+        let store = RecordingStore(open: false, concurrentTransactions: concurrentTransactions)
         let writer = EventWriter(store: store, capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -167,8 +190,11 @@ func running(_ writer: EventWriter, logger: Logger, _ body: @Sendable () async t
 
     /// A service that fails at start cancels the others (no graceful shutdown): a writer waiting for
     /// work must end then, or the process never exits. Found by `TakenPortTests` on a taken port.
-    @Test func anIdleWriterEndsWhenItsServiceIsCancelled() async throws {
-        let writer = EventWriter(store: RecordingStore(), capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+    @Test(arguments: [1, 2])
+    func anIdleWriterEndsWhenItsServiceIsCancelled(concurrentTransactions: Int) async throws {
+        let writer = EventWriter(
+            store: RecordingStore(concurrentTransactions: concurrentTransactions), capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()),
+            logger: logger)
         let ended = Mutex(false)
         let run = Task {
             try? await writer.run()

@@ -36,10 +36,15 @@ public protocol EventStore: Sendable {
     /// waits behind a loop's parsing between two commits; where it awaits a network client answered
     /// on the event loops (PostgreSQL), every answer would cost a thread switch.
     var writerPrefersAThreadOfItsOwn: Bool { get }
+    /// How many of the event writer's transactions run at once: one where the database has a single
+    /// writer (SQLite); more where a transaction's time is mostly round trips that another can overlap
+    /// (PostgreSQL, whose concurrent transactions already serve replicas).
+    var concurrentTransactions: Int { get }
 }
 
 extension EventStore {
     public var writerPrefersAThreadOfItsOwn: Bool { false }
+    public var concurrentTransactions: Int { 1 }
 
     /// Stores the events in one transaction, all or none, as one batch without a key.
     func insert(_ events: [StoredEvent]) async throws {

@@ -5,16 +5,16 @@ import ServiceKit
 import ServiceLifecycle
 import Synchronization
 
-/// Group commit: every accepted batch joins one queue, and a single writer drains it into large
-/// transactions. `submit` returns only once the transaction holding its events has committed, so a
+/// Group commit: every accepted batch joins one queue, and the writers drain it into large
+/// transactions (one writer, or as many as the store runs at once: `EventStore.concurrentTransactions`). `submit` returns only once the transaction holding its events has committed, so a
 /// 202 means stored. Batches that arrive while a commit runs share the next one; a lone batch is
 /// written at once, never held back to wait for company. The tenants' quota (`IngestQuota`) is taken
 /// for a whole group just before it is written, and given back for what was not stored.
 ///
 /// The queue is bounded: `capacity` counts events from acceptance to commit (waiting or being written),
 /// and a batch that does not fit is refused with `queueFull`
-/// instead of memory growing without end. On graceful shutdown the writer commits everything queued,
-/// answers those submitters, then stops; batches submitted after that are refused.
+/// instead of memory growing without end. On graceful shutdown the writers commit everything queued,
+/// answer those submitters, then stop; batches submitted after that are refused.
 final class EventWriter: Service, Sendable {
     enum Refusal: Error, Equatable {
         /// The queue holds too many events; retry after a moment.
@@ -44,7 +44,8 @@ final class EventWriter: Service, Sendable {
     private struct State {
         var queue = Deque<Pending>()
         var queuedEvents = 0
-        var writerWakeUp: CheckedContinuation<Void, Never>?
+        /// Writers waiting for a batch, in the order they began to wait.
+        var idleWriters: [CheckedContinuation<Void, Never>] = []
         var stopping = false
         var stopped = false
     }
@@ -98,8 +99,7 @@ final class EventWriter: Service, Sendable {
                 if state.queuedEvents > 0, state.queuedEvents + events.count > capacity { return .failure(.queueFull) }
                 state.queue.append(Pending(batch: batch, continuation: continuation))
                 state.queuedEvents += events.count
-                defer { state.writerWakeUp = nil }
-                return .success(state.writerWakeUp)
+                return .success(state.idleWriters.isEmpty ? nil : state.idleWriters.removeFirst())
             }
             switch outcome {
             case .success(let wakeUp):
@@ -131,17 +131,27 @@ final class EventWriter: Service, Sendable {
 
     private func writeUntilStopped() async {
         await withGracefulShutdownHandler {
-            while let group = await nextGroup() {
-                await commit(group)
+            await withDiscardingTaskGroup { writers in
+                for _ in 0..<max(1, store.concurrentTransactions) {
+                    writers.addTask {
+                        while let group = await self.nextGroup() {
+                            await self.commit(group)
+                        }
+                    }
+                }
             }
         } onGracefulShutdown: {
-            let wakeUp = self.state.withLock { state in
+            self.state.withLock { state in
                 state.stopping = true
-                defer { state.writerWakeUp = nil }
-                return state.writerWakeUp
-            }
-            wakeUp?.resume()
+                return self.takeIdleWriters(&state)
+            }.forEach { $0.resume() }
         }
+    }
+
+    /// Every waiting writer, to be woken (a shutdown, a cancellation).
+    private func takeIdleWriters(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        defer { state.idleWriters = [] }
+        return state.idleWriters
     }
 
     /// The batches of the next transaction; nil once stopping with nothing left.
@@ -183,17 +193,13 @@ final class EventWriter: Service, Sendable {
                     await withCheckedContinuation { (wakeUp: CheckedContinuation<Void, Never>) in
                         let resumeNow = state.withLock { state in
                             if !state.queue.isEmpty || state.stopping || Task.isCancelled { return true }
-                            state.writerWakeUp = wakeUp
+                            state.idleWriters.append(wakeUp)
                             return false
                         }
                         if resumeNow { wakeUp.resume() }
                     }
                 } onCancel: {
-                    let wakeUp = state.withLock { state in
-                        defer { state.writerWakeUp = nil }
-                        return state.writerWakeUp
-                    }
-                    wakeUp?.resume()
+                    state.withLock { takeIdleWriters(&$0) }.forEach { $0.resume() }
                 }
             }
         }

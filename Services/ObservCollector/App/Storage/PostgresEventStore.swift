@@ -25,6 +25,9 @@ final class PostgresEventStore: EventStore {
         self.logger = logger
     }
 
+    /// Two: while one transaction waits for the server's answers, the other is written.
+    var concurrentTransactions: Int { 2 }
+
     /// One transaction: the keys are recorded first (one statement) and the events of batches whose key
     /// was already there are left out; the rest go in one `COPY`, and their requests into the rollups
     /// (one statement). A replica recording the same key at the same moment waits for this
