@@ -59,13 +59,16 @@ func buildRouter(
 
 /// The blog database of `DATABASE_URL`: SQLite migrated, or PostgreSQL to migrate once it answers.
 ///
-/// SQLite's writer keeps 8 MiB of pages, not the 16 of the other services: a post's insert touches
-/// the last pages of its table and indexes (ids and times grow), so half the cache writes as fast
-/// (7,752 and 7,864 against 7,676 and 7,804 creates a second), and the blog's RSS stays 11 MiB lower
-/// once many posts were written (71 → 60 MiB after 8 s of creates, against a goal of 64).
+/// SQLite's writer keeps 4 MiB of pages, not the 16 of the other services: a post's insert touches
+/// the last pages of its table and indexes (ids and times grow), so a quarter of the cache writes
+/// about as fast, and the blog's RSS stays lower once many posts were written, against a goal of
+/// 64 MiB. 16 → 8 MiB: 7,752 and 7,864 against 7,676 and 7,804 creates a second, peak RSS 71 → 60
+/// MiB after 8 s of creates (2026-11-25); 8 → 4 MiB, at 18,000 creates a second: −1, −2, −1 %, CPU a
+/// create +1 to +2 %, peak RSS 65 → 60–61 MiB (`Benchmarks/compare.sh blog-create`, three pairs,
+/// 2026-12-07; `make bench` had measured 68 MiB in a fast hour).
 func openDatabase(_ configuration: ServiceConfiguration, logger: Logger) throws -> ServiceDatabase {
     try ServiceDatabase(
-        configuration, name: BlogServiceConfiguration.serviceName, sqlite: BlogSchema.migrator, postgres: BlogSchema.postgres, sqliteCacheMiB: 8,
+        configuration, name: BlogServiceConfiguration.serviceName, sqlite: BlogSchema.migrator, postgres: BlogSchema.postgres, sqliteCacheMiB: 4,
         logger: logger)
 }
 
