@@ -237,6 +237,15 @@ nginx_pid=$!
 
 # Every replica ready, then every balancer.
 wait_ready 60 $(for label in "${!replica_port[@]}"; do echo "http://127.0.0.1:${replica_port[$label]}/readyz"; done)
+# A replica that exited meanwhile could not listen on its port (another process took it after the
+# port was chosen, and answered for it above): the balancer would send that replica's share to the
+# other process. Fail the start, with the replica's last lines.
+for label in "${!replica_pid[@]}"; do
+    kill -0 "${replica_pid[$label]}" 2>/dev/null && continue
+    echo "cluster: $label exited at start (its port ${replica_port[$label]}); the end of its log:" >&2
+    tail -n 20 "$dir/logs/$label.log" >&2
+    exit 1
+done
 wait_ready 10 "http://127.0.0.1:$auth_port/readyz" "http://127.0.0.1:$collector_port/readyz" "http://127.0.0.1:$blog_port/readyz"
 cat <<MSG
 
