@@ -60,6 +60,28 @@ func withPostStores(
 
     static let everything = PostListFilter(author: nil, status: nil, text: nil, draftsVisibleTo: .everyone)
 
+    /// Posts created at once share writes (a transaction on SQLite, a statement on PostgreSQL): each is
+    /// stored as it was sent, every field in its column, and found by its id.
+    @Test(arguments: StoreKind.available)
+    func postsCreatedAtOnceAreEachStoredAsSent(kind: StoreKind) async throws {
+        try await withPostStore(kind) { posts in
+            let tenant = UUID()
+            let sent = (0..<64).map { index in
+                var post = Self.post(
+                    tenant: tenant, title: "Title \(index)", content: "Content \(index) ünïcode", status: index.isMultiple(of: 3) ? .draft : .published,
+                    at: Int64(index))
+                post.version = index + 1  // every column's value its own, so that two swapped columns show
+                post.updatedAt = Date(millisecondsSince1970: Self.epoch + 1_000 + Int64(index))
+                return post
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for post in sent { group.addTask { try await posts.create(post) } }
+                try await group.waitForAll()
+            }
+            for post in sent { #expect(try await posts.find(id: post.id, tenantID: tenant) == post) }
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func postsAreConfinedToTheirTenant(kind: StoreKind) async throws {
         try await withPostStore(kind) { posts in
