@@ -43,7 +43,7 @@ public final class PostgresGroupCommit<Item: Sendable>: Sendable {
     public func write(_ item: Item) async throws {
         if queue.takeAPlaceToWriteAlone() {
             defer { if queue.aLoneWriterFinished() { Task { await writeWaitingGroups() } } }
-            try await database.withConnection { [writeItems] connection in try await writeItems(connection, [item]) }
+            try await insert([item])
             return
         }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -65,7 +65,7 @@ public final class PostgresGroupCommit<Item: Sendable>: Sendable {
     /// for each.
     private func commit(_ items: [Item]) async -> [Result<Void, any Error>] {
         do {
-            try await database.withConnection { [writeItems] connection in try await writeItems(connection, items) }
+            try await insert(items)
             return items.map { _ in .success(()) }
         } catch {
             let unavailable = AppError(error).code == .unavailable
@@ -73,7 +73,7 @@ public final class PostgresGroupCommit<Item: Sendable>: Sendable {
             var results: [Result<Void, any Error>] = []
             for item in items {
                 do {
-                    try await database.withConnection { [writeItems] connection in try await writeItems(connection, [item]) }
+                    try await insert([item])
                     results.append(.success(()))
                 } catch {
                     results.append(.failure(error))
@@ -81,5 +81,10 @@ public final class PostgresGroupCommit<Item: Sendable>: Sendable {
             }
             return results
         }
+    }
+
+    /// `items` in one statement, on a connection of the pool.
+    private func insert(_ items: [Item]) async throws {
+        try await database.withConnection { [writeItems] connection in try await writeItems(connection, items) }
     }
 }

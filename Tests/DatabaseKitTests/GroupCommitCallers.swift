@@ -4,6 +4,12 @@ import Synchronization
 enum GroupCommitCallers {
     typealias Write = @Sendable (Int) async throws -> Void
 
+    /// The error of a failed result, when it is an `E`.
+    static func error<E: Error>(_ result: Result<Void, any Error>?, as type: E.Type) -> E? {
+        guard case .failure(let error) = result else { return nil }
+        return error as? E
+    }
+
     static func result(_ body: () async throws -> Void) async -> Result<Void, any Error> {
         do {
             try await body()

@@ -104,7 +104,7 @@ import Testing
             }
             let results = try await recorder.write(first: 100, then: [1, 2, 3])
             #expect(results.count == 4)
-            #expect((results[2].flatMap { if case .failure(let error) = $0 { error as? PSQLError } else { nil } })?.isUniqueViolation() == true)
+            #expect(GroupCommitCallers.error(results[2], as: PSQLError.self)?.isUniqueViolation() == true)
             for item in [100, 1, 3] { #expect((try? results[item]?.get()) != nil, "\(item)") }
             // The group of three failed on the copy of 2, and each of its items was written alone.
             #expect(recorder.groups == [1, 3, 1, 1, 1])
@@ -120,7 +120,7 @@ import Testing
             let results = try await recorder.write(first: 100, then: [1, 2, 3])
             #expect(results.count == 4)
             for item in [1, 2, 3] {
-                let error = results[item].flatMap { if case .failure(let error) = $0 { error as? AppError } else { nil } }
+                let error = GroupCommitCallers.error(results[item], as: AppError.self)
                 #expect(error?.code == .unavailable, "\(item)")
             }
             #expect((try? results[100]?.get()) != nil)

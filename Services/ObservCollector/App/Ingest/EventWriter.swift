@@ -6,9 +6,10 @@ import ServiceLifecycle
 import Synchronization
 
 /// Group commit: every accepted batch joins one queue, and the writers drain it into large
-/// transactions (one writer, or as many as the store runs at once: `EventStore.concurrentTransactions`). `submit` returns only once the transaction holding its events has committed, so a
-/// 202 means stored. Batches that arrive while a commit runs share the next one; a lone batch is
-/// written at once, never held back to wait for company. The tenants' quota (`IngestQuota`) is taken
+/// transactions (one writer, or as many as the store runs at once: `EventStore.concurrentTransactions`).
+/// `submit` returns only once the transaction holding its events has committed, so a 202 means stored.
+/// Batches that arrive while a commit runs share the next one; a lone batch is written at once, never
+/// held back to wait for company. The tenants' quota (`IngestQuota`) is taken
 /// for a whole group just before it is written, and given back for what was not stored.
 ///
 /// The queue is bounded: `capacity` counts events from acceptance to commit (waiting or being written),
@@ -48,6 +49,12 @@ final class EventWriter: Service, Sendable {
         var idleWriters: [CheckedContinuation<Void, Never>] = []
         var stopping = false
         var stopped = false
+
+        /// Every waiting writer, to be woken (a shutdown, a cancellation).
+        mutating func takeIdleWriters() -> [CheckedContinuation<Void, Never>] {
+            defer { idleWriters = [] }
+            return idleWriters
+        }
     }
 
     private let store: any EventStore
@@ -143,15 +150,9 @@ final class EventWriter: Service, Sendable {
         } onGracefulShutdown: {
             self.state.withLock { state in
                 state.stopping = true
-                return self.takeIdleWriters(&state)
+                return state.takeIdleWriters()
             }.forEach { $0.resume() }
         }
-    }
-
-    /// Every waiting writer, to be woken (a shutdown, a cancellation).
-    private func takeIdleWriters(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
-        defer { state.idleWriters = [] }
-        return state.idleWriters
     }
 
     /// The batches of the next transaction; nil once stopping with nothing left.
@@ -199,7 +200,7 @@ final class EventWriter: Service, Sendable {
                         if resumeNow { wakeUp.resume() }
                     }
                 } onCancel: {
-                    state.withLock { takeIdleWriters(&$0) }.forEach { $0.resume() }
+                    state.withLock { $0.takeIdleWriters() }.forEach { $0.resume() }
                 }
             }
         }
