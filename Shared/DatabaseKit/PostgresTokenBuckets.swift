@@ -2,25 +2,28 @@ import Foundation
 import Logging
 import PostgresNIO
 
+/// A table of token buckets: its name and key column, fixed in code, never taken from input. The table
+/// has the text key, `tokens`, and `counted_at` (seconds since the epoch when the tokens were counted).
+public protocol TokenBucketTable: SendableMetatype {
+    static var name: String { get }
+    static var keyColumn: String { get }
+}
+
 /// Token buckets in a PostgreSQL table, shared by every process on the database: each replica sees the
 /// tokens the others took. A bucket holds up to `burst` tokens and refills at `refillPerSecond`.
 ///
-/// The table has a text key, the tokens, and when (seconds since the epoch) they were counted. A change
-/// is one short transaction: the keys' rows are made (full) if missing, locked in key order (two
-/// processes sharing keys wait for each other, never deadlock), refilled for the time since they were
-/// counted, and written back as the caller decides.
-public struct PostgresTokenBuckets: Sendable {
-    /// The table and its key column: names fixed in code, never taken from input.
-    public let table: StaticString
-    public let keyColumn: StaticString
+/// A change is one short transaction: one statement makes the keys' rows (full) if missing and locks
+/// them in key order (two processes sharing keys wait for each other, never deadlock), returning them;
+/// they are refilled for the time since they were counted, and written back as the caller decides.
+/// Both statements are prepared (`Prepared`): a login's limiter was five round trips of three
+/// statements parsed and planned each time, now four of two prepared.
+public struct PostgresTokenBuckets<Table: TokenBucketTable>: Sendable {
     public let burst: Double
     public let refillPerSecond: Double
     let database: PostgreSQLDatabase
     let logger: Logger
 
-    public init(table: StaticString, keyColumn: StaticString, burst: Double, refillPerSecond: Double, database: PostgreSQLDatabase, logger: Logger) {
-        self.table = table
-        self.keyColumn = keyColumn
+    public init(burst: Double, refillPerSecond: Double, database: PostgreSQLDatabase, logger: Logger) {
         self.burst = burst
         self.refillPerSecond = refillPerSecond
         self.database = database
@@ -34,33 +37,18 @@ public struct PostgresTokenBuckets: Sendable {
     ) async throws -> Result {
         let keys = Set(keys).sorted()
         let seconds = now.timeIntervalSince1970
-        let (table, column, burst, refill) = ("\(table)", "\(keyColumn)", burst, refillPerSecond)
+        let (burst, refill) = (burst, refillPerSecond)
         return try await database.transaction { [logger] connection in
-            var insert = PostgresQuery(unsafeSQL: """
-                INSERT INTO \(table) (\(column), tokens, counted_at) SELECT unnest($1::text[]), $2, $3 ON CONFLICT (\(column)) DO NOTHING
-                """)
-            insert.binds.append(keys)
-            insert.binds.append(burst)
-            insert.binds.append(seconds)
-            try await connection.run(insert, logger: logger)
-            var select = PostgresQuery(unsafeSQL: "SELECT \(column) AS key, tokens, counted_at FROM \(table) WHERE \(column) = ANY($1::text[]) ORDER BY \(column) FOR UPDATE")
-            select.binds.append(keys)
+            let lock = Prepared<LockBuckets<Table>> { $0.append(keys); $0.append(burst); $0.append(seconds) }
             var available: [String: Double] = [:]
-            for row in try await connection.rows(select, logger: logger) {
+            for row in try await connection.rows(lock, logger: logger) {
                 let (tokens, countedAt) = try (row.required("tokens", as: Double.self), row.required("counted_at", as: Double.self))
                 available[try row.required("key", as: String.self)] = min(burst, tokens + max(0, seconds - countedAt) * refill)
             }
             let (tokens, result) = decide(available)
             let written = tokens.keys.sorted()
             guard !written.isEmpty else { return result }
-            var update = PostgresQuery(unsafeSQL: """
-                UPDATE \(table) AS b SET tokens = v.tokens, counted_at = $3
-                FROM unnest($1::text[], $2::float8[]) AS v(key, tokens) WHERE b.\(column) = v.key
-                """)
-            update.binds.append(written)
-            update.binds.append(written.map { tokens[$0]! })
-            update.binds.append(seconds)
-            try await connection.run(update, logger: logger)
+            try await connection.run(Prepared<WriteBuckets<Table>> { $0.append(written); $0.append(written.map { tokens[$0]! }); $0.append(seconds) }, logger: logger)
             return result
         }
     }
@@ -69,23 +57,50 @@ public struct PostgresTokenBuckets: Sendable {
     public func giveBack(_ amounts: [String: Double]) async throws {
         let keys = amounts.keys.sorted()
         guard !keys.isEmpty else { return }
-        var query = PostgresQuery(unsafeSQL: """
-            UPDATE \(table) AS b SET tokens = LEAST($3, b.tokens + v.amount)
-            FROM unnest($1::text[], $2::float8[]) AS v(key, amount) WHERE b.\(keyColumn) = v.key
-            """)
-        query.binds.append(keys)
-        query.binds.append(keys.map { amounts[$0]! })
-        query.binds.append(burst)
-        try await database.withConnection { [logger, query] connection in try await connection.run(query, logger: logger) }
+        let statement = Prepared<GiveBack<Table>> { $0.append(keys); $0.append(keys.map { amounts[$0]! }); $0.append(burst) }
+        try await PostgresAccess.pool(database).run(statement, logger: logger)
     }
 
     /// Deletes the buckets not counted for as long as one takes to fill from empty: they are full, as
     /// good as new. Returns how many.
     public func forgetRefilled(at now: Date) async throws -> Int {
-        var query = PostgresQuery(unsafeSQL: "WITH gone AS (DELETE FROM \(table) WHERE counted_at < $1 RETURNING 1) SELECT COUNT(*) AS n FROM gone")
-        query.binds.append(now.timeIntervalSince1970 - burst / refillPerSecond)
-        return try await database.withConnection { [logger, query] connection in
-            try await connection.rows(query, logger: logger).first?.required("n", as: Int.self) ?? 0
-        }
+        let statement = Prepared<ForgetRefilled<Table>> { $0.append(now.timeIntervalSince1970 - burst / refillPerSecond) }
+        return try await PostgresAccess.pool(database).rows(statement, logger: logger).first?.required("n", as: Int.self) ?? 0
     }
+}
+
+/// The rows of keys `$1` (sorted), made with `$2` tokens counted at `$3` where missing, locked: the
+/// no-op `DO UPDATE` locks a row that exists (in the statement's order) and returns it as it is.
+enum LockBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
+    static var sql: String {
+        """
+        INSERT INTO \(Table.name) AS b (\(Table.keyColumn), tokens, counted_at) SELECT k, $2, $3 FROM unnest($1::text[]) AS k ORDER BY k
+        ON CONFLICT (\(Table.keyColumn)) DO UPDATE SET tokens = b.tokens RETURNING b.\(Table.keyColumn) AS key, b.tokens, b.counted_at
+        """
+    }
+}
+
+/// Keys `$1` hold tokens `$2`, counted at `$3`.
+enum WriteBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
+    static var sql: String {
+        """
+        UPDATE \(Table.name) AS b SET tokens = v.tokens, counted_at = $3
+        FROM unnest($1::text[], $2::float8[]) AS v(key, tokens) WHERE b.\(Table.keyColumn) = v.key
+        """
+    }
+}
+
+/// Keys `$1` get `$2` tokens back, never beyond `$3`.
+enum GiveBack<Table: TokenBucketTable>: FixedPostgresStatement {
+    static var sql: String {
+        """
+        UPDATE \(Table.name) AS b SET tokens = LEAST($3, b.tokens + v.amount)
+        FROM unnest($1::text[], $2::float8[]) AS v(key, amount) WHERE b.\(Table.keyColumn) = v.key
+        """
+    }
+}
+
+/// Deletes the buckets counted before `$1`; their count as `n`.
+enum ForgetRefilled<Table: TokenBucketTable>: FixedPostgresStatement {
+    static var sql: String { "WITH gone AS (DELETE FROM \(Table.name) WHERE counted_at < $1 RETURNING 1) SELECT COUNT(*) AS n FROM gone" }
 }

@@ -120,9 +120,10 @@ final class ExchangeGate: Sendable {
     }
 }
 
-/// A store whose transactions' refresh-token inserts pass through `gate`. Its exchange is the one made
-/// of steps (`exchangeStepByStep`), so that the gate sits inside it; PostgreSQL's own exchange, one
-/// statement, is raced with a cut-off in `AuthStoreContractTests`.
+/// A store whose transactions' refresh-token inserts pass through `gate`. Its exchange and its opening
+/// of a session are the ones made of steps (`exchangeStepByStep`, `openSessionStepByStep`), so that the
+/// gate sits inside them; PostgreSQL's own, one statement each, are raced with a cut-off in
+/// `AuthStoreContractTests`.
 struct GatedExchangeStore: AuthStore {
     let store: any AuthStore
     let gate: ExchangeGate
@@ -139,6 +140,10 @@ struct GatedExchangeStore: AuthStore {
 
     func exchange(_ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User) async throws -> RefreshExchange {
         try await exchangeStepByStep(token, by: claim, for: successor, issuedTo: user)
+    }
+
+    func openSession(with token: RefreshTokenRecord, issuedTo user: User) async throws -> Bool {
+        try await openSessionStepByStep(with: token, issuedTo: user)
     }
 
     func ping() async throws -> Int { try await store.ping() }

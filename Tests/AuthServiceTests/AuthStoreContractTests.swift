@@ -324,21 +324,32 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
             let (tokens, owner) = (store.repositories.refreshTokens, users[0])
             let token = Self.token(of: owner)
             try await tokens.insert(token)
-            let (held, release) = (Latch(), Latch())
-            async let cutting: Void = store.transaction { storage in
-                try await storage.users.markSessionsCutOff(id: owner.id, at: Self.epoch)
-                held.open()
-                await release.wait()
-            }
-            await held.wait()
             let successor = Self.token(of: owner, family: token.familyID)
-            async let exchanging = store.exchange(token.id, by: .rotation(at: Self.epoch), for: successor, issuedTo: owner)
-            try await Task.sleep(for: .milliseconds(300))  // the exchange has started, and waits for the cut-off
-            release.open()
-            try await cutting
-            #expect(try await exchanging == .userChanged)
+            let exchanged = try await Self.duringACutOff(of: owner, in: store) {
+                try await store.exchange(token.id, by: .rotation(at: Self.epoch), for: successor, issuedTo: owner)
+            }
+            #expect(exchanged == .userChanged)
             #expect(try await tokens.find(tokenHash: successor.tokenHash) == nil)
         }
+    }
+
+    /// What `operation` answers when it starts while a cut-off of `user` is under way (its transaction
+    /// has moved the user's version on and not committed), the cut-off committed 300 ms later.
+    static func duringACutOff<Answer: Sendable>(
+        of user: User, in store: any AuthStore, _ operation: @escaping @Sendable () async throws -> Answer
+    ) async throws -> Answer {
+        let (held, release) = (Latch(), Latch())
+        async let cutting: Void = store.transaction { storage in
+            try await storage.users.markSessionsCutOff(id: user.id, at: Self.epoch)
+            held.open()
+            await release.wait()
+        }
+        await held.wait()
+        async let answer = operation()
+        try await Task.sleep(for: .milliseconds(300))  // the operation has started, and waits for the cut-off
+        release.open()
+        try await cutting
+        return try await answer
     }
 
     /// PostgreSQL's exchange is one statement that holds the user's row before it claims the token: a
@@ -354,20 +365,7 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
             let (tokens, owner) = (store.repositories.refreshTokens, users[0])
             let token = Self.token(of: owner)
             try await tokens.insert(token)
-            // Statements of this pool waiting for a lock.
-            func waiting() async throws -> Int {
-                try await database.withConnection { connection in
-                    try await connection.query(
-                        "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = current_setting('application_name') AND wait_event_type = 'Lock'",
-                        logger: logger
-                    ).collect().first?.decode(Int.self) ?? 0
-                }
-            }
-            func waitUntil(_ count: Int) async throws {
-                let start = ContinuousClock.now
-                while try await waiting() < count, ContinuousClock.now - start < .seconds(60) { try await Task.sleep(for: .milliseconds(10)) }
-                #expect(try await waiting() == count)
-            }
+            let waitUntil = { (count: Int) in try await Self.waitUntil(count, statementsWaitForALockIn: database) }
             let (held, release) = (Latch(), Latch())
             async let holding: Void = database.transaction { connection in
                 try await connection.run("SELECT id FROM refresh_tokens WHERE id = \(token.id) FOR UPDATE", logger: logger)
@@ -386,6 +384,99 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
             #expect(try await exchanging == .exchanged)
             try await cutting
             #expect(try await tokens.find(tokenHash: successor.tokenHash)?.revokedAt != nil, "the successor outlived the cut-off")
+        }
+    }
+
+    /// Waits (up to a minute) until `count` statements of `database`'s pool wait for a lock.
+    static func waitUntil(_ count: Int, statementsWaitForALockIn database: PostgreSQLDatabase) async throws {
+        func waiting() async throws -> Int {
+            try await database.withConnection { connection in
+                try await connection.query(
+                    "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = current_setting('application_name') AND wait_event_type = 'Lock'",
+                    logger: Logger(label: "test")
+                ).collect().first?.decode(Int.self) ?? 0
+            }
+        }
+        let start = ContinuousClock.now
+        while try await waiting() < count, ContinuousClock.now - start < .seconds(60) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await waiting() == count)
+    }
+
+    /// A login's first refresh token is stored only while the user is as read when its password was
+    /// checked (another role, password or cut-off version, or since deactivated: nothing stored).
+    @Test(arguments: StoreKind.available)
+    func aSessionOpensOnlyForTheUserAsRead(kind: StoreKind) async throws {
+        try await withAuthStore(kind) { store in
+            let (tenant, users) = try await Self.seed(store, users: [("a@x.test", .admin)])
+            let (tokens, owner) = (store.repositories.refreshTokens, users[0])
+            let first = Self.token(of: owner)
+            #expect(try await store.openSession(with: first, issuedTo: owner))
+            #expect(try await tokens.find(tokenHash: first.tokenHash) == first)
+            var otherRole = owner, otherPassword = owner, earlierCutOff = owner
+            otherRole.role = .user
+            otherPassword.passwordHash = "$argon2id$another"
+            earlierCutOff.sessionsCutOff -= 1
+            for asRead in [otherRole, otherPassword, earlierCutOff] {
+                let token = Self.token(of: owner)
+                #expect(try await !store.openSession(with: token, issuedTo: asRead), "\(asRead)")
+                #expect(try await tokens.find(tokenHash: token.tokenHash) == nil)
+            }
+            _ = try await store.repositories.users.update(id: owner.id, tenantID: tenant.id, changes: UserChanges(isActive: false), at: Self.epoch)
+            let token = Self.token(of: owner)
+            #expect(try await !store.openSession(with: token, issuedTo: owner))
+            #expect(try await tokens.find(tokenHash: token.tokenHash) == nil)
+        }
+    }
+
+    /// A cut-off under way when a session opens: the opening waits for it, then finds the user changed.
+    @Test(arguments: StoreKind.available)
+    func aSessionWaitsForACutOffUnderWayAndStoresNothing(kind: StoreKind) async throws {
+        try await withAuthStore(kind) { store in
+            let (_, users) = try await Self.seed(store, users: [("a@x.test", .user)])
+            let owner = users[0]
+            let token = Self.token(of: owner)
+            let opened = try await Self.duringACutOff(of: owner, in: store) { try await store.openSession(with: token, issuedTo: owner) }
+            #expect(!opened)
+            #expect(try await store.repositories.refreshTokens.find(tokenHash: token.tokenHash) == nil)
+        }
+    }
+
+    /// PostgreSQL's opening of a session is one statement that holds the user's row before it stores the
+    /// token: a cut-off made while the opening waits to store it waits for the opening, and then revokes
+    /// the token. (The opening is held by another transaction's uncommitted insert of the same token
+    /// hash, rolled back when released.)
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aCutOffWaitsForASessionOpeningThatHoldsTheUserThenRevokesItsToken(kind: StoreKind) async throws {
+        struct RolledBack: Error {}
+        try await TestPostgres.withDatabase(name: "auth", migrations: AuthSchema.postgres, statementTimeout: .seconds(60)) { database in
+            let logger = Logger(label: "test")
+            let store = PostgresAuthStore(database: database, logger: logger)
+            let (_, users) = try await Self.seed(store, users: [("a@x.test", .user)])
+            let owner = users[0]
+            let token = Self.token(of: owner)
+            let (held, release) = (Latch(), Latch())
+            async let holding: Void = store.transaction { storage in
+                var twin = Self.token(of: owner)
+                twin.tokenHash = token.tokenHash
+                try await storage.refreshTokens.insert(twin)
+                held.open()
+                await release.wait()
+                throw RolledBack()
+            }
+            await held.wait()
+            async let opening = store.openSession(with: token, issuedTo: owner)
+            try await Self.waitUntil(1, statementsWaitForALockIn: database)  // the opening, for the twin's hash
+            let cache = RevocationCache(repository: store.repositories.revocations, horizonSeconds: 900, now: { Date() }, logger: logger)
+            async let cutting: Void = SessionCutOffs(store: store, cache: cache, now: { Date() }).cutOff(userID: owner.id)
+            try await Self.waitUntil(2, statementsWaitForALockIn: database)  // and the cut-off, for the user's row
+            release.open()
+            do {
+                try await holding
+                Issue.record("the twin's transaction committed")
+            } catch is RolledBack {}
+            #expect(try await opening)
+            try await cutting
+            #expect(try await store.repositories.refreshTokens.find(tokenHash: token.tokenHash)?.revokedAt != nil, "the token outlived the cut-off")
         }
     }
 

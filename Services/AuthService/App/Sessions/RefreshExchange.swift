@@ -45,6 +45,12 @@ extension AuthStore {
         }
     }
 
+    /// `openSession` as the steps of one transaction (`whileUnchanged`): the user held and checked, the
+    /// token stored.
+    func openSessionStepByStep(with token: RefreshTokenRecord, issuedTo user: User) async throws -> Bool {
+        try await whileUnchanged(user) { storage in try await storage.refreshTokens.insert(token) } != nil
+    }
+
     /// `exchange` as the steps of one transaction (`whileUnchanged`): the user held and checked, the
     /// token claimed, the successor stored. The exchange in the terms of any store's transaction (the
     /// tests' gated store runs it, to stop it between steps); SQLite runs the same statements in one

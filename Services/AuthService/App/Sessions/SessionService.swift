@@ -146,7 +146,7 @@ struct SessionService: Sendable {
         // Signed first, the token stored only while the user is as read before the password was checked:
         // no token outlives a cut-off made before it was issued (the hardening issue's finding 10).
         let accessToken = try await accessTokens.issue(for: user, in: tenant, at: self.now())
-        guard try await store.whileUnchanged(user, { storage in try await storage.refreshTokens.insert(record) }) != nil else {
+        guard try await store.openSession(with: record, issuedTo: user) else {
             logger.notice("Sessions were cut off while tokens were issued; none handed out", metadata: ["user_id": "\(user.id.lowercasedString)"])
             throw Self.loginRefused
         }

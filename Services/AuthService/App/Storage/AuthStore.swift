@@ -5,7 +5,8 @@ import Foundation
 /// a cut-off's three writes) are the services', written once over `transaction`. One is the store's:
 /// the exchange of a refresh token for its successor, which every refresh makes: PostgreSQL in one
 /// statement instead of five round trips, SQLite in one call to its writer instead of five
-/// (`exchangeStepByStep` is the same over `transaction`).
+/// (`exchangeStepByStep` is the same over `transaction`); and, the same way, the first token of a
+/// session, which every login stores (`openSession`; `openSessionStepByStep`).
 public protocol AuthStore: Sendable {
     /// The repositories outside a transaction: each call commits on its own.
     var repositories: AuthRepositories { get }
@@ -18,6 +19,11 @@ public protocol AuthStore: Sendable {
     /// at once: at most one is `.exchanged`. A cut-off of the user either commits first (`.userChanged`)
     /// or waits for the exchange, and then revokes the successor.
     func exchange(_ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User) async throws -> RefreshExchange
+    /// Stores `token`, the first of a new session, in one transaction that first holds the row of the
+    /// user it is for and finds them as `user` was read (`User.isUnchanged`); false, and nothing stored,
+    /// when they are not. A cut-off of the user either commits first (false) or waits for this, and then
+    /// revokes the token.
+    func openSession(with token: RefreshTokenRecord, issuedTo user: User) async throws -> Bool
     /// The schema version, when the database answers (`/readyz`).
     func ping() async throws -> Int
     /// Where this store's processes count attempts: in the process for a store only one process

@@ -19,8 +19,7 @@ struct PostgresAuthStore: AuthStore {
     /// SHARE`, and found again as a cut-off it waited for left it), then the token's.
     func exchange(_ token: UUID, by claim: RefreshClaim, for successor: RefreshTokenRecord, issuedTo user: User) async throws -> RefreshExchange {
         let bind = { (bindings: inout PostgresValues, claimDate: Date) in
-            bindings.append(user.id); bindings.append(user.tenantID); bindings.append(user.role.rawValue)
-            bindings.append(user.passwordHash); bindings.append(user.sessionsCutOff)
+            Self.bindHolder(user, into: &bindings)
             bindings.append(token); bindings.append(claimDate.millisecondsSince1970)
             PostgresRefreshTokenRepository.bindInsert(successor, into: &bindings)
         }
@@ -40,15 +39,47 @@ struct PostgresAuthStore: AuthStore {
         return try row.bool("exchanged") ? .exchanged : .notClaimed
     }
 
+    /// One statement, one round trip (`openSessionStepByStep` takes four), with the same lock: the
+    /// user's row held (`FOR SHARE`) while the token is stored.
+    func openSession(with token: RefreshTokenRecord, issuedTo user: User) async throws -> Bool {
+        let statement = Prepared<OpenSession> { bindings in
+            Self.bindHolder(user, into: &bindings)
+            PostgresRefreshTokenRepository.bindInsert(token, into: &bindings)
+        }
+        return try await PostgresAccess.pool(database).run(statement, logger: logger) == 1
+    }
+
+    /// The token stored only while `holder` has the user. `$1`–`$5`: the user as read; `$6`–`$15`: the
+    /// token (`InsertToken`'s values). Returns the token's id when it was stored.
+    enum OpenSession: FixedPostgresStatement {
+        static let sql = """
+            WITH \(holder)
+            INSERT INTO refresh_tokens (\(PostgresRefreshTokenRepository.insertColumns))
+            SELECT $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM holder
+            RETURNING id
+            """
+    }
+
+    /// The user's row, held (`FOR SHARE`, and found again as a cut-off it waited for left it) while it is
+    /// as `$1`–`$5` (`bindHolder`) say it was read (`User.isUnchanged`).
+    private static let holder = """
+        holder AS (
+            SELECT id FROM users
+            WHERE id = $1 AND tenant_id = $2 AND is_active AND role = $3 AND password_hash = $4 AND sessions_cut_off = $5
+            FOR SHARE)
+        """
+
+    private static func bindHolder(_ user: User, into bindings: inout PostgresValues) {
+        bindings.append(user.id); bindings.append(user.tenantID); bindings.append(user.role.rawValue)
+        bindings.append(user.passwordHash); bindings.append(user.sessionsCutOff)
+    }
+
     /// The exchange with `claim`, an `UPDATE` of the token that claims it only while `holder` has the
-    /// user. `$1`–`$5`: the user as read (`User.isUnchanged`); `$6`: the token; `$7`: the claim's date;
+    /// user. `$1`–`$5`: the user as read (`bindHolder`); `$6`: the token; `$7`: the claim's date;
     /// `$8`–`$17`: the successor (`InsertToken`'s values). `unchanged` and `exchanged` say how it ended.
     private static func exchangeSQL(claim: String) -> String {
         """
-        WITH holder AS (
-            SELECT id FROM users
-            WHERE id = $1 AND tenant_id = $2 AND is_active AND role = $3 AND password_hash = $4 AND sessions_cut_off = $5
-            FOR SHARE),
+        WITH \(holder),
         claimed AS (\(claim) RETURNING id),
         stored AS (
             INSERT INTO refresh_tokens (\(PostgresRefreshTokenRepository.insertColumns))
@@ -114,7 +145,12 @@ struct PostgresTenantRepository: TenantRepository {
     }
 
     func find(slug: String) async throws -> Tenant? {
-        try await database.rows("SELECT * FROM tenants WHERE slug = \(slug)", logger: logger).first.map(Self.tenant)
+        try await database.rows(Prepared<FindTenantBySlug> { $0.append(slug) }, logger: logger).first.map(Self.tenant)
+    }
+
+    /// Read on every login: prepared (`Prepared`).
+    enum FindTenantBySlug: FixedPostgresStatement {
+        static let sql = "SELECT id, slug, name, created_at FROM tenants WHERE slug = $1"
     }
 
     /// The tenant's row, locked until the transaction ends: another transaction changing the tenant's
@@ -161,7 +197,7 @@ struct PostgresUserRepository: UserRepository {
         try await database.rows(Prepared<FindUserHoldingChanges> { $0.append(id); $0.append(tenantID) }, logger: logger).first.map(Self.user)
     }
 
-    /// Read on every login (`whileUnchanged`): prepared (`Prepared`).
+    /// Read by `whileUnchanged`, the first step of `exchangeStepByStep` and `openSessionStepByStep`: prepared (`Prepared`).
     enum FindUserHoldingChanges: FixedPostgresStatement {
         static let sql = "SELECT \(columns) FROM users WHERE id = $1 AND tenant_id = $2 FOR SHARE"
     }
@@ -170,7 +206,12 @@ struct PostgresUserRepository: UserRepository {
     static let columns = "id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at, sessions_cut_off"
 
     func find(email: String, tenantID: UUID) async throws -> User? {
-        try await database.rows("SELECT * FROM users WHERE tenant_id = \(tenantID) AND email = \(email)", logger: logger).first.map(Self.user)
+        try await database.rows(Prepared<FindUserByEmail> { $0.append(tenantID); $0.append(email) }, logger: logger).first.map(Self.user)
+    }
+
+    /// Read on every login: prepared (`Prepared`).
+    enum FindUserByEmail: FixedPostgresStatement {
+        static let sql = "SELECT \(columns) FROM users WHERE tenant_id = $1 AND email = $2"
     }
 
     /// A keyset walk in creation order, as in SQLite (`ILIKE`: SQLite's `LIKE` ignores case).

@@ -7,13 +7,12 @@ import PostgresNIO
 /// attempt is charged only when every key has one left (`PostgresTokenBuckets`: one short transaction).
 struct PostgresRateLimiter: AttemptLimiter {
     let limit: Int
-    let buckets: PostgresTokenBuckets
+    let buckets: PostgresTokenBuckets<RateLimitBuckets>
     let now: @Sendable () -> Date
 
     init(limit: Int, database: PostgreSQLDatabase, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.limit = limit
-        self.buckets = PostgresTokenBuckets(
-            table: "rate_limit_buckets", keyColumn: "key", burst: Double(limit), refillPerSecond: Double(limit) / 60, database: database, logger: logger)
+        self.buckets = PostgresTokenBuckets(burst: Double(limit), refillPerSecond: Double(limit) / 60, database: database, logger: logger)
         self.now = now
     }
 
@@ -29,4 +28,10 @@ struct PostgresRateLimiter: AttemptLimiter {
     func forgetRefilled() async throws -> Int {
         try await buckets.forgetRefilled(at: now())
     }
+}
+
+/// The auth service's table of rate-limit buckets.
+enum RateLimitBuckets: TokenBucketTable {
+    static let name = "rate_limit_buckets"
+    static let keyColumn = "key"
 }

@@ -38,6 +38,10 @@ struct SQLiteAuthStore: AuthStore {
         }
     }
 
+    func openSession(with token: RefreshTokenRecord, issuedTo user: User) async throws -> Bool {
+        try await openSessionStepByStep(with: token, issuedTo: user)
+    }
+
     func ping() async throws -> Int {
         try await SQLiteDatabase.ping(database.pool)
     }

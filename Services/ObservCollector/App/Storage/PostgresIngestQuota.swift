@@ -6,12 +6,10 @@ import PostgresNIO
 /// `tenant_ingest_buckets` (`PostgresTokenBuckets`), so that replicas never grant a tenant more than
 /// its one quota. A take is one short transaction per group commit.
 struct PostgresIngestQuota: IngestQuota {
-    let buckets: PostgresTokenBuckets
+    let buckets: PostgresTokenBuckets<TenantIngestBuckets>
 
     init(rate: Int, burst: Int, database: PostgreSQLDatabase, logger: Logger) {
-        buckets = PostgresTokenBuckets(
-            table: "tenant_ingest_buckets", keyColumn: "tenant", burst: Double(burst), refillPerSecond: Double(rate), database: database,
-            logger: logger)
+        buckets = PostgresTokenBuckets(burst: Double(burst), refillPerSecond: Double(rate), database: database, logger: logger)
     }
 
     /// A tenant's row key: its id, or `none` for events without a tenant.
@@ -39,4 +37,10 @@ struct PostgresIngestQuota: IngestQuota {
     func forgetRefilled(at now: Date) async throws -> Int {
         try await buckets.forgetRefilled(at: now)
     }
+}
+
+/// The collector's table of ingest buckets, one a tenant.
+enum TenantIngestBuckets: TokenBucketTable {
+    static let name = "tenant_ingest_buckets"
+    static let keyColumn = "tenant"
 }
