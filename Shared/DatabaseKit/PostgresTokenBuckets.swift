@@ -12,11 +12,12 @@ public protocol TokenBucketTable: SendableMetatype {
 /// Token buckets in a PostgreSQL table, shared by every process on the database: each replica sees the
 /// tokens the others took. A bucket holds up to `burst` tokens and refills at `refillPerSecond`.
 ///
-/// A change is one short transaction: one statement makes the keys' rows (full) if missing and locks
-/// them in key order (two processes sharing keys wait for each other, never deadlock), returning them;
-/// they are refilled for the time since they were counted, and written back as the caller decides.
-/// Both statements are prepared (`Prepared`): a login's limiter was five round trips of three
-/// statements parsed and planned each time, now four of two prepared.
+/// A change is one short transaction: the keys' rows are made (full) if missing, locked in key order
+/// (two processes sharing keys wait for each other, never deadlock), refilled for the time since they
+/// were counted, and written back as the caller decides. Its statements are prepared (`Prepared`).
+/// Making and locking the rows in one upsert (`ON CONFLICT DO UPDATE` of nothing, returning them) took
+/// a round trip less, but wrote each row twice a change: the collector's ingest of 100 events a request
+/// on PostgreSQL, whose every group takes its tenant's quota, fell 10 % (median of seven pairs).
 public struct PostgresTokenBuckets<Table: TokenBucketTable>: Sendable {
     public let burst: Double
     public let refillPerSecond: Double
@@ -39,9 +40,9 @@ public struct PostgresTokenBuckets<Table: TokenBucketTable>: Sendable {
         let seconds = now.timeIntervalSince1970
         let (burst, refill) = (burst, refillPerSecond)
         return try await database.transaction { [logger] connection in
-            let lock = Prepared<LockBuckets<Table>> { $0.append(keys); $0.append(burst); $0.append(seconds) }
+            try await connection.run(Prepared<MakeBuckets<Table>> { $0.append(keys); $0.append(burst); $0.append(seconds) }, logger: logger)
             var available: [String: Double] = [:]
-            for row in try await connection.rows(lock, logger: logger) {
+            for row in try await connection.rows(Prepared<LockBuckets<Table>> { $0.append(keys) }, logger: logger) {
                 let (tokens, countedAt) = try (row.required("tokens", as: Double.self), row.required("counted_at", as: Double.self))
                 available[try row.required("key", as: String.self)] = min(burst, tokens + max(0, seconds - countedAt) * refill)
             }
@@ -69,14 +70,17 @@ public struct PostgresTokenBuckets<Table: TokenBucketTable>: Sendable {
     }
 }
 
-/// The rows of keys `$1` (sorted), made with `$2` tokens counted at `$3` where missing, locked: the
-/// no-op `DO UPDATE` locks a row that exists (in the statement's order) and returns it as it is.
+/// The rows of keys `$1` that are missing, made with `$2` tokens counted at `$3`.
+enum MakeBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
+    static var sql: String {
+        "INSERT INTO \(Table.name) (\(Table.keyColumn), tokens, counted_at) SELECT unnest($1::text[]), $2, $3 ON CONFLICT (\(Table.keyColumn)) DO NOTHING"
+    }
+}
+
+/// The rows of keys `$1`, locked in key order.
 enum LockBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
     static var sql: String {
-        """
-        INSERT INTO \(Table.name) AS b (\(Table.keyColumn), tokens, counted_at) SELECT k, $2, $3 FROM unnest($1::text[]) AS k ORDER BY k
-        ON CONFLICT (\(Table.keyColumn)) DO UPDATE SET tokens = b.tokens RETURNING b.\(Table.keyColumn) AS key, b.tokens, b.counted_at
-        """
+        "SELECT \(Table.keyColumn) AS key, tokens, counted_at FROM \(Table.name) WHERE \(Table.keyColumn) = ANY($1::text[]) ORDER BY \(Table.keyColumn) FOR UPDATE"
     }
 }
 
