@@ -78,7 +78,10 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
             let ann = acmeUsers[0]
             #expect(try await store.repositories.users.find(id: ann.id, tenantID: acme.id) == ann)
             #expect(try await store.repositories.users.find(id: ann.id, tenantID: other.id) == nil)
-            #expect(try await store.repositories.users.find(email: "ann@x.test", tenantID: acme.id)?.id == ann.id)
+            #expect(try await store.repositories.users.find(email: "ann@x.test", tenantSlug: acme.slug) == TenantAccount(tenant: acme, user: ann))
+            #expect(try await store.repositories.users.find(email: "bob@x.test", tenantSlug: acme.slug) == TenantAccount(tenant: acme, user: nil))
+            #expect(try await store.repositories.users.find(email: "ann@x.test", tenantSlug: other.slug)?.user?.tenantID == other.id)
+            #expect(try await store.repositories.users.find(email: "ann@x.test", tenantSlug: "no-such-tenant") == nil)
             await #expect(throws: StorageConflict.emailTaken) {
                 try await store.repositories.users.create(Self.user(in: acme, "ann@x.test"))
             }

@@ -17,7 +17,6 @@ struct SessionService: Sendable {
     let now: @Sendable () -> Date
     var refusals = LoginRefusal.Counters(metrics: nil)
 
-    private var tenants: any TenantRepository { store.repositories.tenants }
     private var users: any UserRepository { store.repositories.users }
     private var refreshTokens: any RefreshTokenRepository { store.repositories.refreshTokens }
 
@@ -41,8 +40,8 @@ struct SessionService: Sendable {
             logger.notice("Login rate limited", metadata: ["tenant": "\(slug)"])
             throw AppError.rateLimited(retryAfterSeconds: wait, message: "Too many login attempts; try again later")
         }
-        let tenant = try await tenants.find(slug: slug)
-        let user = if let tenant { try await users.find(email: email, tenantID: tenant.id) } else { User?.none }
+        let account = try await users.find(email: email, tenantSlug: slug)
+        let (tenant, user) = (account?.tenant, account?.user)
         let matches = try await passwords.verify(password, against: user?.passwordHash ?? dummyPasswordHash)
         guard let tenant, let user, matches, user.isActive else {
             let reason: LoginRefusal = tenant == nil ? .unknownTenant : user == nil ? .unknownEmail : !matches ? .wrongPassword : .inactiveUser

@@ -145,12 +145,7 @@ struct PostgresTenantRepository: TenantRepository {
     }
 
     func find(slug: String) async throws -> Tenant? {
-        try await database.rows(Prepared<FindTenantBySlug> { $0.append(slug) }, logger: logger).first.map(Self.tenant)
-    }
-
-    /// Read on every login: prepared (`Prepared`).
-    enum FindTenantBySlug: FixedPostgresStatement {
-        static let sql = "SELECT id, slug, name, created_at FROM tenants WHERE slug = $1"
+        try await database.rows("SELECT * FROM tenants WHERE slug = \(slug)", logger: logger).first.map(Self.tenant)
     }
 
     /// The tenant's row, locked until the transaction ends: another transaction changing the tenant's
@@ -205,13 +200,24 @@ struct PostgresUserRepository: UserRepository {
     /// The columns `user(_:)` reads.
     static let columns = "id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at, sessions_cut_off"
 
-    func find(email: String, tenantID: UUID) async throws -> User? {
-        try await database.rows(Prepared<FindUserByEmail> { $0.append(tenantID); $0.append(email) }, logger: logger).first.map(Self.user)
+    /// One statement (one round trip): the tenant joined with its user, whose columns are named `u_…`.
+    func find(email: String, tenantSlug: String) async throws -> TenantAccount? {
+        let rows = try await database.rows(Prepared<FindAccount> { $0.append(tenantSlug); $0.append(email) }, logger: logger)
+        guard let row = rows.first else { return nil }
+        let user = try row.optional("u_id", as: UUID.self) == nil ? nil : Self.user(row, prefix: "u_")
+        return TenantAccount(tenant: try PostgresTenantRepository.tenant(row), user: user)
     }
 
     /// Read on every login: prepared (`Prepared`).
-    enum FindUserByEmail: FixedPostgresStatement {
-        static let sql = "SELECT \(columns) FROM users WHERE tenant_id = $1 AND email = $2"
+    enum FindAccount: FixedPostgresStatement {
+        static let sql = """
+            SELECT t.id, t.slug, t.name, t.created_at,
+                   u.id AS u_id, u.tenant_id AS u_tenant_id, u.email AS u_email, u.name AS u_name, u.role AS u_role,
+                   u.is_active AS u_is_active, u.password_hash AS u_password_hash, u.created_at AS u_created_at,
+                   u.updated_at AS u_updated_at, u.sessions_cut_off AS u_sessions_cut_off
+            FROM tenants t LEFT JOIN users u ON u.tenant_id = t.id AND u.email = $2
+            WHERE t.slug = $1
+            """
     }
 
     /// A keyset walk in creation order, as in SQLite (`ILIKE`: SQLite's `LIKE` ignores case).

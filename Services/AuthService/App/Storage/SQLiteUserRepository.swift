@@ -40,11 +40,15 @@ struct SQLiteUserRepository: UserRepository {
         try await find(id: id, tenantID: tenantID)
     }
 
-    func find(email: String, tenantID: UUID) async throws -> User? {
+    func find(email: String, tenantSlug: String) async throws -> TenantAccount? {
         try await database.read { db in
-            try Row.fetchOne(
+            guard let tenant = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM tenants WHERE slug = ?"), arguments: [tenantSlug], reading: SQLiteTenantRepository.tenant)
+            else { return nil }
+            let user = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM users WHERE tenant_id = ? AND email = ?"),
-                arguments: [tenantID.lowercasedString, email], reading: Self.user)
+                arguments: [tenant.id.lowercasedString, email], reading: Self.user)
+            return TenantAccount(tenant: tenant, user: user)
         }
     }
 
