@@ -40,7 +40,8 @@ public struct PostgresTokenBuckets<Table: TokenBucketTable>: Sendable {
         let seconds = now.timeIntervalSince1970
         let (burst, refill) = (burst, refillPerSecond)
         return try await database.transaction { [logger] connection in
-            try await connection.run(Prepared<MakeBuckets<Table>> { $0.append(keys); $0.append(burst); $0.append(seconds) }, logger: logger)
+            let make = Prepared<MakeBuckets<Table>> { $0.append(keys); $0.append(burst); $0.append(seconds) }
+            try await connection.run(make, logger: logger)
             var available: [String: Double] = [:]
             for row in try await connection.rows(Prepared<LockBuckets<Table>> { $0.append(keys) }, logger: logger) {
                 let (tokens, countedAt) = try (row.required("tokens", as: Double.self), row.required("counted_at", as: Double.self))
@@ -49,7 +50,8 @@ public struct PostgresTokenBuckets<Table: TokenBucketTable>: Sendable {
             let (tokens, result) = decide(available)
             let written = tokens.keys.sorted()
             guard !written.isEmpty else { return result }
-            try await connection.run(Prepared<WriteBuckets<Table>> { $0.append(written); $0.append(written.map { tokens[$0]! }); $0.append(seconds) }, logger: logger)
+            let write = Prepared<WriteBuckets<Table>> { $0.append(written); $0.append(written.map { tokens[$0]! }); $0.append(seconds) }
+            try await connection.run(write, logger: logger)
             return result
         }
     }
@@ -73,14 +75,20 @@ public struct PostgresTokenBuckets<Table: TokenBucketTable>: Sendable {
 /// The rows of keys `$1` that are missing, made with `$2` tokens counted at `$3`.
 enum MakeBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
     static var sql: String {
-        "INSERT INTO \(Table.name) (\(Table.keyColumn), tokens, counted_at) SELECT unnest($1::text[]), $2, $3 ON CONFLICT (\(Table.keyColumn)) DO NOTHING"
+        """
+        INSERT INTO \(Table.name) (\(Table.keyColumn), tokens, counted_at) SELECT unnest($1::text[]), $2, $3
+        ON CONFLICT (\(Table.keyColumn)) DO NOTHING
+        """
     }
 }
 
 /// The rows of keys `$1`, locked in key order.
 enum LockBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
     static var sql: String {
-        "SELECT \(Table.keyColumn) AS key, tokens, counted_at FROM \(Table.name) WHERE \(Table.keyColumn) = ANY($1::text[]) ORDER BY \(Table.keyColumn) FOR UPDATE"
+        """
+        SELECT \(Table.keyColumn) AS key, tokens, counted_at FROM \(Table.name) WHERE \(Table.keyColumn) = ANY($1::text[])
+        ORDER BY \(Table.keyColumn) FOR UPDATE
+        """
     }
 }
 
