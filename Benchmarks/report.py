@@ -4,6 +4,7 @@ issue's goal for it, and whether it is met.
 
 Reads the raw results Benchmarks/run.sh wrote, one line each:
   micro|<name>|<mean>|<per second>|<runs>
+  hash|<round>|<mean>   (one Argon2id hash, measured just before and just after the round's login row)
   load|<round>|<id>|<label>|<requests/s>|<events/s>|<p50 ms>|<p99 ms>|<errors>|<peak RSS KiB>|<requests>|<connections>
 Rounds are the databases (`sqlite`, `postgres`); the baseline's round is `-`.
 """
@@ -31,11 +32,13 @@ def micro_seconds(text):
 
 
 def main(path):
-    micro, loads = [], []
+    micro, loads, hashes_beside_login = [], [], {}
     for line in open(path):
         fields = line.rstrip("\n").split("|")
         if fields[0] == "micro":
             micro.append(fields[1:])
+        elif fields[0] == "hash":
+            hashes_beside_login.setdefault(fields[1], []).append(micro_seconds(fields[2]))
         elif fields[0] == "load":
             round_, id_, label, rps, eps, p50, p99, errors, rss, total, connections = fields[1:]
             loads.append(dict(round=round_, id=id_, label=label, rps=float(rps), eps=float(eps), p50=float(p50),
@@ -100,9 +103,12 @@ def main(path):
             if key in P99_GOALS_MS and not growth_of:
                 goals.append(f"p99 ≤ {P99_GOALS_MS[key]:g} ms")
                 met.append(load["p99"] <= P99_GOALS_MS[key])
-            if id_ == "auth-login" and hash_seconds:
-                ceiling = CORES / hash_seconds
-                ratio = f"{load['rps'] / ceiling:.0%} of {CORES} cores ÷ hash ({ceiling:.0f}/s)"
+            beside = hashes_beside_login.get(round_)
+            login_hash_seconds = sum(beside) / len(beside) if beside else hash_seconds
+            if id_ == "auth-login" and login_hash_seconds:
+                ceiling = CORES / login_hash_seconds
+                ratio = f"{load['rps'] / ceiling:.0%} of {CORES} cores ÷ hash ({ceiling:.0f}/s"
+                ratio += f"; a hash {login_hash_seconds * 1e3:.1f} ms beside the row)" if beside else ")"
                 goals.append(f"≥ {LOGIN_GOAL:.0%} of that")
                 met.append(load["rps"] >= LOGIN_GOAL * ceiling)
             if id_ == "blog-list-unobserved" and "blog-list" in by_id:

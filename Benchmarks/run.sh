@@ -94,6 +94,12 @@ scenario() { # id label pid threads connections url script env...
     fi
 }
 
+# One Argon2id hash's time, measured again beside the login row (its goal is a ratio to it): a line
+# `hash|<database>|<mean>` each, before and after the row; the report takes their mean.
+hash_beside_login() {
+    "$bin/micro-benchmarks" --hash-only | grep '^micro|' | awk -F'|' -v db="$database" '{ print "hash|" db "|" $3 }' >>"$results"
+}
+
 # Sends COUNT requests of a body, as fast as the service takes them, before a scenario on large data.
 seed() { # label count url body-file token
     local label=$1 count=$2 url=$3 body=$4 token=$5
@@ -151,7 +157,9 @@ for database in $databases; do
     scenario blog-list "blog GET /v1/posts (20), shipping on" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token"
     scenario blog-get "blog GET /v1/posts/{id}" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts/$post_id" request.lua TOKEN="$token"
     scenario blog-create "blog POST /v1/posts" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token" METHOD=POST BODY_FILE="$work/post.json"
+    hash_beside_login
     scenario auth-login "auth POST /v1/auth/login" "$pid_auth_service" 2 4 "$auth/v1/auth/login" request.lua METHOD=POST BODY_FILE="$work/login.json"
+    hash_beside_login
     # Each connection's request carries a session's rotating refresh token; no two in flight carry the same.
     # The logins' hash memory is unmapped a second after the last (Argon2Memory): the row's peak RSS is its own.
     sleep 2
