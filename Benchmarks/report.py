@@ -6,7 +6,9 @@ Reads the raw results Benchmarks/run.sh wrote, one line each:
   micro|<name>|<mean>|<per second>|<runs>
   hash|<round>|<mean>   (one Argon2id hash, measured just before and just after the round's login row)
   load|<round>|<id>|<label>|<requests/s>|<events/s>|<p50 ms>|<p99 ms>|<errors>|<peak RSS KiB>|<requests>|<connections>
-Rounds are the databases (`sqlite`, `postgres`); the baseline's round is `-`.
+Rounds are the databases (`sqlite`, `postgres`) and `scale-out`, in the order they ran; the baseline's
+round is `-`. The baseline is measured before the first round and again after each database's: a
+round's rows are held against the mean of the baselines measured just before and just after it.
 """
 import os
 import sys
@@ -45,9 +47,18 @@ def main(path):
                               p99=float(p99), errors=int(errors), rss_mib=int(rss) / 1024, total=int(total),
                               connections=int(connections)))
 
-    baseline = next((load for load in loads if load["id"] == "baseline"), None)
+    baselines = [(position, load) for position, load in enumerate(loads) if load["id"] == "baseline"]
+
+    def baseline_beside(round_):
+        """The mean of the baselines measured just before and just after the round's rows."""
+        positions = [position for position, load in enumerate(loads) if load["round"] == round_]
+        before = [load for position, load in baselines if position < positions[0]][-1:]
+        after = [load for position, load in baselines if position > positions[-1]][:1]
+        beside = before + after
+        return sum(load["rps"] for load in beside) / len(beside) if beside else None
+
     hash_seconds = next((micro_seconds(mean) for name, mean, *_ in micro if name.startswith("password hash")), None)
-    rounds = sorted({load["round"] for load in loads if load["round"] != "-"})
+    rounds = list(dict.fromkeys(load["round"] for load in loads if load["round"] != "-"))
     print("| scenario | figure | p50 (micro: mean) | p99 | errors | peak RSS | vs baseline | goal | met |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     misses = []
@@ -65,10 +76,12 @@ def main(path):
         else:
             row(name, f"{rate} ({runs} runs)", p50=f"{mean}")
 
-    if baseline:
-        row(f"baseline: hello-world Hummingbird, {baseline['connections']} connections", f"{baseline['rps']:,.0f} req/s",
+    for position, baseline in baselines:
+        after = next((load["round"] for load in reversed(loads[:position]) if load["round"] != "-"), None)
+        when = f", again after the [{after}] rows" if after else ""
+        row(f"baseline: hello-world Hummingbird, {baseline['connections']} connections{when}", f"{baseline['rps']:,.0f} req/s",
             f"{baseline['p50']:.2f} ms", f"{baseline['p99']:.2f} ms", baseline["errors"], f"{baseline['rss_mib']:.0f} MiB",
-            "1", "")
+            "", "")
     for round_ in rounds:
         by_id = {load["id"]: load for load in loads if load["round"] == round_}
         suffix = f" [{round_}]" if len(rounds) > 1 or round_ != "sqlite" else ""
@@ -76,7 +89,7 @@ def main(path):
             id_, service = load["id"], load["id"].split("-")[0].replace("ingest", "collector").replace("stats", "collector")
             goals, met = [], []
             ratio = ""
-            base = baseline["rps"] if baseline else None
+            base = baseline_beside(round_)
             if load["eps"]:
                 figure = f"{load['eps']:,.0f} events/s ({load['rps']:,.0f} req/s)"
             else:
@@ -127,6 +140,10 @@ def main(path):
             row(load["label"] + suffix, figure, f"{load['p50']:.2f} ms", f"{load['p99']:.2f} ms", load["errors"],
                 f"{load['rss_mib']:.0f} MiB", ratio, ", ".join(goals), all(met) if met else None)
     print()
+    if baselines:
+        used = ", ".join(f"[{round_}] {baseline_beside(round_):,.0f} req/s" for round_ in rounds if baseline_beside(round_))
+        print(f"Each round's ratios are to the mean of the baselines measured just before and after its rows: {used}.")
+        print()
     if misses:
         print(f"Goals not met: {len(misses)} of the rows above (" + "; ".join(misses) + ").")
     else:

@@ -117,15 +117,22 @@ seed() { # label count url body-file token
     [ "${failed:-1}" = 0 ] || { echo "bench: seeding $label: $failed of $sent requests failed" >&2; exit 1; }
 }
 
-# The baseline: a hello-world Hummingbird server under the load the blog and collector scenarios get.
+# The baseline: a hello-world Hummingbird server under the load the blog and collector scenarios get,
+# measured before the first database's rows and again after each database's: the report holds each
+# database's rows against the mean of the two beside them (the machine's speed drifts by a fifth and
+# more over a run, and a baseline caught in a slow minute made every ratio of a run look better).
 CONNECTIONS=32
-"$bin/bench-baseline" 18180 >"$work/baseline.log" 2>&1 &
-pids+=($!); pid_baseline=$!
-for _ in $(seq 1 200); do curl -fs http://127.0.0.1:18180/ >/dev/null 2>&1 && break; sleep 0.05; done
-database=- suffix=""
-echo "Baseline…" >&2
-scenario baseline "baseline" "$pid_baseline" 2 "$CONNECTIONS" http://127.0.0.1:18180/ request.lua
-kill "$pid_baseline"; wait "$pid_baseline" 2>/dev/null || true
+measure_baseline() {
+    "$bin/bench-baseline" 18180 >"$work/baseline.log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    for _ in $(seq 1 200); do curl -fs http://127.0.0.1:18180/ >/dev/null 2>&1 && break; sleep 0.05; done
+    local database=- suffix=""
+    echo "Baseline…" >&2
+    scenario baseline "baseline" "$pid" 2 "$CONNECTIONS" http://127.0.0.1:18180/ request.lua
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+measure_baseline
 
 round=0
 for database in $databases; do
@@ -192,6 +199,7 @@ PY
 
     kill "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
     wait "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
+    measure_baseline
 done
 
 # Scale-out: the blog's list and the collector's ingest through nginx with one replica of each service,
