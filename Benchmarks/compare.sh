@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks/compare.sh SCENARIO BASE_BIN [RUNS]: one load scenario against two release builds, run
-# alternately (base, this one, base, …), each on fresh databases (SQLite, or PostgreSQL: see below):
+# in pairs (base and this one, the order turned each pair), each on fresh databases (SQLite, or PostgreSQL: see below):
 # requests/s, p99, the CPU the measured service spent a request (its utime+stime over the run, from
 # /proc), and its peak RSS; then each pair's change and their median.
 # What the commits' and notes' "alternating" figures come from: runs of the same day, so that the
@@ -217,17 +217,19 @@ one_run() { # label executable-of-the-measured-service
     stop_all
 }
 
-# Each pair's change (this against the base run just before it) and the median of the pairs: the
+# Each pair's change (this against the base run of the same pair) and the median of the pairs: the
 # machine drifts between pairs, so a change shows as pairs that agree, not as one pair.
 summary() {
     awk '
-        $1 == "base" { rps = $2; cpu = $3 }
-        $1 == "this" { n++; r[n] = ($2 / rps - 1) * 100; c[n] = ($3 / cpu - 1) * 100 }
+        $1 == "base" { nb++; base_rps[nb] = $2; base_cpu[nb] = $3 }
+        $1 == "this" { nt++; this_rps[nt] = $2; this_cpu[nt] = $3 }
         function median(a, n,    i, j, t) {
             for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
         END {
+            n = nb < nt ? nb : nt
+            for (i = 1; i <= n; i++) { r[i] = (this_rps[i] / base_rps[i] - 1) * 100; c[i] = (this_cpu[i] / base_cpu[i] - 1) * 100 }
             if (n == 0) exit
             line = ""; for (i = 1; i <= n; i++) line = line sprintf("%s%+.0f %%", i > 1 ? ", " : "", r[i])
             printf "this against base, pair by pair: throughput %s (median %+.0f %%)", line, median(r, n)
@@ -237,8 +239,13 @@ summary() {
 }
 
 echo "$scenario, $service on $database: base $base against this checkout ($(git rev-parse --short HEAD)), ${duration} s a run"
-for _ in $(seq 1 "$runs"); do
-    one_run base "$base/$service"
-    one_run this "$bin/$service"
+# The order turns each pair (base then this, this then base, …): on a machine that slows down or speeds
+# up through the runs, one order kept for every pair would lean every pair the same way.
+for pair in $(seq 1 "$runs"); do
+    if [ $((pair % 2)) = 1 ]; then
+        one_run base "$base/$service"; one_run this "$bin/$service"
+    else
+        one_run this "$bin/$service"; one_run base "$base/$service"
+    fi
 done
 summary
