@@ -25,7 +25,7 @@
 #
 # COMPARE_DATABASE=postgres runs the services on a throwaway PostgreSQL server instead (as `make bench`
 # does: scripts/with-test-postgres.sh, fsync on), fresh databases each run, and adds the server's CPU
-# a request (its processes' utime+stime: the postmaster and its backends).
+# a request (its processes' utime+stime: the postmaster and its backends), and its change pair by pair.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 database=${COMPARE_DATABASE:-sqlite}
@@ -213,7 +213,9 @@ one_run() { # label executable-of-the-measured-service
     [ "$database" = postgres ] && shipped+="  (PostgreSQL: $(per $((postgres_after - postgres_before))) µs)"
     printf '%-5s %10s req/s  p99 %7s ms  errors %s  %s µs of CPU %s%s  peak RSS %s MiB\n' "$label" "$rps" "$p99" "$errors" \
         "$(per $((after - before)))" "$unit" "$shipped" "$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")"
-    echo "$label $rps $(per $((after - before)))" >>"$work/results"
+    local server=""   # PostgreSQL's CPU a request, on PostgreSQL
+    [ "$database" = postgres ] && server=$(per $((postgres_after - postgres_before)))
+    echo "$label $rps $(per $((after - before))) $server" >>"$work/results"
     stop_all
 }
 
@@ -221,20 +223,28 @@ one_run() { # label executable-of-the-measured-service
 # machine drifts between pairs, so a change shows as pairs that agree, not as one pair.
 summary() {
     awk '
-        $1 == "base" { nb++; base_rps[nb] = $2; base_cpu[nb] = $3 }
-        $1 == "this" { nt++; this_rps[nt] = $2; this_cpu[nt] = $3 }
+        $1 == "base" { nb++; base_rps[nb] = $2; base_cpu[nb] = $3; base_server[nb] = $4 }
+        $1 == "this" { nt++; this_rps[nt] = $2; this_cpu[nt] = $3; this_server[nt] = $4 }
         function median(a, n,    i, j, t) {
             for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
         END {
             n = nb < nt ? nb : nt
-            for (i = 1; i <= n; i++) { r[i] = (this_rps[i] / base_rps[i] - 1) * 100; c[i] = (this_cpu[i] / base_cpu[i] - 1) * 100 }
+            for (i = 1; i <= n; i++) {
+                r[i] = (this_rps[i] / base_rps[i] - 1) * 100; c[i] = (this_cpu[i] / base_cpu[i] - 1) * 100
+                if (base_server[i] > 0) { servers++; s[i] = (this_server[i] / base_server[i] - 1) * 100 }
+            }
             if (n == 0) exit
             line = ""; for (i = 1; i <= n; i++) line = line sprintf("%s%+.0f %%", i > 1 ? ", " : "", r[i])
             printf "this against base, pair by pair: throughput %s (median %+.0f %%)", line, median(r, n)
             line = ""; for (i = 1; i <= n; i++) line = line sprintf("%s%+.0f %%", i > 1 ? ", " : "", c[i])
-            printf "; CPU %s (median %+.0f %%)\n", line, median(c, n)
+            printf "; CPU %s (median %+.0f %%)", line, median(c, n)
+            if (servers == n) {
+                line = ""; for (i = 1; i <= n; i++) line = line sprintf("%s%+.0f %%", i > 1 ? ", " : "", s[i])
+                printf "; PostgreSQL'"'"'s CPU %s (median %+.0f %%)", line, median(s, n)
+            }
+            printf "\n"
         }' "$work/results"
 }
 
