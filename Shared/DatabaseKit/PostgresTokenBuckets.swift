@@ -2,11 +2,48 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// A table of token buckets: its name and key column, fixed in code, never taken from input. The table
-/// has the text key, `tokens`, and `counted_at` (seconds since the epoch when the tokens were counted).
+/// A table of token buckets, its statements made once from its name and key column (fixed in code,
+/// never taken from input). The table has the text key, `tokens`, and `counted_at` (seconds since the
+/// epoch when the tokens were counted).
 public protocol TokenBucketTable: SendableMetatype {
-    static var name: String { get }
-    static var keyColumn: String { get }
+    static var statements: TokenBucketStatements { get }
+}
+
+/// The statements of a table of token buckets, made once a table (a `static let` of its type):
+/// postgres-nio reads a prepared statement's text on every execution, and the buckets' statements are
+/// generic over their table, so their text would otherwise be put together again each time.
+public struct TokenBucketStatements: Sendable {
+    /// The rows of keys `$1` that are missing, made with `$2` tokens counted at `$3`.
+    let make: String
+    /// The rows of keys `$1`, locked in key order.
+    let lock: String
+    /// Keys `$1` hold tokens `$2`, counted at `$3`.
+    let write: String
+    /// Keys `$1` get `$2` tokens back, never beyond `$3`.
+    let giveBack: String
+    /// Deletes the buckets counted before `$1`; their count as `n`.
+    let forgetRefilled: String
+
+    public init(table: StaticString, keyColumn: StaticString) {
+        let (table, key) = ("\(table)", "\(keyColumn)")
+        make = """
+            INSERT INTO \(table) (\(key), tokens, counted_at) SELECT unnest($1::text[]), $2, $3
+            ON CONFLICT (\(key)) DO NOTHING
+            """
+        lock = """
+            SELECT \(key) AS key, tokens, counted_at FROM \(table) WHERE \(key) = ANY($1::text[])
+            ORDER BY \(key) FOR UPDATE
+            """
+        write = """
+            UPDATE \(table) AS b SET tokens = v.tokens, counted_at = $3
+            FROM unnest($1::text[], $2::float8[]) AS v(key, tokens) WHERE b.\(key) = v.key
+            """
+        giveBack = """
+            UPDATE \(table) AS b SET tokens = LEAST($3, b.tokens + v.amount)
+            FROM unnest($1::text[], $2::float8[]) AS v(key, amount) WHERE b.\(key) = v.key
+            """
+        forgetRefilled = "WITH gone AS (DELETE FROM \(table) WHERE counted_at < $1 RETURNING 1) SELECT COUNT(*) AS n FROM gone"
+    }
 }
 
 /// Token buckets in a PostgreSQL table, shared by every process on the database: each replica sees the
@@ -72,47 +109,22 @@ public struct PostgresTokenBuckets<Table: TokenBucketTable>: Sendable {
     }
 }
 
-/// The rows of keys `$1` that are missing, made with `$2` tokens counted at `$3`.
 enum MakeBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
-    static var sql: String {
-        """
-        INSERT INTO \(Table.name) (\(Table.keyColumn), tokens, counted_at) SELECT unnest($1::text[]), $2, $3
-        ON CONFLICT (\(Table.keyColumn)) DO NOTHING
-        """
-    }
+    static var sql: String { Table.statements.make }
 }
 
-/// The rows of keys `$1`, locked in key order.
 enum LockBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
-    static var sql: String {
-        """
-        SELECT \(Table.keyColumn) AS key, tokens, counted_at FROM \(Table.name) WHERE \(Table.keyColumn) = ANY($1::text[])
-        ORDER BY \(Table.keyColumn) FOR UPDATE
-        """
-    }
+    static var sql: String { Table.statements.lock }
 }
 
-/// Keys `$1` hold tokens `$2`, counted at `$3`.
 enum WriteBuckets<Table: TokenBucketTable>: FixedPostgresStatement {
-    static var sql: String {
-        """
-        UPDATE \(Table.name) AS b SET tokens = v.tokens, counted_at = $3
-        FROM unnest($1::text[], $2::float8[]) AS v(key, tokens) WHERE b.\(Table.keyColumn) = v.key
-        """
-    }
+    static var sql: String { Table.statements.write }
 }
 
-/// Keys `$1` get `$2` tokens back, never beyond `$3`.
 enum GiveBack<Table: TokenBucketTable>: FixedPostgresStatement {
-    static var sql: String {
-        """
-        UPDATE \(Table.name) AS b SET tokens = LEAST($3, b.tokens + v.amount)
-        FROM unnest($1::text[], $2::float8[]) AS v(key, amount) WHERE b.\(Table.keyColumn) = v.key
-        """
-    }
+    static var sql: String { Table.statements.giveBack }
 }
 
-/// Deletes the buckets counted before `$1`; their count as `n`.
 enum ForgetRefilled<Table: TokenBucketTable>: FixedPostgresStatement {
-    static var sql: String { "WITH gone AS (DELETE FROM \(Table.name) WHERE counted_at < $1 RETURNING 1) SELECT COUNT(*) AS n FROM gone" }
+    static var sql: String { Table.statements.forgetRefilled }
 }

@@ -85,12 +85,13 @@ final class StatementNames: Sendable {
     private let names = Mutex<[ObjectIdentifier: String]>([:])
 
     func name<Text: FixedPostgresStatement>(of text: Text.Type) -> String {
-        let key = ObjectIdentifier(text)
-        if let known = names.withLock({ $0[key] }) { return known }
-        // The text read only the first time: a generic statement's is made anew on each read.
-        let made = statementName(of: Text.sql)
-        names.withLock { $0[key] = made }
-        return made
+        let (key, sql) = (ObjectIdentifier(text), Text.sql)
+        return names.withLock { names in
+            if let known = names[key] { return known }
+            let made = statementName(of: sql)
+            names[key] = made
+            return made
+        }
     }
 }
 

@@ -32,6 +32,5 @@ struct PostgresRateLimiter: AttemptLimiter {
 
 /// The auth service's table of rate-limit buckets.
 enum RateLimitBuckets: TokenBucketTable {
-    static let name = "rate_limit_buckets"
-    static let keyColumn = "key"
+    static let statements = TokenBucketStatements(table: "rate_limit_buckets", keyColumn: "key")
 }

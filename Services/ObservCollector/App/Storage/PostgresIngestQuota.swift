@@ -41,6 +41,5 @@ struct PostgresIngestQuota: IngestQuota {
 
 /// The collector's table of ingest buckets, one a tenant.
 enum TenantIngestBuckets: TokenBucketTable {
-    static let name = "tenant_ingest_buckets"
-    static let keyColumn = "tenant"
+    static let statements = TokenBucketStatements(table: "tenant_ingest_buckets", keyColumn: "tenant")
 }
