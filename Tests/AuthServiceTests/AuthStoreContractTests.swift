@@ -45,6 +45,16 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
             rotatedAt: nil, graceUsed: false, revokedAt: nil)
     }
 
+    /// `user` as tokens made before a change would have read them: another role, another password, an
+    /// earlier cut-off version.
+    static func readBeforeAChange(of user: User) -> (otherRole: User, otherPassword: User, earlierCutOff: User) {
+        var otherRole = user, otherPassword = user, earlierCutOff = user
+        otherRole.role = user.role == .user ? .admin : .user
+        otherPassword.passwordHash = "$argon2id$another"
+        earlierCutOff.sessionsCutOff -= 1
+        return (otherRole, otherPassword, earlierCutOff)
+    }
+
     /// A tenant with the given users, stored.
     static func seed(_ store: any AuthStore, users emails: [(String, Role)]) async throws -> (Tenant, [User]) {
         let tenant = tenant()
@@ -300,10 +310,7 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
             let (tokens, owner) = (store.repositories.refreshTokens, users[0])
             let token = Self.token(of: owner)
             try await tokens.insert(token)
-            var otherRole = owner, otherPassword = owner, earlierCutOff = owner
-            otherRole.role = .user
-            otherPassword.passwordHash = "$argon2id$another"
-            earlierCutOff.sessionsCutOff -= 1
+            let (otherRole, otherPassword, earlierCutOff) = Self.readBeforeAChange(of: owner)
             for (asRead, claim) in [(otherRole, RefreshClaim.rotation(at: Self.epoch)), (otherPassword, .rotation(at: Self.epoch)),
                                     (earlierCutOff, .rotation(at: Self.epoch)), (earlierCutOff, .grace(rotatedSince: Self.epoch))] {
                 let successor = Self.token(of: owner, family: token.familyID)
@@ -415,10 +422,7 @@ func withAuthStore(_ kind: StoreKind, _ body: @escaping @Sendable (any AuthStore
             let first = Self.token(of: owner)
             #expect(try await store.openSession(with: first, issuedTo: owner))
             #expect(try await tokens.find(tokenHash: first.tokenHash) == first)
-            var otherRole = owner, otherPassword = owner, earlierCutOff = owner
-            otherRole.role = .user
-            otherPassword.passwordHash = "$argon2id$another"
-            earlierCutOff.sessionsCutOff -= 1
+            let (otherRole, otherPassword, earlierCutOff) = Self.readBeforeAChange(of: owner)
             for asRead in [otherRole, otherPassword, earlierCutOff] {
                 let token = Self.token(of: owner)
                 #expect(try await !store.openSession(with: token, issuedTo: asRead), "\(asRead)")
