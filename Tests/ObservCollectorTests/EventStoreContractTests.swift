@@ -431,3 +431,39 @@ func withEventStore(_ kind: StoreKind, _ body: @escaping @Sendable (any EventSto
         }
     }
 }
+
+/// On PostgreSQL, the text columns the collector's keys and indexes compare are collated `C` (compared
+/// by their bytes, as SQLite compares them), on the tables and on partitions made after the migration:
+/// on a database of a language's collation, every comparison of an index's descent went through
+/// `strcoll` (`CollectorSchema.identifiersByTheirBytes`).
+@Suite struct PostgresIdentifierCollationTests {
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func theKeysTextsAreComparedByTheirBytes(kind: StoreKind) async throws {
+        try await TestPostgres.withDatabase(name: "collector", migrations: CollectorSchema.postgres, poolSize: 1) { database in
+            let store = PostgresEventStore(database: database, logger: Logger(label: "test"))
+            // Two arrival days: two partitions, both made after the migration.
+            try await store.insert([
+                EventStoreContractTests.request(tenant: UUID()), EventStoreContractTests.request(tenant: UUID(), receivedDaysAgo: 1),
+            ])
+            let columns = try await database.withConnection { connection in
+                try await connection.rows(
+                    """
+                    SELECT c.relname AS relation, a.attname AS column, co.collname AS collation
+                    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_collation co ON co.oid = a.attcollation
+                    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT a.attisdropped
+                      AND ((c.relname, a.attname) IN (
+                        ('events', 'type'), ('events', 'request_id'), ('events', 'trace_id'),
+                        ('request_rollups', 'service'), ('request_rollups', 'route'),
+                        ('ingest_batches', 'sender'), ('ingest_batches', 'key'), ('tenant_ingest_buckets', 'tenant'))
+                      OR (c.relname LIKE 'events_d%' AND a.attname IN ('type', 'request_id', 'trace_id')))
+                    """,
+                    logger: Logger(label: "test")
+                ).map { try ($0.required("relation", as: String.self), $0.required("column", as: String.self), $0.required("collation", as: String.self)) }
+            }
+            #expect(columns.count == 8 + 2 * 3, "\(columns)")
+            for (relation, column, collation) in columns {
+                #expect(collation == "C", "\(relation).\(column) is collated \(collation)")
+            }
+        }
+    }
+}
