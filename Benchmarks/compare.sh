@@ -26,6 +26,9 @@
 # COMPARE_DATABASE=postgres runs the services on a throwaway PostgreSQL server instead (as `make bench`
 # does: scripts/with-test-postgres.sh, fsync on), fresh databases each run, and adds the server's CPU
 # a request (its processes' utime+stime: the postmaster and its backends), and its change pair by pair.
+# COMPARE_COLLATION=en_US.utf8 (with COMPARE_DATABASE=postgres) makes those databases with that collation
+# instead of the server's `C`, as most servers are made (`localedef -i en_US -f UTF-8 en_US.UTF-8`
+# makes the locale where `locale -a` lacks it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 database=${COMPARE_DATABASE:-sqlite}
@@ -34,6 +37,12 @@ sqlite) ;;
 postgres) [ -n "${TEST_POSTGRES_URL:-}" ] || POSTGRES_DURABLE=1 exec scripts/with-test-postgres.sh "$0" "$@" ;;
 *) echo "compare: COMPARE_DATABASE must be sqlite or postgres, not '$database'" >&2; exit 2 ;;
 esac
+collation=${COMPARE_COLLATION:-}
+if [ -n "$collation" ]; then
+    [ "$database" = postgres ] || { echo "compare: COMPARE_COLLATION needs COMPARE_DATABASE=postgres" >&2; exit 2; }
+    [[ "$collation" =~ ^[A-Za-z0-9_.@-]+$ ]] || { echo "compare: COMPARE_COLLATION '$collation' is not a locale name" >&2; exit 2; }
+    locale -a | grep -qxiF "$collation" || { echo "compare: no locale '$collation' on this machine (locale -a)" >&2; exit 2; }
+fi
 
 scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=${DURATION:-8}
 case "$scenario" in
@@ -63,7 +72,9 @@ round=0
 # A service's database for this run: a file, or a new database on the PostgreSQL server.
 database_url() { # name
     if [ "$database" = postgres ]; then
-        psql -q "${TEST_POSTGRES_URL%%\?*}" -c "CREATE DATABASE compare_${1//-/_}_$round" >/dev/null
+        local collated=""
+        [ -n "$collation" ] && collated=" TEMPLATE template0 LC_COLLATE '$collation' LC_CTYPE '$collation'"
+        psql -q "${TEST_POSTGRES_URL%%\?*}" -c "CREATE DATABASE compare_${1//-/_}_$round$collated" >/dev/null
         echo "${TEST_POSTGRES_URL%%/postgres\?*}/compare_${1//-/_}_$round?sslmode=disable"
     else
         echo "sqlite:$work/$1.sqlite"
@@ -248,7 +259,7 @@ summary() {
         }' "$work/results"
 }
 
-echo "$scenario, $service on $database: base $base against this checkout ($(git rev-parse --short HEAD)), ${duration} s a run"
+echo "$scenario, $service on $database${collation:+ (databases collated $collation)}: base $base against this checkout ($(git rev-parse --short HEAD)), ${duration} s a run"
 # The order turns each pair (base then this, this then base, …): on a machine that slows down or speeds
 # up through the runs, one order kept for every pair would lean every pair the same way.
 for pair in $(seq 1 "$runs"); do

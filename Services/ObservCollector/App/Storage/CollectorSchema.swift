@@ -119,8 +119,8 @@ extension CollectorSchema {
     /// bytes, as SQLite compares them, whatever the database's collation. On a database made with a
     /// language's collation (`en_US.UTF-8`, the default of most hosted PostgreSQL servers and of the
     /// official image), each comparison of an index's descent went through `strcoll`: ingest of 1,000
-    /// events a request cost PostgreSQL 12.6–13.8 µs of CPU an event there, 7.7–9.4 with this, 7.8–8.1
-    /// on a database collated `C` (2026-12-07, three runs of each: the README's Benchmarks).
+    /// events a request cost PostgreSQL 13.4–14.5 µs of CPU an event there, 7.5–8.1 with this, and
+    /// stored 31 % more events a second (`compare.sh` with `COMPARE_COLLATION`: the README's Benchmarks).
     ///
     /// Only the collation changes, so no table is rewritten, but the indexes on these columns are built
     /// again (1.6 s for 807,000 stored events here), under the table's lock: ingest waits meanwhile, then
