@@ -123,9 +123,9 @@ extension CollectorSchema {
     /// stored 31 % more events a second (`compare.sh` with `COMPARE_COLLATION`: the README's Benchmarks).
     ///
     /// Only the collation changes, so no table is rewritten, but the indexes on these columns are built
-    /// again (1.6 s for 807,000 stored events here), under the table's lock: ingest waits meanwhile, then
-    /// goes on. The statement time limit is lifted for it, so that a large table is not stopped half way
-    /// at every start.
+    /// again (1.6 s for 807,000 stored events here), under the table's lock: other replicas' ingest waits
+    /// meanwhile (past their statement time limit it answers 503, which senders retry). The statement
+    /// time limit is lifted for it, so that a large table is not stopped half way at every start.
     static let identifiersByTheirBytes = [
         "SET LOCAL statement_timeout = 0",
         #"ALTER TABLE events ALTER COLUMN type TYPE TEXT COLLATE "C", ALTER COLUMN request_id TYPE TEXT COLLATE "C", ALTER COLUMN trace_id TYPE TEXT COLLATE "C""#,
