@@ -41,7 +41,8 @@ collation=${COMPARE_COLLATION:-}
 if [ -n "$collation" ]; then
     [ "$database" = postgres ] || { echo "compare: COMPARE_COLLATION needs COMPARE_DATABASE=postgres" >&2; exit 2; }
     [[ "$collation" =~ ^[A-Za-z0-9_.@-]+$ ]] || { echo "compare: COMPARE_COLLATION '$collation' is not a locale name" >&2; exit 2; }
-    locale -a | grep -qxiF "$collation" || { echo "compare: no locale '$collation' on this machine (locale -a)" >&2; exit 2; }
+    # `locale -a` spells en_US.UTF-8 as en_US.utf8: compared without case and dashes.
+    locale -a | tr -d '-' | grep -qxiF "${collation//-/}" || { echo "compare: no locale '$collation' on this machine (locale -a)" >&2; exit 2; }
 fi
 
 scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=${DURATION:-8}
