@@ -154,6 +154,9 @@ struct PostgresTenantRepository: TenantRepository {
         try await database.run("SELECT id FROM tenants WHERE id = \(tenantID) FOR UPDATE", logger: logger)
     }
 
+    /// The columns `tenant(_:prefix:)` reads.
+    static let columnNames = ["id", "slug", "name", "created_at"]
+
     static func tenant(_ row: PostgresRandomAccessRow) throws -> Tenant {
         try tenant(row, prefix: "")
     }
@@ -197,8 +200,11 @@ struct PostgresUserRepository: UserRepository {
         static let sql = "SELECT \(columns) FROM users WHERE id = $1 AND tenant_id = $2 FOR SHARE"
     }
 
-    /// The columns `user(_:)` reads.
-    static let columns = "id, tenant_id, email, name, role, is_active, password_hash, created_at, updated_at, sessions_cut_off"
+    /// The columns `user(_:prefix:)` reads.
+    static let columnNames = [
+        "id", "tenant_id", "email", "name", "role", "is_active", "password_hash", "created_at", "updated_at", "sessions_cut_off",
+    ]
+    static let columns = columnNames.joined(separator: ", ")
 
     /// One statement (one round trip): the tenant joined with its user, whose columns are named `u_…`.
     func find(email: String, tenantSlug: String) async throws -> TenantAccount? {
@@ -211,10 +217,7 @@ struct PostgresUserRepository: UserRepository {
     /// Read on every login: prepared (`Prepared`).
     enum FindAccount: FixedPostgresStatement {
         static let sql = """
-            SELECT t.id, t.slug, t.name, t.created_at,
-                   u.id AS u_id, u.tenant_id AS u_tenant_id, u.email AS u_email, u.name AS u_name, u.role AS u_role,
-                   u.is_active AS u_is_active, u.password_hash AS u_password_hash, u.created_at AS u_created_at,
-                   u.updated_at AS u_updated_at, u.sessions_cut_off AS u_sessions_cut_off
+            SELECT \(joinedColumns(PostgresTenantRepository.columnNames, of: "t")), \(joinedColumns(columnNames, of: "u", prefix: "u_"))
             FROM tenants t LEFT JOIN users u ON u.tenant_id = t.id AND u.email = $2
             WHERE t.slug = $1
             """
@@ -317,10 +320,8 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
         static let sql = """
             SELECT rt.id, rt.token_hash, rt.family_id, rt.user_id, rt.tenant_id, rt.created_at, rt.expires_at, rt.rotated_at,
                    rt.replaced_by, rt.grace_used, rt.revoked_at,
-                   u.id AS u_id, u.tenant_id AS u_tenant_id, u.email AS u_email, u.name AS u_name, u.role AS u_role,
-                   u.is_active AS u_is_active, u.password_hash AS u_password_hash, u.created_at AS u_created_at,
-                   u.updated_at AS u_updated_at, u.sessions_cut_off AS u_sessions_cut_off,
-                   t.id AS t_id, t.slug AS t_slug, t.name AS t_name, t.created_at AS t_created_at
+                   \(joinedColumns(PostgresUserRepository.columnNames, of: "u", prefix: "u_")),
+                   \(joinedColumns(PostgresTenantRepository.columnNames, of: "t", prefix: "t_"))
             FROM refresh_tokens rt
             LEFT JOIN users u ON u.id = rt.user_id AND u.tenant_id = rt.tenant_id
             LEFT JOIN tenants t ON t.id = rt.tenant_id
@@ -412,4 +413,10 @@ struct PostgresRevocationRepository: RevocationRepository {
     func deleteOlder(than before: Int) async throws -> Int {
         try await database.run("DELETE FROM revocations WHERE not_before < \(before) RETURNING user_id", logger: logger)
     }
+}
+
+/// `columns` of the table named `alias` in a join, each named with `prefix` (`u.email AS u_email`), as
+/// the readers' `prefix` reads them: written from the reader's own list, never by hand.
+private func joinedColumns(_ columns: [String], of alias: String, prefix: String = "") -> String {
+    columns.map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
 }

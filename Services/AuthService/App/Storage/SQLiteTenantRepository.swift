@@ -26,9 +26,12 @@ struct SQLiteTenantRepository: TenantRepository {
     }
 
     func find(slug: String) async throws -> Tenant? {
-        try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE slug = ?"), arguments: [slug], reading: Self.tenant)
-        }
+        try await database.read { db in try Self.tenant(slug: slug, in: db) }
+    }
+
+    /// The tenant with this slug, read in the caller's read (a login's reads it with its user).
+    static func tenant(slug: String, in db: Database) throws -> Tenant? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE slug = ?"), arguments: [slug], reading: tenant)
     }
 
     /// Nothing to do: a SQLite transaction that writes holds the whole database (`BEGIN IMMEDIATE`).

@@ -42,9 +42,7 @@ struct SQLiteUserRepository: UserRepository {
 
     func find(email: String, tenantSlug: String) async throws -> TenantAccount? {
         try await database.read { db in
-            guard let tenant = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM tenants WHERE slug = ?"), arguments: [tenantSlug], reading: SQLiteTenantRepository.tenant)
-            else { return nil }
+            guard let tenant = try SQLiteTenantRepository.tenant(slug: tenantSlug, in: db) else { return nil }
             let user = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM users WHERE tenant_id = ? AND email = ?"),
                 arguments: [tenant.id.lowercasedString, email], reading: Self.user)
