@@ -85,10 +85,10 @@ final class StatementNames: Sendable {
     private let names = Mutex<[ObjectIdentifier: String]>([:])
 
     func name<Text: FixedPostgresStatement>(of text: Text.Type) -> String {
-        let (key, sql) = (ObjectIdentifier(text), Text.sql)
+        let key = ObjectIdentifier(text)
         return names.withLock { names in
             if let known = names[key] { return known }
-            let made = statementName(of: sql)
+            let made = statementName(of: Text.sql)  // once a type: its text is hashed on its first run only
             names[key] = made
             return made
         }
