@@ -7,7 +7,7 @@
 # machine's drift shows as spread rather than as a change.
 #
 #   SCENARIO  blog-list | blog-list-unshipped | blog-get | blog-create | auth-refresh | auth-login |
-#             collector-ingest-100 | collector-ingest-1000 (events a request; the CPU is then an event's) |
+#             collector-ingest-10 | collector-ingest-100 | collector-ingest-1000 (events a request; the CPU is then an event's) |
 #             collector-shipped (the blog's list with shipping on, and the collector's CPU a blog request:
 #             what storing the event each request ships costs) | collector-stats (`GET /v1/stats?window=1h`
 #             on 4 connections, as make bench, after 8 s of the blog's list with shipping on as its data) |
@@ -49,7 +49,7 @@ scenario=${1:?scenario}; base=${2:?base bin directory}; runs=${3:-2}; duration=$
 case "$scenario" in
 blog-list | blog-list-unshipped | blog-get | blog-create) service=blog-service ;;
 auth-refresh | auth-login) service=auth-service ;;
-collector-ingest-100 | collector-ingest-1000 | collector-shipped | collector-stats | collector-stats-day) service=observ-collector ;;
+collector-ingest-10 | collector-ingest-100 | collector-ingest-1000 | collector-shipped | collector-stats | collector-stats-day) service=observ-collector ;;
 *) echo "compare: unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 [ -x "$base/$service" ] || { echo "compare: no $service in $base" >&2; exit 2; }

@@ -5,20 +5,37 @@ extension UUID {
     /// `JSONEncoder`'s encoding of a `UUID`: wire types hold ids as this string.) Written straight from
     /// the bytes: it runs for every id of every stored row and response.
     public var lowercasedString: String {
+        String(unsafeUninitializedCapacity: 36) { output in
+            writeLowercased(into: output)
+            return 36
+        }
+    }
+
+    /// Calls `body` with `lowercasedString`'s 36 bytes, written on the stack: for ids bound to a
+    /// statement or written into a body, where a string of their own (allocated: it is longer than a
+    /// small string's 15 bytes) would live only for the call.
+    public func withLowercasedUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt32) = (0, 0, 0, 0, 0)  // 36 bytes
+        return try withUnsafeMutableBytes(of: &text) { raw in
+            let output = raw.bindMemory(to: UInt8.self)
+            writeLowercased(into: output)
+            return try body(UnsafeBufferPointer(output))
+        }
+    }
+
+    /// Writes the 36 bytes of `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` at the start of `output`.
+    private func writeLowercased(into output: UnsafeMutableBufferPointer<UInt8>) {
         let hex: StaticString = "0123456789abcdef"
-        return withUnsafeBytes(of: uuid) { bytes in
-            String(unsafeUninitializedCapacity: 36) { output in
-                var position = 0
-                for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        output[position] = UInt8(ascii: "-")
-                        position += 1
-                    }
-                    output[position] = hex.utf8Start[Int(byte >> 4)]
-                    output[position + 1] = hex.utf8Start[Int(byte & 0x0F)]
-                    position += 2
+        withUnsafeBytes(of: uuid) { bytes in
+            var position = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    output[position] = UInt8(ascii: "-")
+                    position += 1
                 }
-                return position
+                output[position] = hex.utf8Start[Int(byte >> 4)]
+                output[position + 1] = hex.utf8Start[Int(byte & 0x0F)]
+                position += 2
             }
         }
     }

@@ -61,6 +61,14 @@ import Testing
         }
         #expect(UUID(uuidString: "00000000-0000-0000-0000-0000000000FF")!.lowercasedString == "00000000-0000-0000-0000-0000000000ff")
     }
+
+    @Test func theBytesLentOnTheStackAreTheSameText() {
+        for _ in 0..<1000 {
+            let id = UUID()
+            #expect(id.withLowercasedUTF8 { String(decoding: $0, as: UTF8.self) } == id.uuidString.lowercased())
+        }
+        #expect(UUID(uuidString: "FFFFFFFF-0000-0000-0000-00000000000A")!.withLowercasedUTF8 { Array($0) } == Array("ffffffff-0000-0000-0000-00000000000a".utf8))
+    }
 }
 
 @Suite struct UUIDParsingTests {
