@@ -15,9 +15,7 @@ extension UUID {
     /// statement or written into a body, where a string of their own (allocated: it is longer than a
     /// small string's 15 bytes) would live only for the call.
     public func withLowercasedUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        var text: (UInt64, UInt64, UInt64, UInt64, UInt32) = (0, 0, 0, 0, 0)  // 36 bytes
-        return try withUnsafeMutableBytes(of: &text) { raw in
-            let output = raw.bindMemory(to: UInt8.self)
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { output in
             writeLowercased(into: output)
             return try body(UnsafeBufferPointer(output))
         }
