@@ -124,8 +124,9 @@ def main(path):
                 ratio += f"; a hash {login_hash_seconds * 1e3:.1f} ms beside the row)" if beside else ")"
                 goals.append(f"≥ {LOGIN_GOAL:.0%} of that")
                 met.append(load["rps"] >= LOGIN_GOAL * ceiling)
-            shipping_on = by_id.get("blog-list-beside") or by_id.get("blog-list")
-            if id_ == "blog-list-unobserved" and shipping_on:
+            # The row with shipping on run just before this one; the first list row in older results.
+            shipping_on = by_id.get("blog-list-beside") or by_id.get("blog-list") if id_ == "blog-list-unobserved" else None
+            if shipping_on:
                 share = shipping_on["rps"] / load["rps"]
                 before = " (the row just before)" if shipping_on["id"] == "blog-list-beside" else ""
                 ratio += f"; shipping on{before} is {share:.0%} of this"
