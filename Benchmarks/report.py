@@ -7,8 +7,10 @@ Reads the raw results Benchmarks/run.sh wrote, one line each:
   hash|<round>|<mean>   (one Argon2id hash, measured just before and just after the round's login row)
   load|<round>|<id>|<label>|<requests/s>|<events/s>|<p50 ms>|<p99 ms>|<errors>|<peak RSS KiB>|<requests>|<connections>
 Rounds are the databases (`sqlite`, `postgres`) and `scale-out`, in the order they ran; the baseline's
-round is `-`. The baseline is measured before the first round and again after each database's: a
-round's rows are held against the mean of the baselines measured just before and just after it.
+round is `-`. The baseline is measured just before each row with a goal held against it (and at a few
+other points): each row is held against the mean of the baselines measured just before and just after it
+in the run (the one on its side when it has a baseline on one side only). Results from runs that measured
+it only between rounds are read the same way.
 """
 import os
 import sys
@@ -49,13 +51,22 @@ def main(path):
 
     baselines = [(position, load) for position, load in enumerate(loads) if load["id"] == "baseline"]
 
-    def baseline_beside(round_):
-        """The mean of the baselines measured just before and just after the round's rows."""
-        positions = [position for position, load in enumerate(loads) if load["round"] == round_]
-        before = [load for position, load in baselines if position < positions[0]][-1:]
-        after = [load for position, load in baselines if position > positions[-1]][:1]
+    def baseline_beside(position):
+        """The mean of the baselines measured just before and just after the row at `position`."""
+        before = [load for at, load in baselines if at < position][-1:]
+        after = [load for at, load in baselines if at > position][:1]
         beside = before + after
         return sum(load["rps"] for load in beside) / len(beside) if beside else None
+
+    def round_of_baseline(position):
+        """The round a baseline was measured beside: named in its label (`baseline [sqlite]`), else (older
+        results) that of the next row, or of the last row when none follows."""
+        named = loads[position]["label"].removeprefix("baseline").strip(" []")
+        if named:
+            return named
+        later = (load["round"] for load in loads[position + 1:] if load["id"] != "baseline")
+        earlier = (load["round"] for load in reversed(loads[:position]) if load["id"] != "baseline")
+        return next(later, None) or next(earlier, None) or "-"
 
     hash_seconds = next((micro_seconds(mean) for name, mean, *_ in micro if name.startswith("password hash")), None)
     rounds = list(dict.fromkeys(load["round"] for load in loads if load["round"] != "-"))
@@ -76,34 +87,45 @@ def main(path):
         else:
             row(name, f"{rate} ({runs} runs)", p50=f"{mean}")
 
+    baseline_rounds = {}
     for position, baseline in baselines:
-        after = next((load["round"] for load in reversed(loads[:position]) if load["round"] != "-"), None)
-        when = f", again after the [{after}] rows" if after else ""
-        row(f"baseline: hello-world Hummingbird, {baseline['connections']} connections{when}", f"{baseline['rps']:,.0f} req/s",
-            f"{baseline['p50']:.2f} ms", f"{baseline['p99']:.2f} ms", baseline["errors"], f"{baseline['rss_mib']:.0f} MiB",
-            "", "")
+        baseline_rounds.setdefault(round_of_baseline(position), []).append(baseline)
+    for round_, runs in baseline_rounds.items():
+        where = f", beside the [{round_}] rows" if round_ != "-" else ""
+        rates = [run["rps"] for run in runs]
+        figure = f"{min(rates):,.0f}–{max(rates):,.0f} req/s ({len(runs)} runs)" if len(runs) > 1 else f"{rates[0]:,.0f} req/s"
+        row(f"baseline: hello-world Hummingbird, {runs[0]['connections']} connections{where}", figure,
+            f"{max(run['p50'] for run in runs):.2f} ms", f"{max(run['p99'] for run in runs):.2f} ms",
+            sum(run["errors"] for run in runs), f"{max(run['rss_mib'] for run in runs):.0f} MiB", "", "")
     for round_ in rounds:
-        by_id = {load["id"]: load for load in loads if load["round"] == round_}
+        by_id = {load["id"]: (position, load) for position, load in enumerate(loads) if load["round"] == round_}
         suffix = f" [{round_}]" if len(rounds) > 1 or round_ != "sqlite" else ""
-        for load in (load for load in loads if load["round"] == round_):
+        for position, load in ((position, load) for position, load in enumerate(loads) if load["round"] == round_):
             id_, service = load["id"], load["id"].split("-")[0].replace("ingest", "collector").replace("stats", "collector")
             goals, met = [], []
             ratio = ""
-            base = baseline_beside(round_)
+            base = baseline_beside(position)
             if load["eps"]:
                 figure = f"{load['eps']:,.0f} events/s ({load['rps']:,.0f} req/s)"
             else:
                 figure = f"{load['rps']:,.0f} req/s"
             if base:
                 if load["eps"]:
-                    ratio = f"{load['eps'] / base:.2f} events/req"
+                    ratio = f"{load['eps'] / base:.2f} events/req of {base:,.0f}"
                 else:
-                    ratio = f"{load['rps'] / base:.1%}"
+                    ratio = f"{load['rps'] / base:.1%} of {base:,.0f}"
             growth_of = id_.removesuffix("-large") if id_.endswith("-large") else None
             if growth_of and growth_of in by_id:
-                small = by_id[growth_of]
-                measure = (load["eps"] or load["rps"]) / (small["eps"] or small["rps"])
-                ratio += f"; {measure:.0%} of small data"
+                small_position, small = by_id[growth_of]
+                raw = (load["eps"] or load["rps"]) / (small["eps"] or small["rps"])
+                small_base = baseline_beside(small_position)
+                if base and small_base:
+                    # Each figure against the baselines beside it: the two rows run minutes apart.
+                    measure = raw * small_base / base
+                    ratio += f"; {measure:.0%} of small data, each against its baselines ({raw:.0%} as measured)"
+                else:
+                    measure = raw
+                    ratio += f"; {measure:.0%} of small data"
                 goals.append(f"≥ {GROWTH_GOAL:.0%} of small data")
                 met.append(measure >= GROWTH_GOAL)
             key = growth_of or id_
@@ -124,16 +146,18 @@ def main(path):
                 ratio += f"; a hash {login_hash_seconds * 1e3:.1f} ms beside the row)" if beside else ")"
                 goals.append(f"≥ {LOGIN_GOAL:.0%} of that")
                 met.append(load["rps"] >= LOGIN_GOAL * ceiling)
-            # The row with shipping on run just before this one; the first list row in older results.
-            shipping_on = by_id.get("blog-list-beside") or by_id.get("blog-list") if id_ == "blog-list-unobserved" else None
+            # The list with shipping on: the row just before this one (in results of 2026-12-07, a row of
+            # its own, `blog-list-beside`; in older ones, the first list row, minutes before).
+            on_position, shipping_on = (by_id.get("blog-list-beside") or by_id.get("blog-list") or (None, None)) \
+                if id_ == "blog-list-unobserved" else (None, None)
             if shipping_on:
                 share = shipping_on["rps"] / load["rps"]
-                before = " (the row just before)" if shipping_on["id"] == "blog-list-beside" else ""
+                before = " (the row just before)" if on_position == position - 1 else ""
                 ratio += f"; shipping on{before} is {share:.0%} of this"
                 goals.append(f"on ÷ off ≥ {OBSERVING_GOAL:.0%}")
                 met.append(share >= OBSERVING_GOAL)
             if id_.startswith("scale-") and id_.endswith("-2r") and id_.removesuffix("-2r") + "-1r" in by_id:
-                one = by_id[id_.removesuffix("-2r") + "-1r"]
+                one = by_id[id_.removesuffix("-2r") + "-1r"][1]
                 ratio += f"; {(load['eps'] or load['rps']) / (one['eps'] or one['rps']):.0%} of one replica"
             if service in RSS_GOALS_MIB:
                 goals.append(f"RSS ≤ {RSS_GOALS_MIB[service]} MiB")
@@ -144,8 +168,7 @@ def main(path):
                 f"{load['rss_mib']:.0f} MiB", ratio, ", ".join(goals), all(met) if met else None)
     print()
     if baselines:
-        used = ", ".join(f"[{round_}] {baseline_beside(round_):,.0f} req/s" for round_ in rounds if baseline_beside(round_))
-        print(f"Each round's ratios are to the mean of the baselines measured just before and after its rows: {used}.")
+        print("Each row's ratio is to the mean of the baselines measured just before and just after it (\"of\" that many req/s).")
         print()
     if misses:
         print(f"Goals not met: {len(misses)} of the rows above (" + "; ".join(misses) + ").")
