@@ -85,7 +85,9 @@ scenario() { # id label pid threads connections url script env...
     echo "  $label" >&2
     local result profile=""
     echo 5 >"/proc/$pid/clear_refs"   # the peak RSS starts again from the current RSS: each row has its own
-    if [ -n "${BENCH_PROFILE:-}" ]; then   # BENCH_PROFILE=1: where each scenario's service spends its CPU (perf)
+    # BENCH_PROFILE=1: where each scenario's service spends its CPU (perf); the baseline's once a run.
+    if [ -n "${BENCH_PROFILE:-}" ] && { [ "$id" != baseline ] || [ -z "${baseline_profiled:-}" ]; }; then
+        [ "$id" = baseline ] && baseline_profiled=1
         profile="$work/$(echo "$label$suffix" | tr -c 'a-zA-Z0-9' '_').perf"
         perf record -F 499 -g -p "$pid" -o "$profile" -- sleep 5 >/dev/null 2>&1 &
     fi
