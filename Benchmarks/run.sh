@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: microbenchmarks, a hello-world baseline, then HTTP load scenarios against release builds of the three
 # services on loopback, printed as one table (Benchmarks/report.py) with each figure against the baseline
-# and its goal. About 10 minutes with BENCH_DATABASE=both once the release build exists.
+# and its goal. About 6 minutes once the release build exists, 12 with BENCH_DATABASE=both.
 #
 # BENCH_DATABASE=sqlite (default), postgres, both, or none: the databases the load scenarios run on, one
 # after the other in the same run (none: only the microbenchmarks, the baseline and the scale-out round). PostgreSQL is a throwaway server (scripts/with-test-postgres.sh) with fsync on
@@ -56,12 +56,18 @@ start() { # name port env...
     for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.05; done
     echo "bench: $name did not start; its log:" >&2; cat "$work/$name.log" >&2; exit 1
 }
+# Stops processes `start` started, and takes them off the list the cleanup kills: it kills what runs,
+# never a number the system may since have given to another process.
+stop_started() { # pid...
+    kill "$@" 2>/dev/null || true
+    wait "$@" 2>/dev/null || true
+    local kept=() pid
+    for pid in "${pids[@]}"; do [[ " $* " == *" $pid "* ]] || kept+=("$pid"); done
+    pids=("${kept[@]}")
+}
 # The blog started again with the settings given (none: no shipping), on the same database.
 restart_blog() {
-    kill "$pid_blog_service"; wait "$pid_blog_service" 2>/dev/null || true
-    local kept=() pid
-    for pid in "${pids[@]}"; do [ "$pid" = "$pid_blog_service" ] || kept+=("$pid"); done
-    pids=("${kept[@]}")   # the cleanup kills what runs, never a number the system may have given another
+    stop_started "$pid_blog_service"
     start blog-service "${ports[1]}" "$@"
 }
 # Each service's database for this round: a file, or a database of its own on the PostgreSQL server.
@@ -225,8 +231,7 @@ PY
     scenario blog-list-unobserved-large "blog GET /v1/posts (20), shipping off, 100,000 more posts" "$pid_blog_service" 2 "$CONNECTIONS" "$blog/v1/posts" request.lua TOKEN="$token"
     measure_baseline
 
-    kill "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
-    wait "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector" 2>/dev/null || true
+    stop_started "$pid_blog_service" "$pid_auth_service" "$pid_observ_collector"
 done
 
 # Scale-out: the blog's list and the collector's ingest through nginx with one replica of each service,
