@@ -11,9 +11,9 @@ extension UUID {
         }
     }
 
-    /// Calls `body` with `lowercasedString`'s 36 bytes, written on the stack: for ids bound to a
-    /// statement or written into a body, where a string of their own (allocated: it is longer than a
-    /// small string's 15 bytes) would live only for the call.
+    /// Calls `body` with `lowercasedString`'s 36 bytes, written on the stack: for an id that is only
+    /// copied somewhere else (the collector binds its events' ids to SQLite this way), where a string of
+    /// its own (allocated: it is longer than a small string's 15 bytes) would live only for the call.
     public func withLowercasedUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { output in
             writeLowercased(into: output)
