@@ -6,11 +6,10 @@ Reads the raw results Benchmarks/run.sh wrote, one line each:
   micro|<name>|<mean>|<per second>|<runs>
   hash|<round>|<mean>   (one Argon2id hash, measured just before and just after the round's login row)
   load|<round>|<id>|<label>|<requests/s>|<events/s>|<p50 ms>|<p99 ms>|<errors>|<peak RSS KiB>|<requests>|<connections>
-Rounds are the databases (`sqlite`, `postgres`) and `scale-out`, in the order they ran; the baseline's
-round is `-`. The baseline is measured just before each row with a goal held against it (and at a few
-other points): each row is held against the mean of the baselines measured just before and just after it
-in the run (the one on its side when it has a baseline on one side only). Results from runs that measured
-it only between rounds are read the same way.
+Rounds are the databases (`sqlite`, `postgres`) and `scale-out`, in the order they ran. The baseline
+(id `baseline`, under the round it is measured beside) is measured just before and just after each row
+with a goal held against it: each row is held against the mean of the baselines measured just before and
+just after it (the one on its side when it has a baseline on one side only).
 """
 import os
 import sys
@@ -58,18 +57,8 @@ def main(path):
         beside = before + after
         return sum(load["rps"] for load in beside) / len(beside) if beside else None
 
-    def round_of_baseline(position):
-        """The round a baseline was measured beside: named in its label (`baseline [sqlite]`), else (older
-        results) that of the next row, or of the last row when none follows."""
-        named = loads[position]["label"].removeprefix("baseline").strip(" []")
-        if named:
-            return named
-        later = (load["round"] for load in loads[position + 1:] if load["id"] != "baseline")
-        earlier = (load["round"] for load in reversed(loads[:position]) if load["id"] != "baseline")
-        return next(later, None) or next(earlier, None) or "-"
-
     hash_seconds = next((micro_seconds(mean) for name, mean, *_ in micro if name.startswith("password hash")), None)
-    rounds = list(dict.fromkeys(load["round"] for load in loads if load["round"] != "-"))
+    rounds = list(dict.fromkeys(load["round"] for load in loads if load["id"] != "baseline"))
     print("| scenario | figure | p50 (micro: mean) | p99 | errors | peak RSS | vs baseline | goal | met |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     misses = []
@@ -88,19 +77,20 @@ def main(path):
             row(name, f"{rate} ({runs} runs)", p50=f"{mean}")
 
     baseline_rounds = {}
-    for position, baseline in baselines:
-        baseline_rounds.setdefault(round_of_baseline(position), []).append(baseline)
+    for _, baseline in baselines:
+        baseline_rounds.setdefault(baseline["round"], []).append(baseline)
     for round_, runs in baseline_rounds.items():
-        where = f", beside the [{round_}] rows" if round_ != "-" else ""
+        where = f", beside the [{round_}] rows"
         rates = [run["rps"] for run in runs]
         figure = f"{min(rates):,.0f}–{max(rates):,.0f} req/s ({len(runs)} runs)" if len(runs) > 1 else f"{rates[0]:,.0f} req/s"
         row(f"baseline: hello-world Hummingbird, {runs[0]['connections']} connections{where}", figure,
             f"{max(run['p50'] for run in runs):.2f} ms", f"{max(run['p99'] for run in runs):.2f} ms",
             sum(run["errors"] for run in runs), f"{max(run['rss_mib'] for run in runs):.0f} MiB", "", "")
     for round_ in rounds:
-        by_id = {load["id"]: (position, load) for position, load in enumerate(loads) if load["round"] == round_}
+        by_id = {load["id"]: (position, load) for position, load in enumerate(loads)
+                 if load["round"] == round_ and load["id"] != "baseline"}
         suffix = f" [{round_}]" if len(rounds) > 1 or round_ != "sqlite" else ""
-        for position, load in ((position, load) for position, load in enumerate(loads) if load["round"] == round_):
+        for position, load in by_id.values():
             id_, service = load["id"], load["id"].split("-")[0].replace("ingest", "collector").replace("stats", "collector")
             goals, met = [], []
             ratio = ""
@@ -146,10 +136,8 @@ def main(path):
                 ratio += f"; a hash {login_hash_seconds * 1e3:.1f} ms beside the row)" if beside else ")"
                 goals.append(f"≥ {LOGIN_GOAL:.0%} of that")
                 met.append(load["rps"] >= LOGIN_GOAL * ceiling)
-            # The list with shipping on: the row just before this one (in results of 2026-12-07, a row of
-            # its own, `blog-list-beside`; in older ones, the first list row, minutes before).
-            on_position, shipping_on = (by_id.get("blog-list-beside") or by_id.get("blog-list") or (None, None)) \
-                if id_ == "blog-list-unobserved" else (None, None)
+            # The list with shipping on: run.sh runs it just before this one.
+            on_position, shipping_on = by_id.get("blog-list", (None, None)) if id_ == "blog-list-unobserved" else (None, None)
             if shipping_on:
                 share = shipping_on["rps"] / load["rps"]
                 before = " (the row just before)" if on_position == position - 1 else ""

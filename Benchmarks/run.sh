@@ -144,9 +144,8 @@ CONNECTIONS=32
 pid_baseline=$!
 pids+=("$pid_baseline")
 for _ in $(seq 1 200); do curl -fs http://127.0.0.1:18180/ >/dev/null 2>&1 && break; sleep 0.05; done
-measure_baseline() { # the label names the round the baseline is measured beside, for the table
-    local beside="${database:-}" database=- suffix=""
-    scenario baseline "baseline [$beside]" "$pid_baseline" 2 "$CONNECTIONS" http://127.0.0.1:18180/ request.lua
+measure_baseline() { # under the round it is measured beside
+    scenario baseline "baseline" "$pid_baseline" 2 "$CONNECTIONS" http://127.0.0.1:18180/ request.lua
 }
 
 round=0
