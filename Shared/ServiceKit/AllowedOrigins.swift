@@ -33,29 +33,25 @@ public struct AllowedOrigins: Sendable, Equatable {
     public var isEmpty: Bool { origins.isEmpty }
 }
 
-/// Answers cross-origin requests from `AllowedOrigins` (see there). It runs just inside
-/// `RequestIDMiddleware`, so that error answers carry the headers too (a page must read a 401).
-public struct AllowedOriginsMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
-    let allowed: AllowedOrigins
-
-    public init(_ allowed: AllowedOrigins) {
-        self.allowed = allowed
+extension AllowedOrigins {
+    /// The request's `Origin` when it is one of these; nil otherwise (no CORS header is added).
+    func allowedOrigin(of request: Request) -> String? {
+        guard !origins.isEmpty, let origin = request.headers[.origin], origins.contains(origin) else { return nil }
+        return origin
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let origin = request.headers[.origin], allowed.origins.contains(origin) else { return try await next(request, context) }
-        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            var headers = Self.headers(for: origin)
-            headers[.accessControlAllowMethods] = "GET, POST, PATCH, DELETE"
-            headers[.accessControlAllowHeaders] = "Authorization, Content-Type, X-Request-ID, traceparent"
-            headers[.accessControlMaxAge] = "600"
-            return Response(status: .noContent, headers: headers)
-        }
-        var response = try await next(request, context)
-        response.headers.append(contentsOf: Self.headers(for: origin))
-        return response
+    /// The answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`) from `origin`, an
+    /// allowed one; nil for any other request, which goes on to the routes.
+    static func preflightAnswer(to request: Request, from origin: String) -> Response? {
+        guard request.method == .options, request.headers[.accessControlRequestMethod] != nil else { return nil }
+        var headers = Self.headers(for: origin)
+        headers[.accessControlAllowMethods] = "GET, POST, PATCH, DELETE"
+        headers[.accessControlAllowHeaders] = "Authorization, Content-Type, X-Request-ID, traceparent"
+        headers[.accessControlMaxAge] = "600"
+        return Response(status: .noContent, headers: headers)
     }
 
+    /// What every answer to an allowed origin carries.
     static func headers(for origin: String) -> HTTPFields {
         [
             .accessControlAllowOrigin: origin, .vary: "Origin",

@@ -2,7 +2,7 @@ import HTTPTypes
 
 /// An error that a route, a service or a middleware throws to answer with the contract's error body.
 ///
-/// `ErrorResponseMiddleware` is the one place that turns it (and every other error) into
+/// `ErrorResponse` is the one place that turns it (and every other error) into
 /// `{"error": {"code", "message", "request_id", "details"}}`.
 public struct AppError: Error, Sendable, Equatable {
     /// The contract's error codes, each with its HTTP status.

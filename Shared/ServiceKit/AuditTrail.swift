@@ -31,7 +31,7 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
-/// Where a request's audit entries go: into its observation, which `RequestEventMiddleware` ships as
+/// Where a request's audit entries go: into its observation, which `RequestEvents` ships as
 /// `audit` events carrying the request's id, client address and user agent once the request is
 /// answered (so an entry recorded just before an error is thrown is shipped all the same). Nowhere
 /// when the service ships no events.

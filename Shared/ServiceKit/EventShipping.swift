@@ -16,11 +16,11 @@ extension EventShipper.Settings {
     }
 }
 
-/// A service's event shipping, ready to wire: the middleware for `ServiceRouter.make(events:)` and the
-/// shipper to run as the application's last service (so that it flushes after the server has stopped).
-public struct EventShipping<Context: ServiceRequestContext>: Sendable {
+/// A service's event shipping, ready to wire: the request events for `ServiceRouter.make(events:)` and
+/// the shipper to run as the application's last service (so that it flushes after the server has stopped).
+public struct EventShipping: Sendable {
     public let shipper: EventShipper?
-    public let middleware: RequestEventMiddleware<Context>?
+    public let events: RequestEvents?
 
     public init(
         settings: EventShipper.Settings?, serviceName: String, trustedProxies: TrustedProxies, quietPaths: Set<String> = [],
@@ -29,12 +29,12 @@ public struct EventShipping<Context: ServiceRequestContext>: Sendable {
         guard let settings else {
             logger.notice("COLLECTOR_INGEST_KEY is not set: requests are not reported to the collector")
             shipper = nil
-            middleware = nil
+            events = nil
             return
         }
         let shipper = EventShipper(settings: settings, metrics: metrics, logger: logger)
         self.shipper = shipper
-        middleware = RequestEventMiddleware(shipper: shipper, serviceName: serviceName, trustedProxies: trustedProxies, quietPaths: quietPaths)
+        events = RequestEvents(shipper: shipper, serviceName: serviceName, trustedProxies: trustedProxies, quietPaths: quietPaths)
     }
 
     public var services: [any Service] { shipper.map { [$0] } ?? [] }

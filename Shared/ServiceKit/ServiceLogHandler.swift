@@ -36,7 +36,7 @@ public struct ServiceLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        // One id a request: Hummingbird's own (`hb.request.id`) is set to ours by `RequestIDMiddleware`,
+        // One id a request: Hummingbird's own (`hb.request.id`) is set to ours by `ServiceMiddleware`,
         // and shown only where ours is not there yet.
         if merged["request_id"] != nil { merged["hb.request.id"] = nil }
         let line =

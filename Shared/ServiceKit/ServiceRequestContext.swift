@@ -7,16 +7,16 @@ import NIOCore
 /// contract's JSON coders and a body limit.
 ///
 /// A service declares its own context type conforming to this protocol (adding, for instance, the
-/// authenticated caller), and ServiceKit's middlewares work with any of them.
+/// authenticated caller), and ServiceKit's middleware works with any of them.
 public protocol ServiceRequestContext: RequestContext
 where Decoder == ContractRequestDecoder, Encoder == ContractResponseEncoder {
-    /// The request id (`X-Request-ID`), set by `RequestIDMiddleware`; empty before it runs.
+    /// The request id (`X-Request-ID`), set by `ServiceMiddleware`; empty before it runs.
     var requestID: String { get set }
     /// The address of the TCP peer, when known.
     var peerAddress: SocketAddress? { get }
-    /// What the request's event will say about it; set by `RequestEventMiddleware` when events are shipped.
+    /// What the request's event will say about it; set by `ServiceMiddleware` when events are shipped.
     var observation: RequestObservation? { get set }
-    /// The request's place in a W3C trace, set by `TraceContextMiddleware`; nil before it runs.
+    /// The request's place in a W3C trace, set by `ServiceMiddleware`; nil before it runs.
     var trace: TraceContext? { get set }
 }
 

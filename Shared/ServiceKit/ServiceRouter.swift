@@ -1,16 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// Builds the router every service starts from: ServiceKit's middlewares in their order, then the
-/// operational routes. The service adds its own routes, then calls `addMethodNotAllowedRoutes()`.
-///
-/// Middleware order, outermost first:
-/// 1. `RequestIDMiddleware`: every response, even an error, carries `X-Request-ID`.
-/// 2. `AllowedOriginsMiddleware` (when `allowedOrigins` has any): pages of those origins may call.
-/// 3. `TraceContextMiddleware`: every request continues or starts a W3C trace, answered in `traceparent`.
-/// 4. `RequestEventMiddleware` (when `events` is given): every request becomes an event for the collector.
-/// 5. `RequestMetricsMiddleware`: counts every request with the status it was answered with.
-/// 6. `ErrorResponseMiddleware`: every error becomes the contract's body.
+/// Builds the router every service starts from: `ServiceMiddleware` (the request id, allowed origins,
+/// trace, events, errors and metrics, in the order written there), then the operational routes. The
+/// service adds its own routes, then calls `addMethodNotAllowedRoutes()`.
 public enum ServiceRouter {
     public static func make<Context: ServiceRequestContext>(
         context: Context.Type = Context.self,
@@ -18,16 +11,11 @@ public enum ServiceRouter {
         readiness: @escaping ReadinessCheck,
         readinessWarnings: @escaping ReadinessWarnings = { [] },
         openAPIDocument: Data? = nil,
-        events: RequestEventMiddleware<Context>? = nil,
+        events: RequestEvents? = nil,
         allowedOrigins: AllowedOrigins = AllowedOrigins()
     ) -> Router<Context> {
         let router = Router(context: Context.self)
-        router.add(middleware: RequestIDMiddleware<Context>())
-        if !allowedOrigins.isEmpty { router.add(middleware: AllowedOriginsMiddleware<Context>(allowedOrigins)) }
-        router.add(middleware: TraceContextMiddleware<Context>())
-        if let events { router.add(middleware: events) }
-        router.add(middleware: RequestMetricsMiddleware<Context>(metrics: metrics))
-        router.add(middleware: ErrorResponseMiddleware<Context>())
+        router.add(middleware: ServiceMiddleware<Context>(metrics: metrics, events: events, origins: allowedOrigins))
         OperationalRoutes<Context>(metrics: metrics, readiness: readiness, warnings: readinessWarnings, openAPIDocument: openAPIDocument)
             .add(to: router)
         return router

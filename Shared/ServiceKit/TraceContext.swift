@@ -82,23 +82,3 @@ public struct TraceContext: Sendable, Equatable {
         }
     }
 }
-
-/// Gives every request its `TraceContext`: the caller's trace continued from `traceparent` (a
-/// malformed header starts a new trace, as W3C says), a new span of this service in it. The context
-/// is stored on the request context, `trace_id` and `span_id` are added to the logger's metadata, and
-/// every response, error responses included, answers this service's `traceparent`.
-public struct TraceContextMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let trace = TraceContext.continuing(request.headers[.traceparent])
-        var context = context
-        context.trace = trace
-        context.logger[metadataKey: "trace_id"] = .string(trace.traceID)
-        context.logger[metadataKey: "span_id"] = .string(trace.spanID)
-        // Errors are answered inside (`ErrorResponseMiddleware`): they come back here as responses.
-        var response = try await next(request, context)
-        response.headers[.traceparent] = trace.traceparent
-        return response
-    }
-}

@@ -214,7 +214,7 @@ import Testing
     @Test func rateLimitedAndUnavailableErrorsCarryRetryAfter() {
         #expect(AppError.rateLimited(retryAfterSeconds: 0).headers[.retryAfter] == "1")
         #expect(AppError.unavailable(retryAfterSeconds: 7).headers[.retryAfter] == "7")
-        let response = ErrorResponseMiddleware<BasicServiceRequestContext>.response(for: .rateLimited(retryAfterSeconds: 3), requestID: "r1")
+        let response = ErrorResponse.response(for: .rateLimited(retryAfterSeconds: 3), requestID: "r1")
         #expect(response.status == .tooManyRequests)
         #expect(response.headers[.retryAfter] == "3")
     }
@@ -261,7 +261,7 @@ import Testing
 
     @Test func theLongestSaneIDIsKept() {
         let longest = String(repeating: "z", count: 128)
-        #expect(RequestIDMiddleware<BasicServiceRequestContext>.sanitized(longest) == longest)
+        #expect(ClientChosenID.sanitized(longest) == longest)
     }
 }
 
@@ -284,7 +284,7 @@ import Testing
 
     @Test func onlyTheAuthenticatorDecidesWWWAuthenticate() {
         // A login failure is a 401 too, but it is no Bearer challenge.
-        let response = ErrorResponseMiddleware<BasicServiceRequestContext>.response(
+        let response = ErrorResponse.response(
             for: AppError(.authenticationFailed, "Invalid credentials"), requestID: "r")
         #expect(response.status == .unauthorized)
         #expect(response.headers[.wwwAuthenticate] == nil)

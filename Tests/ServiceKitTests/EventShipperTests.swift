@@ -37,7 +37,7 @@ final class FakeCollector: Sendable {
 
     func whileRunning<Value: Sendable>(port: Int = 0, _ body: @Sendable (URL) async throws -> Value) async throws -> Value {
         let router = Router(context: BasicServiceRequestContext.self)
-        router.add(middleware: ErrorResponseMiddleware())
+        router.add(middleware: ServiceMiddleware(metrics: ServiceMetrics()))
         router.post("/v1/events") { request, context -> Response in
             self.authorizations.withLock { $0.append(request.headers[.authorization] ?? "") }
             if request.headers[.traceparent] != nil { self.tracedPosts.add(1, ordering: .relaxed) }
@@ -74,14 +74,14 @@ final class FakeCollector: Sendable {
 
 extension FakeCollector {
     /// A service's router whose events go to this collector (at `url`) every 20 ms, and its shipping.
-    static func shippingRouter(to url: URL) -> (Router<BasicServiceRequestContext>, EventShipping<BasicServiceRequestContext>) {
+    static func shippingRouter(to url: URL) -> (Router<BasicServiceRequestContext>, EventShipping) {
         var settings = EventShipper.Settings(collectorURL: url, ingestKey: "test-ingest-key-0123456789")
         settings.flushInterval = .milliseconds(20)
         let metrics = ServiceMetrics()
-        let shipping = EventShipping<BasicServiceRequestContext>(
+        let shipping = EventShipping(
             settings: settings, serviceName: "test-service", trustedProxies: TrustedProxies(), metrics: metrics,
             logger: Logger(label: "events") { _ in SwiftLogNoOpLogHandler() })
-        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: { 1 }, events: shipping.middleware)
+        let router = ServiceRouter.make(context: BasicServiceRequestContext.self, metrics: metrics, readiness: { 1 }, events: shipping.events)
         return (router, shipping)
     }
 }
@@ -341,9 +341,9 @@ struct AnyScalar: Decodable {
     }
 }
 
-/// The request-event middleware, as every service wires it: one `request` event per answered request,
+/// The request events, as every service wires them: one `request` event per answered request,
 /// and an `error` event for a 5xx, with the request id.
-@Suite struct RequestEventMiddlewareTests {
+@Suite struct RequestEventsTests {
     struct Broken: Error, CustomStringConvertible {
         var description: String { "the disk is on fire" }
     }

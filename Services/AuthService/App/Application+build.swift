@@ -28,14 +28,14 @@ public func buildApplication(
         interval: configuration.signingKeyReloadInterval, now: now, logger: logger)
     let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
     if case .sqlite = database { try await revocationCache.reload() }  // PostgreSQL: once it answers (see run())
-    let events = EventShipping<TenantRequestContext>(
+    let events = EventShipping(
         settings: configuration.events, serviceName: AuthServiceConfiguration.serviceName,
         trustedProxies: configuration.service.trustedProxies,
         quietPaths: ["/.well-known/revocations"],  // polled by every verifier every 5 s
         metrics: metrics, logger: logger)
     let router = try buildRouter(
         configuration: configuration, store: store, keys: keys, revocations: revocationCache, metrics: metrics,
-        events: events.middleware, now: now)
+        events: events.events, now: now)
 
     let housekeeping = AuthHousekeeping(
         refreshTokens: store.repositories.refreshTokens, revocations: revocations, revocationHorizonSeconds: horizon,
@@ -62,7 +62,7 @@ func buildRouter(
     keys: SigningKeys,
     revocations revocationCache: RevocationCache,
     metrics: ServiceMetrics,
-    events: RequestEventMiddleware<TenantRequestContext>? = nil,
+    events: RequestEvents? = nil,
     now: @escaping @Sendable () -> Date
 ) throws -> Router<TenantRequestContext> {
     let cutOffs = SessionCutOffs(store: store, cache: revocationCache, now: now)

@@ -18,13 +18,13 @@ public func buildApplication(
     database.reportMemory(to: metrics)
     let tokens = AccessTokenVerification.remote(configuration.tokens, metrics: metrics, logger: logger)
 
-    let events = EventShipping<TenantRequestContext>(
+    let events = EventShipping(
         settings: configuration.events, serviceName: BlogServiceConfiguration.serviceName,
         trustedProxies: configuration.service.trustedProxies, metrics: metrics, logger: logger)
     let router = buildRouter(
         posts: postRepository(on: database, logger: logger), verifier: tokens.verifier, metrics: metrics,
         readiness: database.readiness, readinessWarnings: tokens.readinessWarnings,
-        events: events.middleware, now: now)
+        events: events.events, now: now)
 
     return Application(
         router: router,
@@ -45,7 +45,7 @@ func buildRouter(
     metrics: ServiceMetrics,
     readiness: @escaping ReadinessCheck,
     readinessWarnings: @escaping ReadinessWarnings = { [] },
-    events: RequestEventMiddleware<TenantRequestContext>? = nil,
+    events: RequestEvents? = nil,
     now: @escaping @Sendable () -> Date = { Date() }
 ) -> Router<TenantRequestContext> {
     let router = ServiceRouter.make(

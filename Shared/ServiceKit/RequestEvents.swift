@@ -3,14 +3,14 @@ import Hummingbird
 
 /// Turns every answered request into a `request` event for the collector, every 5xx or caught
 /// failure into an `error` event too, and every audit entry into an `audit` event, through the
-/// `EventShipper` (which never waits).
+/// `EventShipper` (which never waits). `ServiceMiddleware` starts a request's observation before the
+/// routes and reports it once they have answered (errors as the client got them).
 ///
-/// It runs just inside `RequestIDMiddleware`, so it sees the request id and the final status of
-/// errors as answered. The caller is learnt from `context.observation`, which the authenticator fills
-/// in. `/healthz`, `/readyz` and `/metrics` are not reported, nor a service's own `quietPaths`: probes,
-/// scrapes and polls would drown the rest.
-/// The path is sent without its query string, which may hold what does not belong in a log.
-public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
+/// The caller is learnt from `context.observation`, which the authenticator fills in. `/healthz`,
+/// `/readyz` and `/metrics` are not reported, nor a service's own `quietPaths`: probes, scrapes and
+/// polls would drown the rest. The path is sent without its query string, which may hold what does
+/// not belong in a log.
+public struct RequestEvents: Sendable {
     let shipper: EventShipper
     let serviceName: String
     let trustedProxies: TrustedProxies
@@ -23,29 +23,15 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
         self.unobservedPaths = quietPaths.union(["/healthz", "/readyz", "/metrics"])
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !unobservedPaths.contains(request.uri.path) else { return try await next(request, context) }
-        let observation = RequestObservation()
-        var context = context
-        context.observation = observation
-        let started = Date()
-        let clock = ContinuousClock.now
-        let status: Int
-        do {
-            let response = try await next(request, context)
-            status = Int(response.status.code)
-            report(request, context: context, observation: observation, started: started, elapsed: ContinuousClock.now - clock, status: status)
-            return response
-        } catch {
-            // Errors are answered by the ErrorResponseMiddleware inside; one that still escapes is a 500.
-            observation.recordFailure(type: String(reflecting: Swift.type(of: error)), message: AppError(error).internalFailureMessage)
-            report(request, context: context, observation: observation, started: started, elapsed: ContinuousClock.now - clock, status: 500)
-            throw error
-        }
+    /// A new observation for `request`; nil for a path that is not reported.
+    func observation(of request: Request) -> RequestObservation? {
+        unobservedPaths.contains(request.uri.path) ? nil : RequestObservation()
     }
 
-    private func report(
-        _ request: Request, context: Context, observation: RequestObservation, started: Date, elapsed: Duration, status: Int
+    /// Ships the events of a request to `route` (`RouteLabel`), answered with `status`.
+    func report(
+        _ request: Request, context: some ServiceRequestContext, observation: RequestObservation, route: String, started: Date,
+        elapsed: Duration, status: Int
     ) {
         var event = ObservedEvent(type: .request, at: started, service: serviceName)
         event.tenantID = observation.tenantID
@@ -55,7 +41,7 @@ public struct RequestEventMiddleware<Context: ServiceRequestContext>: RouterMidd
         event.spanID = context.trace?.spanID
         event.method = request.method.rawValue
         event.path = request.uri.path
-        event.route = RouteLabel.of(context.endpointPath)
+        event.route = route
         event.status = status
         event.durationMs = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         event.clientIP = context.clientAddress(of: request, trustedProxies: trustedProxies)

@@ -2,30 +2,26 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The one place where errors become the contract's error body.
+/// The one place where errors become the contract's error body (`ServiceMiddleware` catches them).
 ///
 /// Whatever a route or an inner middleware throws is answered here: an `AppError` as it says, a
 /// Hummingbird `HTTPError` (unknown route, body over the limit, …) with the matching code, a
 /// `DecodingError` as 400, and anything else as a 500 whose message reveals nothing (the error is
 /// logged). Every error body carries the request id.
-public struct ErrorResponseMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let appError = AppError(error)
-            if appError.code == .internal {
-                context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            if appError.status.code >= 500 {
-                // The event goes to the tenant's error log: it tells what the client was told, never the
-                // internal description (SQL text, file paths), which stays in the service's own log.
-                context.observation?.recordFailure(type: String(reflecting: type(of: error)), message: appError.internalFailureMessage)
-            }
-            return Self.response(for: appError, requestID: context.requestID)
+public enum ErrorResponse {
+    /// The answer to `error`, thrown while `context`'s request was handled: logged when internal, and
+    /// recorded in the request's observation when a 5xx.
+    static func answer(_ error: any Error, context: some ServiceRequestContext) -> Response {
+        let appError = AppError(error)
+        if appError.code == .internal {
+            context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
         }
+        if appError.status.code >= 500 {
+            // The event goes to the tenant's error log: it tells what the client was told, never the
+            // internal description (SQL text, file paths), which stays in the service's own log.
+            context.observation?.recordFailure(type: String(reflecting: type(of: error)), message: appError.internalFailureMessage)
+        }
+        return response(for: appError, requestID: context.requestID)
     }
 
     /// The response for an error, in the contract's shape.

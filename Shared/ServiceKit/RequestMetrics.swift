@@ -2,28 +2,6 @@ import Hummingbird
 import Metrics
 import Synchronization
 
-/// Counts requests and times them, by method, route template and status:
-/// `http_requests_total` and `http_request_duration_seconds`.
-///
-/// The route is the template the router matched (`/v1/posts/{id}`), never the raw path, so that the
-/// number of series stays bounded; requests that matched no route are labelled `unmatched`.
-/// It runs outside `ErrorResponseMiddleware`, so errors are counted with the status they answered.
-public struct RequestMetricsMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
-    let series: RequestSeries
-
-    public init(metrics: ServiceMetrics) {
-        self.series = RequestSeries(factory: metrics.factory)
-    }
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        series.record(method: request.method.rawValue, route: RouteLabel.of(context.endpointPath), status: Int(response.status.code), elapsed: elapsed)
-        return response
-    }
-}
-
 /// The route template as Prometheus and the collector's events show it: `/v1/posts/{id}`.
 enum RouteLabel {
     /// Labels made so far, by the router's endpoint path (a template of the router's, never a raw path,
@@ -41,7 +19,13 @@ enum RouteLabel {
     }
 }
 
-/// The counter and timer of each method, route and status met, made once: making them through the
+/// Every request counted and timed, by method, route template and status (`http_requests_total` and
+/// `http_request_duration_seconds`), with the status it was answered with, errors included
+/// (`ServiceMiddleware`). The route is the template the router matched (`/v1/posts/{id}`), never the
+/// raw path, so that the number of series stays bounded; requests that matched no route are labelled
+/// `unmatched`.
+///
+/// The counter and timer of each method, route and status met are made once: making them through the
 /// factory for every request looked each series up again by its label strings.
 final class RequestSeries: Sendable {
     private struct Key: Hashable {
