@@ -31,6 +31,9 @@ import Testing
             #expect(preflight.headers[.accessControlAllowOrigin] == "http://127.0.0.1:8083")
             #expect(preflight.headers[.accessControlAllowMethods]?.contains("POST") == true)
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Content-Type") == true)
+            // Answered before the trace is started, with its request id.
+            #expect(preflight.headers[.requestID]?.isEmpty == false)
+            #expect(preflight.headers[.traceparent] == nil)
 
             // An error answer carries them too: the page must read its 401.
             let refused = try await client.execute(uri: "/v1/login", method: .post, headers: [.origin: "http://127.0.0.1:8083"])
@@ -38,6 +41,7 @@ import Testing
             #expect(refused.headers[.accessControlAllowOrigin] == "http://127.0.0.1:8083")
             #expect(refused.headers[.vary] == "Origin")
             #expect(refused.headers[.accessControlAllowCredentials] == nil, "never credentials")
+            #expect(refused.headers[.requestID]?.isEmpty == false && refused.headers[.traceparent] != nil)
 
             let stranger = try await client.execute(uri: "/v1/login", method: .post, headers: [.origin: "https://evil.example.com"])
             #expect(stranger.headers[.accessControlAllowOrigin] == nil)
