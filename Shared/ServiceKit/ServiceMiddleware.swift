@@ -49,8 +49,8 @@ public struct ServiceMiddleware<Context: ServiceRequestContext>: RouterMiddlewar
         context.logger[metadataKey: "span_id"] = .string(trace.spanID)
 
         let observation = events?.observation(of: request)
-        if let observation { context.observation = observation }
-        let started = Date()
+        context.observation = observation
+        let started = observation == nil ? nil : Date()  // the event's time, read only when there is an event
         let start = ContinuousClock.now
         var response: Response
         do {
@@ -63,7 +63,7 @@ public struct ServiceMiddleware<Context: ServiceRequestContext>: RouterMiddlewar
         let status = Int(response.status.code)
         let route = RouteLabel.of(context.endpointPath)
         series.record(method: request.method.rawValue, route: route, status: status, elapsed: elapsed)
-        if let events, let observation {
+        if let events, let observation, let started {
             events.report(request, context: context, observation: observation, route: route, started: started, elapsed: elapsed, status: status)
         }
         response.headers[.traceparent] = trace.traceparent

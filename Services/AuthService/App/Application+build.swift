@@ -28,14 +28,14 @@ public func buildApplication(
         interval: configuration.signingKeyReloadInterval, now: now, logger: logger)
     let revocationCache = RevocationCache(repository: revocations, horizonSeconds: horizon, now: now, logger: logger)
     if case .sqlite = database { try await revocationCache.reload() }  // PostgreSQL: once it answers (see run())
-    let events = EventShipping(
+    let shipping = EventShipping(
         settings: configuration.events, serviceName: AuthServiceConfiguration.serviceName,
         trustedProxies: configuration.service.trustedProxies,
         quietPaths: ["/.well-known/revocations"],  // polled by every verifier every 5 s
         metrics: metrics, logger: logger)
     let router = try buildRouter(
         configuration: configuration, store: store, keys: keys, revocations: revocationCache, metrics: metrics,
-        events: events.events, now: now)
+        events: shipping.events, now: now)
 
     let housekeeping = AuthHousekeeping(
         refreshTokens: store.repositories.refreshTokens, revocations: revocations, revocationHorizonSeconds: horizon,
@@ -49,7 +49,7 @@ public func buildApplication(
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
         services: database.services(logger: logger)
             + [revocationCache, keys, housekeeping, ReadinessMonitor(readiness(store, revocationCache), metrics: metrics, logger: logger)]
-            + events.services,
+            + shipping.services,
         logger: logger
     )
 }

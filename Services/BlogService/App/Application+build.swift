@@ -18,13 +18,13 @@ public func buildApplication(
     database.reportMemory(to: metrics)
     let tokens = AccessTokenVerification.remote(configuration.tokens, metrics: metrics, logger: logger)
 
-    let events = EventShipping(
+    let shipping = EventShipping(
         settings: configuration.events, serviceName: BlogServiceConfiguration.serviceName,
         trustedProxies: configuration.service.trustedProxies, metrics: metrics, logger: logger)
     let router = buildRouter(
         posts: postRepository(on: database, logger: logger), verifier: tokens.verifier, metrics: metrics,
         readiness: database.readiness, readinessWarnings: tokens.readinessWarnings,
-        events: events.events, now: now)
+        events: shipping.events, now: now)
 
     return Application(
         router: router,
@@ -32,7 +32,7 @@ public func buildApplication(
         configuration: configuration.service.applicationConfiguration(serverName: BlogServiceConfiguration.serviceName),
         // Stopped in reverse: the server first, then the shipper flushes what the last requests reported.
         services: database.services(logger: logger) + [ReadinessMonitor(database.readiness, metrics: metrics, logger: logger)] + tokens.services
-            + events.services,
+            + shipping.services,
         logger: logger
     )
 }
