@@ -70,11 +70,19 @@ final class EventLoopPools: Sendable {
     }
 
     /// Runs `body` on a connection of the share `share(for:)` picks for the caller's loop.
+    ///
+    /// A `body` that is cancelled (past `withDeadline`'s limit, or its caller's task cancelled) has its
+    /// connection closed: postgres-nio's statements do not heed cancellation, and one sent to a server
+    /// that stopped answering would hold its connection (and a migration's advisory lock) until the
+    /// operating system gave up on it, hours later. Closed, the statement fails at once and the pool
+    /// opens another connection.
     func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let share = share(for: MultiThreadedEventLoopGroup.currentEventLoop.map(ObjectIdentifier.init))
         share.leased.add(1, ordering: .relaxed)
         defer { share.leased.subtract(1, ordering: .relaxed) }
-        return try await share.client.withConnection(body)
+        return try await share.client.withConnection { connection in
+            try await withTaskCancellationHandler { try await body(connection) } onCancel: { let _: EventLoopFuture<Void> = connection.close() }
+        }
     }
 
     /// The share of `loop` while it has a connection free; otherwise the share with the fewest out for

@@ -157,19 +157,16 @@ public final class PostgreSQLDatabase: Service, Sendable {
 
     /// Whether `task` ends within `limit` (it is left running if not).
     private func finishes(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
-        let outcome = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-        return await withCheckedContinuation { continuation in
-            outcome.withLock { $0 = continuation }
-            let resume: @Sendable (Bool) -> Void = { finished in outcome.withLock { $0.take() }?.resume(returning: finished) }
-            Task.detached {
-                await task.value
-                resume(true)
-            }
-            Task.detached {
-                try? await Task.sleep(for: limit)
-                resume(false)
-            }
+        let answer = FirstAnswer<Bool>()
+        Task.detached {
+            await task.value
+            answer.give(.success(true))
         }
+        Task.detached {
+            try? await Task.sleep(for: limit)
+            answer.give(.success(false))
+        }
+        return (try? await answer.value) ?? false
     }
 
     /// The schema version, once PostgreSQL answers a trivial query (`/readyz`); throws otherwise.
@@ -179,7 +176,8 @@ public final class PostgreSQLDatabase: Service, Sendable {
         return version
     }
 
-    /// Runs `body` on a connection of the pool; 503 when none can be had in time.
+    /// Runs `body` on a connection of the pool; 503 when none can be had in time, or when it has not
+    /// answered in time (its connection is then closed: `EventLoopPools.withConnection`).
     public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         _ = try migratedVersion()
         return try await withDeadline(settings.connectTimeout + settings.statementTimeout) {
@@ -291,33 +289,6 @@ public struct DatabaseUnavailable: Error, CustomStringConvertible, ContractError
     public var appError: AppError? {
         AppError.unavailable(retryAfterSeconds: 1, message: "The database is unavailable; try again shortly")
     }
-}
-
-/// Runs `body`, or throws `DatabaseUnavailable` once `limit` has passed (cancelling it; what it
-/// returns after all is still returned).
-///
-/// The limit is one of NIO's scheduled tasks, taken off its event loop's queue as soon as `body`
-/// returns. A `Task.sleep` that is cancelled keeps its memory until its deadline
-/// (swiftlang/swift#60441): with one sleeping for the limit beside every statement, a busy service
-/// held a few hundred bytes a statement of the last `limit` (10 s), tens of MiB.
-func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-    let work = Task { try await body() }
-    let expiry = Expiry()
-    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(limit)) {
-        expiry.passed.store(true, ordering: .releasing)
-        work.cancel()
-    }
-    defer { timer.cancel() }
-    do {
-        return try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
-    } catch where expiry.passed.load(ordering: .acquiring) {
-        throw DatabaseUnavailable(reason: "no answer within \(limit)")
-    }
-}
-
-/// Whether a deadline passed.
-private final class Expiry: Sendable {
-    let passed = Atomic(false)
 }
 
 extension AppError {

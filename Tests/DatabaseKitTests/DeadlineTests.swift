@@ -5,8 +5,9 @@ import Testing
 @testable import DatabaseKit
 
 /// `withDeadline`, the time limit around every PostgreSQL access: a result in time, `DatabaseUnavailable`
-/// past it (the work cancelled), anything else as it was. "In time" is a limit of minutes: the whole
-/// suite runs at once on two cores, and a task has waited 8 s there before it started.
+/// past it (the work cancelled, the caller answered whether the work heeds it or not), anything else as
+/// it was. "In time" is a limit of minutes: the whole suite runs at once on two cores, and a task has
+/// waited 8 s there before it started.
 @Suite struct DeadlineTests {
     struct Refused: Error, Equatable {}
 
@@ -22,19 +23,47 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func workPastTheLimitIsCancelledAndTheDatabaseUnavailable() async throws {
-        let sawCancellation = Flag()
+        // Whether the work saw its cancellation: it may come after the caller's answer.
+        let sawCancellation = FirstAnswer<Bool>()
         await #expect(throws: DatabaseUnavailable.self) {
             try await withDeadline(.milliseconds(50)) {
                 do {
-                    try await Task.sleep(for: .seconds(120))
+                    try await Task.sleep(for: .seconds(45))
                 } catch is CancellationError {
-                    sawCancellation.set()
+                    sawCancellation.give(.success(true))
                     throw CancellationError()
                 }
+                sawCancellation.give(.success(false))
                 return 1
             }
         }
-        #expect(sawCancellation.isSet)
+        #expect(try await sawCancellation.value)
+    }
+
+    /// Work that does not heed its cancellation (a statement sent to a server that stopped answering)
+    /// does not keep its caller: the caller is answered at the limit, while the work still runs.
+    @Test(.timeLimit(.minutes(2)))
+    func workThatIgnoresItsCancellationDoesNotKeepTheCaller() async throws {
+        let gate = FirstAnswer<Void>()
+        // Opened once the caller is answered; after 60 s at the latest, so that a caller kept waiting
+        // fails the test instead of hanging it.
+        let fallback = Task {
+            try? await Task.sleep(for: .seconds(60))
+            gate.give(.success(()))
+        }
+        defer {
+            gate.give(.success(()))
+            fallback.cancel()
+        }
+        let finished = Flag()
+        await #expect(throws: DatabaseUnavailable.self) {
+            try await withDeadline(.milliseconds(50)) {
+                try await gate.value
+                finished.set()
+                return 1
+            }
+        }
+        #expect(!finished.isSet, "the caller waited for the work to end")
     }
 
     @Test func theWorksOwnErrorIsThrownAsItWas() async throws {

@@ -108,6 +108,43 @@ import Testing
         }
     }
 
+    /// A statement that gets no answer within the limit (the server's own limit lifted for it: as far as
+    /// the service can tell, a server that stopped answering) is answered 503 at the limit, while it
+    /// still runs; its connection is closed, so that the pool's one connection serves the next.
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aStatementWithNoAnswerIsUnavailableAtTheLimitAndItsConnectionClosed(kind: StoreKind) async throws {
+        try await TestPostgres.withSchema { location, schema in
+            let database = PostgreSQLDatabase(
+                location, settings: .init(poolSize: 1, connectTimeout: .seconds(2), statementTimeout: .seconds(3), schema: schema),
+                name: "notes", migrations: Self.migrations, logger: Self.logger)
+            let observer = Self.database(location, schema: schema)
+            let sleeping = "SELECT pg_sleep(120), '\(schema)'"
+            try await TestPostgres.running([database, observer]) {
+                try await TestPostgres.waitUntilReady(database)
+                try await TestPostgres.waitUntilReady(observer)
+                await #expect(throws: DatabaseUnavailable.self) {
+                    try await database.withConnection { connection in
+                        _ = try await connection.query("SET statement_timeout = 0", logger: Self.logger).collect()
+                        _ = try await connection.query(PostgresQuery(unsafeSQL: sleeping), logger: Self.logger).collect()
+                    }
+                }
+                #expect(try await database.ping() == 2)
+                let stillRunning = try await observer.withConnection { connection in
+                    try await connection.rows(
+                        PostgresQuery(unsafeSQL: "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query = '\(sleeping.replacingOccurrences(of: "'", with: "''"))'"),
+                        logger: Self.logger
+                    ).map { try $0.required("pid", as: Int32.self) }
+                }
+                #expect(stillRunning.count == 1, "the caller was answered while its statement still ran")
+                for pid in stillRunning {
+                    _ = try await observer.withConnection { connection in
+                        try await connection.query("SELECT pg_terminate_backend(\(pid))", logger: Self.logger).collect()
+                    }
+                }
+            }
+        }
+    }
+
     /// A service's pool holds its `poolSize` connections open from the start (no timer runs each time
     /// one goes back to the pool), named after the service in `pg_stat_activity`; the tests' pools
     /// open theirs as they need them (a statement at a time needs one).

@@ -1,0 +1,77 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Runs `body`, or throws `DatabaseUnavailable` once `limit` has passed: then `body` is cancelled and the
+/// caller answered at once, whether `body` heeds its cancellation or not.
+///
+/// postgres-nio's statements do not: one sent to a server that stopped answering (a network cut, a
+/// frozen host) waits for its connection to close, and a caller that waited for it waited without
+/// bound. (Once three tests of the suite waited so, idle, until CI was stopped.) What `body` does after
+/// the limit is dropped: a write whose answer never came may have been committed or not, as with any
+/// answer lost on the way. An answer that comes before the limit is returned, or its error thrown, as
+/// it was.
+///
+/// The limit is one of NIO's scheduled tasks, taken off its event loop's queue as soon as the caller is
+/// answered. A `Task.sleep` that is cancelled keeps its memory until its deadline
+/// (swiftlang/swift#60441): with one sleeping for the limit beside every statement, a busy service
+/// held a few hundred bytes a statement of the last `limit` (10 s), tens of MiB.
+func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    let answer = FirstAnswer<Result>()
+    let work = Task {
+        do {
+            answer.give(.success(try await body()))
+        } catch {
+            answer.give(.failure(error))
+        }
+    }
+    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(limit)) {
+        // Given before the cancellation, which `body` may answer at once with an error of its own.
+        answer.give(.failure(DatabaseUnavailable(reason: "no answer within \(limit)")))
+        work.cancel()
+    }
+    defer { timer.cancel() }
+    return try await withTaskCancellationHandler { try await answer.value } onCancel: { work.cancel() }
+}
+
+/// The first of the answers given to one waiting caller (the work's outcome, a time limit's); the
+/// later ones are dropped.
+final class FirstAnswer<Value: Sendable>: Sendable {
+    private let state = Mutex(State())
+
+    private struct State: ~Copyable {
+        var waiting: CheckedContinuation<Value, any Error>?
+        var early: Result<Value, any Error>?
+        var given = false
+    }
+
+    /// Gives `outcome` to the caller, unless an answer was given before.
+    func give(_ outcome: Result<Value, any Error>) {
+        let waiting = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+            guard !state.given else { return nil }
+            state.given = true
+            guard let waiting = state.waiting.take() else {
+                state.early = outcome
+                return nil
+            }
+            return waiting
+        }
+        waiting?.resume(with: outcome)
+    }
+
+    /// The first answer given, once there is one. Called once.
+    var value: Value {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                let early = state.withLock { state -> Result<Value, any Error>? in
+                    guard let early = state.early.take() else {
+                        state.waiting = continuation
+                        return nil
+                    }
+                    return early
+                }
+                if let early { continuation.resume(with: early) }
+            }
+        }
+    }
+}
