@@ -74,14 +74,23 @@ final class EventLoopPools: Sendable {
     /// A `body` that is cancelled (past `withDeadline`'s limit, or its caller's task cancelled) has its
     /// connection closed: postgres-nio's statements do not heed cancellation, and one sent to a server
     /// that stopped answering would hold its connection (and a migration's advisory lock) until the
-    /// operating system gave up on it, hours later. Closed, the statement fails at once and the pool
-    /// opens another connection.
+    /// operating system gave up on it, hours later. Closed, the statement fails at once, and the
+    /// connection goes back to the pool once it is closed: given back a moment earlier (the statement
+    /// fails before the channel is closed), it was handed to the next caller, whose statement then
+    /// failed as closed by the client.
     func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let share = share(for: MultiThreadedEventLoopGroup.currentEventLoop.map(ObjectIdentifier.init))
         share.leased.add(1, ordering: .relaxed)
         defer { share.leased.subtract(1, ordering: .relaxed) }
         return try await share.client.withConnection { connection in
-            try await withTaskCancellationHandler { try await body(connection) } onCancel: { let _: EventLoopFuture<Void> = connection.close() }
+            do {
+                return try await withTaskCancellationHandler { try await body(connection) } onCancel: {
+                    let _: EventLoopFuture<Void> = connection.close()
+                }
+            } catch where Task.isCancelled {
+                try? await connection.close()
+                throw error
+            }
         }
     }
 

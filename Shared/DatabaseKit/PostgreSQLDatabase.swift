@@ -50,7 +50,10 @@ public final class PostgreSQLDatabase: Service, Sendable {
         /// statement. The blog answering `/readyz` (one `SELECT 1`) grew from 46 to 201 MiB in 30 s
         /// of load, and kept growing; with every connection kept open and no keep-alive it stayed at
         /// 47 MiB, and answered 30 % more. A connection the server closes is seen closed at once
-        /// (and opened again); one that a network drops silently fails its next statement (503).
+        /// (and opened again); one that a network drops silently is closed when its statement gets no
+        /// answer in time (503). A pool that opens its connections as needed opens none in place of a
+        /// closed one (postgres-nio 1.33 does so only below the minimum): a request that was waiting
+        /// for a connection then waits to its limit unless another comes.
         public var keepsEveryConnectionOpen: Bool
 
         public init(
