@@ -27,7 +27,7 @@ cluster-stop:
 ## Build and run every test, the PostgreSQL ones on a throwaway server started for the run; then the end-to-end test through a cluster whose replicas are killed between rounds.
 test: deps
 	swift build --build-tests
-	scripts/with-scratch-tmpdir.sh scripts/with-test-postgres.sh swift test
+	scripts/with-scratch-tmpdir.sh scripts/with-test-postgres.sh scripts/test-watchdog.py swift test
 	scripts/cluster-e2e.sh
 
 ## schemathesis against each service's /openapi.json (installs it from PyPI): no server error, no response the document does not describe.
