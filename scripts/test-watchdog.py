@@ -15,12 +15,15 @@ import collections
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
-STARTED = re.compile(r"^◇ Test (.+?) started\.$")
+# A test's start and end as Swift Testing prints them (a test case's start is not a test's).
+STARTED = re.compile(r"^◇ Test (?!case passing |run started)(.+?) started\.$")
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 ENDED = re.compile(r"^[✔✘↳➜⚠︎ ]*Test (.+?) (?:with \d+ test cases? )?(?:passed|failed|skipped)\b")
 
 
@@ -29,8 +32,11 @@ def main() -> int:
         print("usage: test-watchdog.py COMMAND [ARGUMENT...]", file=sys.stderr)
         return 2
     silence = float(os.environ.get("TEST_WATCHDOG_SECONDS", "600"))
+    # Line by line into the pipe (`stdbuf`: the test binary's C output buffers), as into a terminal:
+    # block-buffered, a suite's lines came at its end, and a wait's in-flight tests would be stale.
+    line_buffered = ["stdbuf", "-oL", "-eL"] if shutil.which("stdbuf") else []
     command = subprocess.Popen(
-        sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        line_buffered + sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     # The command runs in a session of its own, out of reach of the terminal's Ctrl-C: pass it on.
     for forwarded, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
         signal.signal(forwarded, lambda *_, status=status: (stop(command), sys.exit(status)))
@@ -51,8 +57,8 @@ def main() -> int:
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for raw in lines:
-                line = raw.decode("utf-8", "replace").rstrip("\r")
-                if (started := STARTED.match(line)) and started.group(1) != "run":  # "◇ Test run started."
+                line = COLOUR.sub("", raw.decode("utf-8", "replace").rstrip("\r"))
+                if started := STARTED.match(line):
                     in_flight[started.group(1)] += 1
                 elif (ended := ENDED.match(line)) and in_flight[ended.group(1)] > 0:
                     in_flight[ended.group(1)] -= 1
