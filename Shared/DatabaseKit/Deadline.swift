@@ -7,10 +7,9 @@ import Synchronization
 ///
 /// postgres-nio's statements do not: one sent to a server that stopped answering (a network cut, a
 /// frozen host) waits for its connection to close, and a caller that waited for it waited without
-/// bound. (Once three tests of the suite waited so, idle, until CI was stopped.) What `body` does after
-/// the limit is dropped: a write whose answer never came may have been committed or not, as with any
-/// answer lost on the way. An answer that comes before the limit is returned, or its error thrown, as
-/// it was.
+/// bound. What `body` does after the limit is dropped: a write whose answer never came may have been
+/// committed or not, as with any answer lost on the way. An answer that comes before the limit is
+/// returned, or its error thrown, as it was.
 ///
 /// The limit is one of NIO's scheduled tasks, taken off its event loop's queue as soon as the caller is
 /// answered. A `Task.sleep` that is cancelled keeps its memory until its deadline

@@ -83,14 +83,17 @@ final class EventLoopPools: Sendable {
         share.leased.add(1, ordering: .relaxed)
         defer { share.leased.subtract(1, ordering: .relaxed) }
         return try await share.client.withConnection { connection in
+            let outcome: Swift.Result<Result, any Error>
             do {
-                return try await withTaskCancellationHandler { try await body(connection) } onCancel: {
-                    let _: EventLoopFuture<Void> = connection.close()
-                }
-            } catch where Task.isCancelled {
-                try? await connection.close()
-                throw error
+                outcome = .success(
+                    try await withTaskCancellationHandler { try await body(connection) } onCancel: {
+                        let _: EventLoopFuture<Void> = connection.close()
+                    })
+            } catch {
+                outcome = .failure(error)
             }
+            if Task.isCancelled { try? await connection.close() }  // closed, before it goes back
+            return try outcome.get()
         }
     }
 
