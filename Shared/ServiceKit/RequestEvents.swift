@@ -28,11 +28,14 @@ public struct RequestEvents: Sendable {
         unobservedPaths.contains(request.uri.path) ? nil : RequestObservation()
     }
 
-    /// Ships the events of a request to `route` (`RouteLabel`), answered with `status`.
+    /// Ships the events of a request to `route` (`RouteLabel`), answered with `status` `elapsed` after it
+    /// began: the event's time is its beginning, read from the wall clock now (only a reported request
+    /// reads it).
     func report(
-        _ request: Request, context: some ServiceRequestContext, observation: RequestObservation, route: String, started: Date,
+        _ request: Request, context: some ServiceRequestContext, observation: RequestObservation, route: String,
         elapsed: Duration, status: Int
     ) {
+        let started = Date(timeIntervalSinceNow: -(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
         var event = ObservedEvent(type: .request, at: started, service: serviceName)
         event.tenantID = observation.tenantID
         event.userID = observation.userID

@@ -50,7 +50,6 @@ public struct ServiceMiddleware<Context: ServiceRequestContext>: RouterMiddlewar
 
         let observation = events?.observation(of: request)
         context.observation = observation
-        let started = observation == nil ? nil : Date()  // the event's time, read only when there is an event
         let start = ContinuousClock.now
         var response: Response
         do {
@@ -63,8 +62,8 @@ public struct ServiceMiddleware<Context: ServiceRequestContext>: RouterMiddlewar
         let status = Int(response.status.code)
         let route = RouteLabel.of(context.endpointPath)
         series.record(method: request.method.rawValue, route: route, status: status, elapsed: elapsed)
-        if let events, let observation, let started {
-            events.report(request, context: context, observation: observation, route: route, started: started, elapsed: elapsed, status: status)
+        if let events, let observation {
+            events.report(request, context: context, observation: observation, route: route, elapsed: elapsed, status: status)
         }
         response.headers[.traceparent] = trace.traceparent
         if let origin { response.headers.append(contentsOf: AllowedOrigins.headers(for: origin)) }

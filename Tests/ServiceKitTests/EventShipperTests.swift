@@ -348,6 +348,35 @@ struct AnyScalar: Decodable {
         var description: String { "the disk is on fire" }
     }
 
+    /// A request event's `ts` is when the request began: it and its `duration_ms` lie between the
+    /// moments the test sent the request and had its answer (a route that takes 200 ms tells the
+    /// beginning from the end).
+    @Test func aRequestEventIsTimedFromItsBeginning() async throws {
+        let collector = FakeCollector()
+        try await collector.whileRunning { url in
+            let (router, shipping) = FakeCollector.shippingRouter(to: url)
+            router.get("/v1/slow") { _, _ -> Response in
+                try await Task.sleep(for: .milliseconds(200))
+                return Response(status: .ok)
+            }
+            let app = Application(router: router, services: shipping.services, logger: Logger(label: "events") { _ in SwiftLogNoOpLogHandler() })
+            let (sent, answered) = try await app.test(.router) { client in
+                let sent = Date()
+                _ = try await client.execute(uri: "/v1/slow", method: .get, headers: [.requestID: "req-slow"])
+                let answered = Date()
+                for _ in 0..<300 where collector.received < 1 { try await Task.sleep(for: .milliseconds(10)) }
+                return (sent, answered)
+            }
+            let event = try #require(collector.batches.withLock { $0.flatMap { $0 } }.first { $0["request_id"] == "req-slow" })
+            let began = try #require(event["ts"].flatMap(Timestamp.parse))
+            let seconds = try #require(event["duration_ms"].flatMap(Double.init)) / 1000
+            #expect(seconds >= 0.2)
+            // `ts` is rounded to the millisecond.
+            #expect(began.timeIntervalSince(sent) >= -0.001, "began \(began), sent \(sent)")
+            #expect(began.addingTimeInterval(seconds).timeIntervalSince(answered) <= 0.001, "ended \(began.addingTimeInterval(seconds)), answered \(answered)")
+        }
+    }
+
     @Test func aFailureBecomesARequestEventAndAnErrorEvent() async throws {
         let collector = FakeCollector()
         try await collector.whileRunning { url in
