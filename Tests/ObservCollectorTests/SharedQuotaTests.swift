@@ -14,10 +14,7 @@ func withIngestQuota(_ kind: StoreKind, rate: Int, burst: Int, _ body: @escaping
     case .sqlite:
         try await body([TenantIngestQuota(rate: rate, burst: burst)])
     case .postgres:
-        // A minute for each take (its connection, its transaction): 20 takes at once wait for one row's
-        // lock in turn, and with the whole suite on two cores the last have waited past the 10 s of a
-        // service's default limit.
-        try await TestPostgres.withDatabase(name: "collector", migrations: CollectorSchema.postgres, statementTimeout: .seconds(60)) { database in
+        try await TestPostgres.withDatabase(name: "collector", migrations: CollectorSchema.postgres) { database in
             // Two collectors on one database.
             let replicas = (0..<2).map { _ in PostgresIngestQuota(rate: rate, burst: burst, database: database, logger: Logger(label: "test")) }
             try await body(replicas)

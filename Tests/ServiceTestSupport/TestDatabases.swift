@@ -47,9 +47,13 @@ public enum TestPostgres {
         _ body: @Sendable ([PostgreSQLDatabase]) async throws -> Result
     ) async throws -> Result {
         try await withSchema { location, schema in
+            // A minute to open a connection, and so to each access in all (`withDeadline`'s limit is the
+            // connection's and the statement's together): with the whole suite on two cores, 20 takes of
+            // one quota row waited past a service's 10 s. The statement limits the tests set are the
+            // server's own, which they are about.
             let databases = statementTimeouts.map { statementTimeout in
                 PostgreSQLDatabase(
-                    location, settings: .init(poolSize: poolSize, connectTimeout: .seconds(5), statementTimeout: statementTimeout, schema: schema),
+                    location, settings: .init(poolSize: poolSize, connectTimeout: .seconds(60), statementTimeout: statementTimeout, schema: schema),
                     name: "\(name) \(schema)", migrations: migrations, logger: Logger(label: "test-postgres"))
             }
             return try await running(databases) {
