@@ -31,15 +31,27 @@ def main() -> int:
     if len(sys.argv) < 2:
         print("usage: test-watchdog.py COMMAND [ARGUMENT...]", file=sys.stderr)
         return 2
-    silence = float(os.environ.get("TEST_WATCHDOG_SECONDS", "600"))
+    setting = os.environ.get("TEST_WATCHDOG_SECONDS", "600")
+    try:
+        silence = float(setting)
+    except ValueError:
+        silence = float("nan")
+    if not 1 <= silence <= 86_400:  # false for NaN too
+        print(f"test-watchdog: TEST_WATCHDOG_SECONDS must be a number of seconds from 1 to 86400, not {setting!r}",
+              file=sys.stderr)
+        return 2
     # Line by line into the pipe (`stdbuf`: the test binary's C output buffers), as into a terminal:
     # block-buffered, a suite's lines came at its end, and a wait's in-flight tests would be stale.
     line_buffered = ["stdbuf", "-oL", "-eL"] if shutil.which("stdbuf") else []
     command = subprocess.Popen(
         line_buffered + sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     # The command runs in a session of its own, out of reach of the terminal's Ctrl-C: pass it on.
-    for forwarded, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
-        signal.signal(forwarded, lambda *_, status=status: (stop(command), sys.exit(status)))
+    def stop_and_exit(received: int, _frame: object) -> None:
+        stop(command)
+        sys.exit(128 + received)
+
+    for forwarded in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(forwarded, stop_and_exit)
     in_flight: collections.Counter[str] = collections.Counter()
     pending = b""
     last_output = time.monotonic()
