@@ -33,43 +33,35 @@ func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendab
     return try await withTaskCancellationHandler { try await answer.value } onCancel: { work.cancel() }
 }
 
-/// The first of the answers given to one waiting caller (the work's outcome, a time limit's); the
-/// later ones are dropped.
+/// The first of the answers given to a caller (the work's outcome, a time limit's); the later ones are
+/// dropped. One caller waits for it at a time.
 final class FirstAnswer<Value: Sendable>: Sendable {
     private let state = Mutex(State())
 
     private struct State: ~Copyable {
+        var answer: Result<Value, any Error>?
         var waiting: CheckedContinuation<Value, any Error>?
-        var early: Result<Value, any Error>?
-        var given = false
     }
 
     /// Gives `outcome` to the caller, unless an answer was given before.
     func give(_ outcome: Result<Value, any Error>) {
         let waiting = state.withLock { state -> CheckedContinuation<Value, any Error>? in
-            guard !state.given else { return nil }
-            state.given = true
-            guard let waiting = state.waiting.take() else {
-                state.early = outcome
-                return nil
-            }
-            return waiting
+            guard state.answer == nil else { return nil }
+            state.answer = outcome
+            return state.waiting.take()
         }
         waiting?.resume(with: outcome)
     }
 
-    /// The first answer given, once there is one. Called once.
+    /// The first answer given, once there is one.
     var value: Value {
         get async throws {
             try await withCheckedThrowingContinuation { continuation in
-                let early = state.withLock { state -> Result<Value, any Error>? in
-                    guard let early = state.early.take() else {
-                        state.waiting = continuation
-                        return nil
-                    }
-                    return early
+                let answer = state.withLock { state -> Result<Value, any Error>? in
+                    if state.answer == nil { state.waiting = continuation }
+                    return state.answer
                 }
-                if let early { continuation.resume(with: early) }
+                if let answer { continuation.resume(with: answer) }
             }
         }
     }

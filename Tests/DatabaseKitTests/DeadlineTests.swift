@@ -66,6 +66,23 @@ import Testing
         #expect(!finished.isSet, "the caller waited for the work to end")
     }
 
+    /// `FirstAnswer`, which both race through: the first answer is the answer, before or after the caller
+    /// waits for it, and it stays the answer.
+    @Test func theFirstAnswerGivenIsTheOneReadAndStays() async throws {
+        let waitedFor = FirstAnswer<Int>()
+        async let read = waitedFor.value
+        waitedFor.give(.success(1))
+        waitedFor.give(.failure(Refused()))
+        #expect(try await read == 1)
+        #expect(try await waitedFor.value == 1)
+
+        let early = FirstAnswer<Int>()
+        early.give(.failure(Refused()))
+        early.give(.success(2))
+        await #expect(throws: Refused()) { try await early.value }
+        await #expect(throws: Refused()) { try await early.value }
+    }
+
     @Test func theWorksOwnErrorIsThrownAsItWas() async throws {
         await #expect(throws: Refused()) {
             try await withDeadline(.seconds(300)) { () async throws -> Int in throw Refused() }
