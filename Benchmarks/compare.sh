@@ -118,7 +118,7 @@ PY
 # wrk|requests/s|events/s|p50 ms|p99 ms (the slowest)|errors|requests.
 sequential_requests() { # N URL curl-arguments...
     local count=$1 url=$2; shift 2
-    for _ in $(seq 1 "$count"); do curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$@" "$url"; done |
+    for _ in $(seq 1 "$count"); do curl -s --max-time 120 -o /dev/null -w '%{http_code} %{time_total}\n' "$@" "$url"; done |
         sort -k2 -n | awk -v n="$count" '
             { seconds[NR] = $2; total += $2; if ($1 != 200) errors++ }
             END { printf "wrk|%.3f|0|%.2f|%.2f|%d|%d\n", n / total, seconds[int((n + 1) / 2)] * 1000, seconds[n] * 1000, errors, n }'
@@ -130,10 +130,10 @@ start() { # name port executable env...
         PORT="$port" DATABASE_URL="$(database_url "$name")" "$@" "$executable" >>"$work/$name.log" 2>&1 &
     pids+=($!)
     eval "pid_${name//-/_}=$!"
-    for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.05; done
+    for _ in $(seq 1 200); do curl -fs --max-time 2 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.05; done
     echo "compare: $name did not start; its log:" >&2; cat "$work/$name.log" >&2; exit 1
 }
-json() { curl -fs "$@" -H 'content-type: application/json'; }
+json() { curl -fs --max-time 30 "$@" -H 'content-type: application/json'; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # PostgreSQL: the earlier runs' databases dropped and their writes checkpointed before a run, so that

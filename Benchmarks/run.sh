@@ -53,7 +53,7 @@ start() { # name port env...
     env "${common[@]}" PORT="$port" DATABASE_URL="$(database_url "$name")" "$@" "$bin/$name" >>"$work/$name.log" 2>&1 &
     pids+=($!)
     eval "pid_${name//-/_}=$!"
-    for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.05; done
+    for _ in $(seq 1 200); do curl -fs --max-time 2 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return; sleep 0.05; done
     echo "bench: $name did not start; its log:" >&2; cat "$work/$name.log" >&2; exit 1
 }
 # Stops processes `start` started, and takes them off the list the cleanup kills: it kills what runs,
@@ -79,7 +79,7 @@ database_url() { # service name
     fi
 }
 
-json() { curl -fs "$@" -H 'content-type: application/json'; }
+json() { curl -fs --max-time 30 "$@" -H 'content-type: application/json'; }
 login='{"tenant":"bench","email":"admin@bench.test","password":"bench-password"}'
 echo "$login" >"$work/login.json"
 echo '{"title":"Benchmark","content":"A post written under load."}' >"$work/post.json"
@@ -143,7 +143,7 @@ CONNECTIONS=32
 "$bin/bench-baseline" 18180 >"$work/baseline.log" 2>&1 &
 pid_baseline=$!
 pids+=("$pid_baseline")
-for _ in $(seq 1 200); do curl -fs http://127.0.0.1:18180/ >/dev/null 2>&1 && break; sleep 0.05; done
+for _ in $(seq 1 200); do curl -fs --max-time 2 http://127.0.0.1:18180/ >/dev/null 2>&1 && break; sleep 0.05; done
 measure_baseline() { # under the round it is measured beside
     scenario baseline "baseline" "$pid_baseline" 2 "$CONNECTIONS" http://127.0.0.1:18180/ request.lua
 }

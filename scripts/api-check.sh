@@ -41,13 +41,13 @@ pids+=($!)
 env "${common[@]}" PORT="$blog_port" DATABASE_URL="sqlite:$work/blog.sqlite" "$bin/blog-service" >"$work/blog.log" 2>&1 &
 pids+=($!)
 for port in "$auth_port" "$blog_port" "$collector_port"; do
-    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+    for _ in $(seq 1 100); do curl -fs --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 done
 
-curl -fs "http://127.0.0.1:$auth_port/v1/tenants" -H 'content-type: application/json' \
+curl -fs --max-time 30 "http://127.0.0.1:$auth_port/v1/tenants" -H 'content-type: application/json' \
     -d '{"slug":"api-check","name":"API check","admin":{"email":"admin@api-check.test","password":"api-check-password","name":"Admin"}}' >/dev/null
 token() {
-    curl -fs "http://127.0.0.1:$auth_port/v1/auth/login" -H 'content-type: application/json' \
+    curl -fs --max-time 30 "http://127.0.0.1:$auth_port/v1/auth/login" -H 'content-type: application/json' \
         -d '{"tenant":"api-check","email":"admin@api-check.test","password":"api-check-password"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
 }
 

@@ -45,7 +45,7 @@ for round in $(seq 1 "$rounds"); do
         kill -KILL "$old"
         for _ in $(seq 1 300); do
             new=$(pid_of "$label")
-            [ -n "$new" ] && [ "$new" != "$old" ] && curl -fs "http://127.0.0.1:$(port_of "$label")/readyz" >/dev/null 2>&1 && break
+            [ -n "$new" ] && [ "$new" != "$old" ] && curl -fs --max-time 2 "http://127.0.0.1:$(port_of "$label")/readyz" >/dev/null 2>&1 && break
             sleep 0.1
         done
         [ "$(pid_of "$label")" != "$old" ] || { echo "cluster-e2e: $label was not started again" >&2; exit 1; }

@@ -185,7 +185,7 @@ wait_ready() { # timeout-seconds url...: every URL answers 200
     for url in "${@:2}"; do
         local ready=""
         for _ in $(seq 1 $(($1 * 5))); do
-            curl -fs "$url" >/dev/null 2>&1 && { ready=1; break; }
+            curl -fs --max-time 2 "$url" >/dev/null 2>&1 && { ready=1; break; }
             kill -0 "${nginx_pid:-$$}" 2>/dev/null || { echo "cluster: nginx exited (see $dir/logs/nginx-error.log)" >&2; exit 1; }
             sleep 0.2
         done

@@ -43,7 +43,7 @@ start blog-service 8082 COLLECTOR_INGEST_KEY="$blog_ingest_key"
 
 for port in 8081 8082 8083; do
     for _ in $(seq 1 100); do
-        curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+        curl -fs --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
         sleep 0.1
     done
 done

@@ -80,7 +80,7 @@ done
 healthy auth && healthy blog && healthy collector || { "${compose[@]}" logs --tail 20 >&2; fail "not healthy in 2 minutes"; }
 ok "healthy after $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s"
 
-json() { curl -s -H 'content-type: application/json' "$@"; }
+json() { curl -s --max-time 10 -H 'content-type: application/json' "$@"; }
 step "sign up tenant smoke at auth :8081"
 answer="$(json -o /dev/null -w '%{http_code}' localhost:8081/v1/tenants \
     -d '{"slug":"smoke","name":"Smoke","admin":{"email":"ann@smoke.test","password":"correct horse","name":"Ann"}}')"
@@ -93,14 +93,14 @@ answer="$(json -o /dev/null -w '%{http_code}' localhost:8082/v1/posts -H "author
 [ "$answer" = 201 ] || fail "$answer"; ok "$answer"
 step "ask for a post that is not there (X-Request-ID smoke-missing)"
 for i in 1 2 3; do
-    answer="$(curl -s -o /dev/null -w '%{http_code}' "localhost:8082/v1/posts/00000000-0000-0000-0000-00000000000$i" \
+    answer="$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "localhost:8082/v1/posts/00000000-0000-0000-0000-00000000000$i" \
         -H "authorization: Bearer $token" -H "X-Request-ID: smoke-missing")"
 done
 [ "$answer" = 404 ] || fail "$answer"; ok "$answer (three times)"
 step "the request in the collector's log :8083"
 found=""
 for _ in $(seq 1 50); do
-    found="$(curl -s "localhost:8083/v1/logs/requests?request_id=smoke-missing" -H "authorization: Bearer $token" | jq -r '.items[0] | "\(.service) \(.method) \(.status) \(.route)"' 2>/dev/null || true)"
+    found="$(curl -s --max-time 10 "localhost:8083/v1/logs/requests?request_id=smoke-missing" -H "authorization: Bearer $token" | jq -r '.items[0] | "\(.service) \(.method) \(.status) \(.route)"' 2>/dev/null || true)"
     [ -n "$found" ] && [ "$found" != "null null null null" ] && break
     sleep 0.2
 done
@@ -108,7 +108,7 @@ done
 step "Prometheus :9090 sees three targets up"
 up=""
 for _ in $(seq 1 60); do
-    up="$(curl -s 'localhost:9090/api/v1/query?query=sum(up)' | jq -r '.data.result[0].value[1]' 2>/dev/null || true)"
+    up="$(curl -s --max-time 10 'localhost:9090/api/v1/query?query=sum(up)' | jq -r '.data.result[0].value[1]' 2>/dev/null || true)"
     [ "$up" = 3 ] && break
     sleep 1
 done
@@ -116,17 +116,17 @@ done
 step "the tenant's 4xx fire an alert that reaches the webhook sink"
 # Once Prometheus has scraped the tenant's 4xx series, three more 404s are an increase it can see.
 for _ in $(seq 1 60); do
-    seen="$(curl -s 'localhost:9090/api/v1/query?query=count(tenant_requests_total{status_class="4xx",tenant!~"none|other"})' | jq -r '.data.result[0].value[1]' 2>/dev/null || true)"
+    seen="$(curl -s --max-time 10 'localhost:9090/api/v1/query?query=count(tenant_requests_total{status_class="4xx",tenant!~"none|other"})' | jq -r '.data.result[0].value[1]' 2>/dev/null || true)"
     [ "$seen" = 1 ] && break
     sleep 1
 done
 for i in 4 5 6; do
-    curl -s -o /dev/null "localhost:8082/v1/posts/00000000-0000-0000-0000-00000000000$i" -H "authorization: Bearer $token"
+    curl -s --max-time 10 -o /dev/null "localhost:8082/v1/posts/00000000-0000-0000-0000-00000000000$i" -H "authorization: Bearer $token"
 done
 start=$(date +%s)
 alert=""
 for _ in $(seq 1 120); do
-    alert="$(curl -s localhost:9099/received | jq -r '[.[].alerts[] | select(.labels.alertname == "SmokeTenant4xx")][0] | "\(.labels.alertname) tenant=\(.labels.tenant) service=\(.labels.service)"' 2>/dev/null || true)"
+    alert="$(curl -s --max-time 10 localhost:9099/received | jq -r '[.[].alerts[] | select(.labels.alertname == "SmokeTenant4xx")][0] | "\(.labels.alertname) tenant=\(.labels.tenant) service=\(.labels.service)"' 2>/dev/null || true)"
     [ -n "$alert" ] && [ "$alert" != "null tenant=null service=null" ] && break
     alert=""
     sleep 1
