@@ -77,7 +77,7 @@ import Testing
 
             // signing_key.rotated, by the operator's command: an event of no tenant.
             let rotation = try ServiceProcess("auth-service", environment: stack.environment("auth-service"), arguments: ["rotate-signing-key"])
-            #expect(try await StartupFailureTests.exitStatus(of: rotation, within: 20) == 0)
+            #expect(await rotation.waitForExit(within: 20) == 0)
             #expect(rotation.capturedOutput.contains("Reported to the collector's audit trail"), "\(rotation.capturedOutput)")
 
             let expected: [(action: String, outcome: String, actor: String?, subject: String?, reason: String?)] = [

@@ -65,7 +65,7 @@ import Testing
             let check = try ServiceProcess.python(
                 "scripts/dashboard-browser-check.py", "--url", stack.collector + "/dashboard", "--tenant", "dash", "--email", "admin@dash.test",
                 "--password", "correct-horse-battery", "--trace", trace, "--hostile", Self.hostile, "--screenshot", screenshot)
-            let status = try await StartupFailureTests.exitStatus(of: check, within: 120)
+            let status = await check.waitForExit(within: 120)
             #expect(status == 0, "\(check.capturedOutput)")
             #expect(FileManager.default.fileExists(atPath: screenshot), "a screenshot is saved")
             print(check.capturedOutput.split(separator: "\n").filter { $0.hasPrefix("dashboard-check") }.joined(separator: "\n") + " (screenshot \(screenshot))")

@@ -57,7 +57,7 @@ final class LocalStack: Sendable {
     func stop(_ service: String, signal: Int32 = SIGTERM, within seconds: Int = 20) async throws -> Int32? {
         guard let process = running.withLock({ $0.removeValue(forKey: service) }) else { return nil }
         process.signal(signal)
-        return try await StartupFailureTests.exitStatus(of: process, within: seconds)
+        return await process.waitForExit(within: seconds)
     }
 
     func output(_ service: String) -> String { running.withLock { $0[service]?.capturedOutput ?? "" } }

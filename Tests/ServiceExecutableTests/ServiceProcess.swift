@@ -11,16 +11,56 @@ final class ServiceProcess: Sendable {
     /// What the process's handlers record, shared with them.
     private final class State: Sendable {
         let output = Mutex("")
-        /// The exit status once known, and who waits for it before that.
-        let exit = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+        /// The exit status once known, and the waits for it before that, by their numbers.
+        let exit = Mutex<(status: Int32?, waits: [Int: Wait], lastWait: Int)>((nil, [:], 0))
+
+        /// A wait for the exit: under way, or ended by its time limit before it began.
+        enum Wait {
+            case waiting(CheckedContinuation<Int32?, Never>)
+            case endedEarly
+        }
 
         func exited(_ status: Int32) {
-            let waiters = exit.withLock { exit in
+            let waits = exit.withLock { exit in
                 exit.status = status
-                defer { exit.waiters = [] }
-                return exit.waiters
+                defer { exit.waits = [:] }
+                return exit.waits.values
             }
-            for waiter in waiters { waiter.resume(returning: status) }
+            for case .waiting(let waiter) in waits { waiter.resume(returning: status) }
+        }
+
+        /// The number of a wait about to begin.
+        func newWait() -> Int {
+            exit.withLock { exit in
+                exit.lastWait += 1
+                return exit.lastWait
+            }
+        }
+
+        /// Waits for the exit as wait `number`: its status, or nil once `endWait(number)` ended it.
+        func exitStatus(wait number: Int) async -> Int32? {
+            await withCheckedContinuation { continuation in
+                let answer = exit.withLock { exit -> Int32?? in
+                    if let status = exit.status { return .some(status) }
+                    if case .endedEarly = exit.waits.removeValue(forKey: number) { return .some(nil) }
+                    exit.waits[number] = .waiting(continuation)
+                    return .none
+                }
+                if let answer { continuation.resume(returning: answer) }
+            }
+        }
+
+        /// Ends wait `number` with nil unless the process exited first (then it is answered already):
+        /// whether it ended it. A wait that has not begun yet ends as soon as it begins.
+        func endWait(_ number: Int) -> Bool {
+            let ended = exit.withLock { exit -> Wait? in
+                guard exit.status == nil else { return nil }
+                if let wait = exit.waits.removeValue(forKey: number) { return wait }
+                exit.waits[number] = .endedEarly
+                return .endedEarly
+            }
+            if case .waiting(let waiter) = ended { waiter.resume(returning: nil) }
+            return ended != nil
         }
     }
 
@@ -82,15 +122,17 @@ final class ServiceProcess: Sendable {
             .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
     }
 
-    /// Waits until the process exits and returns its status.
-    func waitForExit() async -> Int32 {
-        let status = await withCheckedContinuation { continuation in
-            let known = state.exit.withLock { exit in
-                if exit.status == nil { exit.waiters.append(continuation) }
-                return exit.status
-            }
-            if let known { continuation.resume(returning: known) }
+    /// Waits until the process exits, for at most `seconds`: its exit status, or nil when it was still
+    /// running then; it is then killed (`SIGKILL`) and not waited for. No wait for a process is without
+    /// end: one that does not stop fails its test within the limit instead of holding the whole run.
+    func waitForExit(within seconds: Int = 60) async -> Int32? {
+        let wait = state.newWait()
+        let limit = Task { [state, pid = process.processIdentifier] in
+            try await Task.sleep(for: .seconds(seconds))
+            if state.endWait(wait) { kill(pid, SIGKILL) }
         }
+        defer { limit.cancel() }
+        guard let status = await state.exitStatus(wait: wait) else { return nil }
         // Let the pipe's last bytes arrive.
         try? await Task.sleep(for: .milliseconds(50))
         return status

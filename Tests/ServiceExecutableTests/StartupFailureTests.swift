@@ -8,21 +8,6 @@ import Testing
 @Suite struct StartupFailureTests {
     static let services = ["auth-service", "blog-service", "observ-collector"]
 
-    /// The exit status, or nil when the process was still running after `seconds` (then killed).
-    static func exitStatus(of process: ServiceProcess, within seconds: Int) async throws -> Int32? {
-        try await withThrowingTaskGroup(of: Int32?.self) { group in
-            group.addTask { await process.waitForExit() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds))
-                return nil
-            }
-            defer { group.cancelAll() }
-            let first = try await group.next() ?? nil
-            if first == nil { process.signal(SIGKILL) }
-            return first
-        }
-    }
-
     static func environment(_ folder: URL, database: String) -> [String: String] {
         [
             "PORT": "0", "DATABASE_URL": database, "LOG_FORMAT": "text", "JWT_SIGNING_KEY_FILE": folder.appending(path: "keys.json").path,
@@ -38,7 +23,7 @@ import Testing
         let database = folder.appending(path: "db.sqlite")
         try FileManager.default.createDirectory(at: database, withIntermediateDirectories: true)
         let process = try ServiceProcess(service, environment: Self.environment(folder, database: "sqlite:\(database.path)"))
-        let status = try await Self.exitStatus(of: process, within: 20)
+        let status = await process.waitForExit(within: 20)
         #expect(status != nil, "\(service) did not exit; its output:\n\(process.capturedOutput)")
         #expect(status.map { $0 != 0 } ?? false)
         #expect(process.capturedOutput.contains("cannot start") && process.capturedOutput.contains(database.path), "\(process.capturedOutput)")
@@ -51,7 +36,7 @@ import Testing
         let keys = folder.appending(path: "keys.json")
         FileManager.default.createFile(atPath: keys.path, contents: Data("not a key set".utf8), attributes: [.posixPermissions: 0o600])
         let process = try ServiceProcess("auth-service", environment: Self.environment(folder, database: "sqlite:\(folder.path)/db.sqlite"))
-        let status = try await Self.exitStatus(of: process, within: 20)
+        let status = await process.waitForExit(within: 20)
         #expect(status == 78, "\(process.capturedOutput)")
         #expect(process.capturedOutput.contains("JWT_SIGNING_KEY_FILE"), "\(process.capturedOutput)")
     }
@@ -65,7 +50,7 @@ import Testing
         var environment = Self.environment(folder, database: "postgres://saas@127.0.0.1:\(freeLoopbackPort())/nothing?sslmode=disable")
         environment["DATABASE_STARTUP_TIMEOUT"] = "2s"
         let process = try ServiceProcess(service, environment: environment)
-        let status = try await Self.exitStatus(of: process, within: 30)
+        let status = await process.waitForExit(within: 30)
         #expect(status == 1, "\(service): \(process.capturedOutput)")
         #expect(process.capturedOutput.contains("DATABASE_STARTUP_TIMEOUT"), "\(process.capturedOutput)")
     }
@@ -83,7 +68,7 @@ import Testing
         _ = try await process.listeningPort()
         try await Task.sleep(for: .seconds(1))
         process.signal(SIGTERM)
-        let status = try await Self.exitStatus(of: process, within: 15)
+        let status = await process.waitForExit(within: 15)
         #expect(status != nil, "\(service) did not stop on SIGTERM; its output:\n\(process.capturedOutput)")
     }
 }

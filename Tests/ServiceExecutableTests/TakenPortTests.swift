@@ -44,17 +44,7 @@ import Testing
             "JWT_SIGNING_KEY_FILE": "\(folder.path)/keys.json", "INGEST_KEYS": "blog-service:0123456789abcdef0123",
         ])
         // A bound on the wait, not a timing: a service that hangs is killed and the test fails.
-        let status = try await withThrowingTaskGroup(of: Int32?.self) { group in
-            group.addTask { await process.waitForExit() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(20))
-                return nil
-            }
-            defer { group.cancelAll() }
-            let first = try await group.next() ?? nil
-            if first == nil { process.signal(SIGKILL) }
-            return first
-        }
+        let status = await process.waitForExit(within: 20)
         #expect(status != nil, "\(service) did not exit; its output:\n\(process.capturedOutput)")
         #expect(status.map { $0 != 0 } ?? false)
         #expect(process.capturedOutput.localizedCaseInsensitiveContains("address already in use"), "\(process.capturedOutput)")
