@@ -151,7 +151,7 @@ import Testing
             #expect(String(decoding: metrics.body, as: UTF8.self).contains(#"auth_logins_refused_total{reason="unknown_tenant"} 1"#))
             try await stack.stop("observ-collector")
             let database = try DatabaseQueue(path: stack.folder.appending(path: "observ-collector.sqlite").path)
-            let (rotations, everything) = try await database.read { db in
+            let (rotations, everything) = try database.read { db in
                 (
                     try String.fetchAll(db, sql: "SELECT action FROM events WHERE type = 'audit' AND tenant_id IS NULL"),
                     try Row.fetchAll(db, sql: "SELECT * FROM events")

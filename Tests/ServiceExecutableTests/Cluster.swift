@@ -47,7 +47,7 @@ final class Cluster: Sendable {
         script.environment = settings
         let log = try FileHandle(forWritingTo: { () -> URL in
             let url = folder.appending(path: "cluster.out")
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)  // opening it fails when it was not made
             return url
         }())
         script.standardOutput = log
@@ -100,7 +100,9 @@ final class Cluster: Sendable {
     func stop() async {
         if script.isRunning {
             // The script's stop file: a test runner may start children with SIGTERM ignored, which a shell cannot trap.
-            FileManager.default.createFile(atPath: folder.appending(path: "stop").path, contents: nil)
+            if !FileManager.default.createFile(atPath: folder.appending(path: "stop").path, contents: nil) {
+                Issue.record("Could not write the cluster's stop file in \(folder.path): its processes may be left running")
+            }
             for _ in 0..<300 where script.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
         }
         try? FileManager.default.removeItem(at: folder)

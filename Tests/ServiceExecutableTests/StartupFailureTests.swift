@@ -34,7 +34,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let keys = folder.appending(path: "keys.json")
-        FileManager.default.createFile(atPath: keys.path, contents: Data("not a key set".utf8), attributes: [.posixPermissions: 0o600])
+        try #require(FileManager.default.createFile(atPath: keys.path, contents: Data("not a key set".utf8), attributes: [.posixPermissions: 0o600]))
         let process = try ServiceProcess("auth-service", environment: Self.environment(folder, database: "sqlite:\(folder.path)/db.sqlite"))
         let status = await process.waitForExit(within: 20)
         #expect(status == 78, "\(process.capturedOutput)")
