@@ -131,7 +131,8 @@ public final class PostgreSQLDatabase: Service, Sendable {
             if case .starting = state.withLock({ $0 }) {
                 do {
                     let version = try await cancelWhenGracefulShutdown {
-                        try await withDeadline(self.settings.connectTimeout + self.settings.statementTimeout) { try await self.migrate() }
+                        try await self.answersOneAccess()
+                        return try await self.migrate()
                     }
                     state.withLock { $0 = .migrated(version: version) }
                     logger.info("PostgreSQL schema ready", metadata: ["schema": "\(name)", "version": "\(version)"])
@@ -175,7 +176,7 @@ public final class PostgreSQLDatabase: Service, Sendable {
     /// The schema version, once PostgreSQL answers a trivial query (`/readyz`); throws otherwise.
     public func ping() async throws -> Int {
         let version = try migratedVersion()
-        try await withConnection { connection in _ = try await connection.query("SELECT 1", logger: self.logger).collect() }
+        try await answersOneAccess()
         return version
     }
 
@@ -216,7 +217,24 @@ public final class PostgreSQLDatabase: Service, Sendable {
         }
     }
 
+    /// A `SELECT 1` within one access's limit (connection and statement): what each start-up attempt
+    /// asks before it migrates, so that a server that is not there or never answers fails the attempt
+    /// in time (and `DATABASE_STARTUP_TIMEOUT` counts the attempts).
+    private func answersOneAccess() async throws {
+        try await withDeadline(settings.connectTimeout + settings.statementTimeout) {
+            try await self.pools.withConnection { connection in _ = try await connection.query("SELECT 1", logger: self.logger).collect() }
+        }
+    }
+
     /// Applies what is missing of `migrations` under the schema's advisory lock; returns the version.
+    ///
+    /// Once the server has answered (`answersOneAccess`), it runs to its end while the server answers,
+    /// however long: each statement has the statement time limit, unless a migration lifts it (schema
+    /// version 6's rebuild of the collector's indexes), and a stop ends it (its task cancelled,
+    /// `EventLoopPools.withConnection` closes its connection, and the server rolls it back). It has no
+    /// limit of one access's length: an upgrade of several slow statements, or of one the limit is
+    /// lifted for, was cut short by it, rolled back and begun again every second, and the service
+    /// never became ready. Meanwhile the service answers 503 at once (`migratedVersion`).
     private func migrate() async throws -> Int {
         try await pools.withConnection { connection in
             let lockName = "\(self.name) schema"

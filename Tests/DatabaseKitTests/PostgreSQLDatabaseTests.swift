@@ -87,6 +87,23 @@ import Testing
         }
     }
 
+    /// An upgrade whose statements are each within the statement time limit but together take longer
+    /// than one access may (its connection's and one statement's limits: 3 s here) is applied. Cut at
+    /// one access's limit, it was rolled back and tried again every second, and the service never
+    /// became ready.
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func anUpgradeLongerThanOneAccessIsApplied(kind: StoreKind) async throws {
+        let slowStep = "SELECT pg_sleep(0.8)"
+        let upgrade = PostgresMigration(3, "notes.slow", Array(repeating: slowStep, count: 5) + ["ALTER TABLE notes ADD COLUMN slow TEXT"])
+        try await TestPostgres.withSchema { location, schema in
+            let database = Self.database(location, schema: schema, migrations: Self.migrations + [upgrade], statementTimeout: .seconds(1))
+            try await TestPostgres.running(database) {
+                try await TestPostgres.waitUntilReady(database)
+                #expect(try await database.ping() == 3)
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.available.filter { $0 == .postgres })
     func aStatementOverTheTimeLimitIsStoppedAndAnswers503(kind: StoreKind) async throws {
         try await TestPostgres.withSchema { location, schema in
