@@ -52,7 +52,7 @@ public struct PostgresRowReader {
     /// A big-endian integer of exactly `Stored`'s width.
     private static func integer<Stored: FixedWidthInteger>(_ bytes: ByteBuffer, as stored: Stored.Type) -> Int64? {
         guard bytes.readableBytes == MemoryLayout<Stored>.size else { return nil }
-        return bytes.getInteger(at: bytes.readerIndex, as: Stored.self).map(Int64.init)
+        return bytes.getInteger(at: bytes.readerIndex, as: Stored.self).map { Int64($0) }
     }
 
     public mutating func int(_ column: String) throws -> Int {

@@ -3,7 +3,7 @@ import PostgresNIO
 import Synchronization
 
 /// The text of a statement that never changes: `Prepared<Self>` runs it as a prepared statement.
-public protocol FixedPostgresStatement {
+public protocol FixedPostgresStatement: SendableMetatype {
     /// The SQL, its values as `$1`, `$2`, …; columns named, never `*` (a column added while the statement
     /// is prepared would change what `*` means, and PostgreSQL refuses to run it then).
     static var sql: String { get }

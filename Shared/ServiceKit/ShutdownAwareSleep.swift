@@ -13,7 +13,7 @@ public func sleepUnlessShuttingDown(for duration: Duration) async throws {
 /// that a slow fetch or purge does not hold the process up.
 public func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
     while !Task.isShuttingDownGracefully, !Task.isCancelled {
-        try? await cancelWhenGracefulShutdown { await body() }
+        await cancelWhenGracefulShutdown { await body() }
         do {
             try await sleepUnlessShuttingDown(for: interval)
         } catch {

@@ -21,7 +21,7 @@ import Testing
             parameters.iterations, parameters.memoryKiB, parameters.parallelism, password, password.count, salt, salt.count,
             hashLength, &encoded, encoded.count)
         #expect(result == ARGON2_OK.rawValue)
-        return String(cString: encoded)
+        return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     @Test(arguments: [light, Argon2Parameters(memoryKiB: 256, iterations: 3, parallelism: 2), .recommended])

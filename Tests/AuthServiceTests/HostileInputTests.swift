@@ -121,7 +121,7 @@ import TokenVerification
     /// Finding 2: when hashing is saturated, hashing routes answer 503 with `Retry-After` at once.
     @Test func aSaturatedHasherAnswers503() async throws {
         var harness = AuthTestHarness()
-        try await harness.test { client in try await client.signUp("busy") }
+        try await harness.test { client in _ = try await client.signUp("busy") }
         harness.configuration.passwordHashQueueLimit = 0
         try await harness.test { client in
             let login = try await client.send(.post, "/v1/auth/login", body: json(["tenant": "busy", "email": "admin@busy.test", "password": "admin-password"]))

@@ -94,7 +94,7 @@ import TokenVerification
 
     @Test func anOutdatedHashIsReplacedAtTheNextLogin() async throws {
         var harness = AuthTestHarness()
-        try await harness.test { client in try await client.signUp("rehash") }
+        try await harness.test { client in _ = try await client.signUp("rehash") }
         harness.configuration.passwordHashing = Argon2Parameters(memoryKiB: 2048, iterations: 2, parallelism: 1)
         try await harness.test { client in
             _ = try await client.login("rehash", "admin@rehash.test", "admin-password")

@@ -23,7 +23,7 @@ import TokenVerification
         try await harness.testLive { client, base in
             let (tenant, admin, tokens) = try await client.adminSession("jwks")
             let keys = jwksSource(base)
-            try await keys.refresh()
+            await keys.refresh()
             let user = try await harness.verifier(keys: keys).verify(tokens.accessToken)
             #expect(user.userID.lowercasedString == admin.id)
             #expect(user.tenantID.lowercasedString == tenant.id)
@@ -69,7 +69,7 @@ import TokenVerification
             let after = try await client.login("rotation", "admin@rotation.test", "admin-password")
 
             let keys = jwksSource(base)
-            try await keys.refresh()
+            await keys.refresh()
             let verifier = harness.verifier(keys: keys)
             _ = try await verifier.verify(before.accessToken)
             _ = try await verifier.verify(after.accessToken)
@@ -121,7 +121,7 @@ import TokenVerification
             let (_, _, admin) = try await client.adminSession("cutoff")
             let (user, tokens) = try await client.member("cutoff", adminToken: admin.accessToken, email: "leaver@cutoff.test")
             let keys = jwksSource(base)
-            try await keys.refresh()
+            await keys.refresh()
             let poller = RevocationPoller(settings: .init(url: base.appendingPathComponent(".well-known/revocations")), logger: logger)
             let verifier = harness.verifier(keys: keys, revocations: poller)
             await poller.poll()

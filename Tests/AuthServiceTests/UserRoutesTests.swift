@@ -184,7 +184,7 @@ import TokenVerification
     @Test func anAdminCannotDeactivateThemself() async throws {
         try await harness.test { client in
             let (_, admin, tokens) = try await client.adminSession("self")
-            try await client.member("self", adminToken: tokens.accessToken, email: "other-admin@self.test", role: .admin)
+            _ = try await client.member("self", adminToken: tokens.accessToken, email: "other-admin@self.test", role: .admin)
             let delete = try await client.send(.delete, "/v1/users/\(admin.id)", token: tokens.accessToken)
             #expect(delete.status == .conflict)
             let patch = try await client.send(.patch, "/v1/users/\(admin.id)", token: tokens.accessToken, body: json(["is_active": false]))

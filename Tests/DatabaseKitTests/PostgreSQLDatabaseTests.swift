@@ -65,9 +65,10 @@ import Testing
                     try await TestPostgres.waitUntilReady(tags)
                     #expect(try await notes.ping() == 2)
                     #expect(try await tags.ping() == 1)
-                    try await tags.withConnection { connection in
+                    let inserted = try await tags.withConnection { connection in
                         try await connection.run("INSERT INTO tags (name) VALUES ('swift') RETURNING name", logger: Self.logger)
                     }
+                    #expect(inserted == 1)
                 }
             }
         }

@@ -105,7 +105,7 @@ import Testing
     /// than PostgreSQL takes its place for is refused, never read as something else.
     @Test(arguments: StoreKind.available.filter { $0 == .postgres })
     func aValueOfAnotherTypeThanItsPlaceIsRefused(kind: StoreKind) async throws {
-        try await TestPostgres.withDatabase(name: "notes", migrations: Self.migrations, poolSize: 1) { database in
+        _ = try await TestPostgres.withDatabase(name: "notes", migrations: Self.migrations, poolSize: 1) { database in
             await #expect(throws: PostgresError.self) {
                 try await database.withConnection { connection in
                     try await connection.allRows(Prepared<NotesAfterUncast> { $0.append(5); $0.append(20) }, logger: Self.logger, reading: Self.note)

@@ -71,11 +71,8 @@ import Testing
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(
-            level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String,
-            line: UInt
-        ) {
-            lines.metadata.withLock { $0.append(metadata.merging(explicit ?? [:]) { $1 }) }
+        func log(event: LogEvent) {
+            lines.metadata.withLock { $0.append(metadata.merging(event.metadata ?? [:]) { $1 }) }
         }
     }
 

@@ -337,7 +337,7 @@ final class PostgresEventStore: EventStore {
                 }
             }
         }
-        _ = knownDays.withLock { $0.formUnion(missing) }
+        knownDays.withLock { $0.formUnion(missing) }
     }
 
     static func day(of milliseconds: Int64) -> Int64 {
