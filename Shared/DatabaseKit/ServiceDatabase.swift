@@ -39,8 +39,8 @@ public enum ServiceDatabase: Sendable {
     /// memory grows with these while its caches fill, which is not a leak.
     public func reportMemory(to metrics: ServiceMetrics) {
         guard case .sqlite = self else { return }
-        let used = metrics.registry.makeGauge(name: "sqlite_memory_used_bytes", labels: [])
-        let highwater = metrics.registry.makeGauge(name: "sqlite_memory_highwater_bytes", labels: [])
+        let used = metrics.registry.makeGauge(descriptor: .named("sqlite_memory_used_bytes"), labels: [])
+        let highwater = metrics.registry.makeGauge(descriptor: .named("sqlite_memory_highwater_bytes"), labels: [])
         metrics.beforeEachScrape {
             used.set(Double(sqlite3_memory_used()))
             highwater.set(Double(sqlite3_memory_highwater(0)))

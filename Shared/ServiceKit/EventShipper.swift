@@ -98,12 +98,12 @@ public final class EventShipper: Service, Sendable {
         self.httpClient = httpClient
         self.logger = logger
         let registry = metrics.registry
-        sent = registry.makeCounter(name: "event_shipper_events_sent_total", labels: [])
-        droppedFull = registry.makeCounter(name: "event_shipper_events_dropped_total", labels: [("reason", "buffer_full")])
-        droppedRefused = registry.makeCounter(name: "event_shipper_events_dropped_total", labels: [("reason", "refused")])
-        droppedInvalid = registry.makeCounter(name: "event_shipper_events_dropped_total", labels: [("reason", "invalid")])
-        failures = registry.makeCounter(name: "event_shipper_send_failures_total", labels: [])
-        buffered = registry.makeGauge(name: "event_shipper_buffered_events", labels: [])
+        sent = registry.makeCounter(descriptor: .named("event_shipper_events_sent_total"), labels: [])
+        droppedFull = registry.makeCounter(descriptor: .named("event_shipper_events_dropped_total"), labels: [("reason", "buffer_full")])
+        droppedRefused = registry.makeCounter(descriptor: .named("event_shipper_events_dropped_total"), labels: [("reason", "refused")])
+        droppedInvalid = registry.makeCounter(descriptor: .named("event_shipper_events_dropped_total"), labels: [("reason", "invalid")])
+        failures = registry.makeCounter(descriptor: .named("event_shipper_send_failures_total"), labels: [])
+        buffered = registry.makeGauge(descriptor: .named("event_shipper_buffered_events"), labels: [])
     }
 
     /// Sends `events` once, now, beside the buffer: for a command that exits right after (the auth

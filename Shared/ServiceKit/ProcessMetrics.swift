@@ -10,8 +10,8 @@ struct ProcessMetrics: Sendable {
     private let openFileDescriptors: Gauge
 
     init(registry: PrometheusCollectorRegistry) {
-        residentMemory = registry.makeGauge(name: "process_resident_memory_bytes", labels: [])
-        openFileDescriptors = registry.makeGauge(name: "process_open_fds", labels: [])
+        residentMemory = registry.makeGauge(descriptor: .named("process_resident_memory_bytes"), labels: [])
+        openFileDescriptors = registry.makeGauge(descriptor: .named("process_open_fds"), labels: [])
     }
 
     func update() {

@@ -14,7 +14,7 @@ public struct ReadinessMonitor: Service {
     public init(_ check: @escaping ReadinessCheck, metrics: ServiceMetrics, interval: Duration = .seconds(5), logger: Logger) {
         self.check = check
         // Made now, so that /metrics declares it (0) before the first check.
-        self.gauge = metrics.registry.makeGauge(name: "service_ready", help: "1 when the service's readiness check passes (its /readyz), 0 when not")
+        self.gauge = metrics.registry.makeGauge(descriptor: .named("service_ready", help: "1 when the service's readiness check passes (its /readyz), 0 when not"))
         self.interval = interval
         self.logger = logger
     }

@@ -50,3 +50,12 @@ public struct ServiceMetrics: Sendable {
         MetricsSystem.bootstrap(factory)
     }
 }
+
+extension MetricNameDescriptor {
+    /// A metric by its whole name as exposed (`event_shipper_events_sent_total`), with a `# HELP` line
+    /// when `help` is not empty: swift-prometheus builds a name from parts (namespace, subsystem, name,
+    /// unit), and ours are written whole.
+    public static func named(_ name: String, help: String = "") -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+}

@@ -108,8 +108,9 @@ public final class RevocationPoller: RevocationChecker, Service {
         self.fetcher = WellKnownDocumentFetcher(url: settings.url, httpClient: httpClient, timeout: settings.timeout)
         self.logger = logger
         ageGauge = metrics?.registry.makeGauge(
-            name: "token_revocations_age_seconds", labels: [], help: "Seconds since the revocation list was last refreshed from the auth service")
-        entriesGauge = metrics?.registry.makeGauge(name: "token_revocations_entries", labels: [], help: "Subjects on the revocation list")
+            descriptor: .named("token_revocations_age_seconds", help: "Seconds since the revocation list was last refreshed from the auth service"),
+            labels: [])
+        entriesGauge = metrics?.registry.makeGauge(descriptor: .named("token_revocations_entries", help: "Subjects on the revocation list"), labels: [])
     }
 
     public func notBefore(subject: String) -> Int? {

@@ -32,8 +32,8 @@ public struct PasswordHasher: Sendable {
         self.threadPool = threadPool
         self.admission = Admission(
             limit: queueLimit,
-            pending: metrics?.registry.makeGauge(name: "auth_password_hashes_pending", labels: []),
-            refused: metrics?.registry.makeCounter(name: "auth_password_hashes_refused_total", labels: []))
+            pending: metrics?.registry.makeGauge(descriptor: .named("auth_password_hashes_pending"), labels: []),
+            refused: metrics?.registry.makeCounter(descriptor: .named("auth_password_hashes_refused_total"), labels: []))
     }
 
     static let saturated = AppError.unavailable(retryAfterSeconds: 1, message: "Too many password checks at once; try again shortly")

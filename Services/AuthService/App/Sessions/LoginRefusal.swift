@@ -18,7 +18,7 @@ enum LoginRefusal: String, CaseIterable, Sendable {
             var counters: [LoginRefusal: Counter] = [:]
             if let registry = metrics?.registry {
                 for reason in LoginRefusal.allCases {
-                    counters[reason] = registry.makeCounter(name: "auth_logins_refused_total", labels: [("reason", reason.rawValue)])
+                    counters[reason] = registry.makeCounter(descriptor: .named("auth_logins_refused_total"), labels: [("reason", reason.rawValue)])
                 }
             }
             self.counters = counters

@@ -31,33 +31,33 @@ final class CollectorMetrics: Sendable {
         registry = metrics.registry
         labels = Mutex(LearnedLabels(maxTenants: maxTenants, maxRoutes: maxRoutes, now: now()))
         self.now = now
-        queueDepth = registry.makeGauge(name: "collector_queue_depth_events", help: "Events accepted and waiting for their commit")
+        queueDepth = registry.makeGauge(descriptor: .named("collector_queue_depth_events", help: "Events accepted and waiting for their commit"))
         batchSize = registry.makeValueHistogram(
-            name: "collector_commit_events", buckets: Self.batchSizeBuckets, help: "Events written by one transaction")
+            descriptor: .named("collector_commit_events", help: "Events written by one transaction"), buckets: Self.batchSizeBuckets)
         requestsPerCommit = registry.makeValueHistogram(
-            name: "collector_commit_requests", buckets: Self.batchSizeBuckets, help: "Ingest requests answered by one transaction")
+            descriptor: .named("collector_commit_requests", help: "Ingest requests answered by one transaction"), buckets: Self.batchSizeBuckets)
         commitDuration = registry.makeDurationHistogram(
-            name: "collector_commit_duration_seconds", buckets: Self.commitBuckets, help: "Time to write and commit one transaction")
+            descriptor: .named("collector_commit_duration_seconds", help: "Time to write and commit one transaction"), buckets: Self.commitBuckets)
     }
 
     func received(_ count: Int, from service: String) {
-        registry.makeCounter(name: "collector_events_received_total", labels: [("service", service)]).increment(by: Int64(count))
+        registry.makeCounter(descriptor: .named("collector_events_received_total"), labels: [("service", service)]).increment(by: Int64(count))
     }
 
     /// A batch whose `Idempotency-Key` was committed before: answered again, stored once.
     func repeatedBatch(_ count: Int, from service: String) {
-        registry.makeCounter(name: "collector_events_repeated_total", labels: [("service", service)]).increment(by: Int64(count))
+        registry.makeCounter(descriptor: .named("collector_events_repeated_total"), labels: [("service", service)]).increment(by: Int64(count))
     }
 
     /// A refused request's events, by why: `unreadable`, `invalid`, `queue_full`, `shutting_down`, `storage`.
     func rejected(_ count: Int, from service: String, reason: String) {
-        registry.makeCounter(name: "collector_events_rejected_total", labels: [("service", service), ("reason", reason)])
+        registry.makeCounter(descriptor: .named("collector_events_rejected_total"), labels: [("service", service), ("reason", reason)])
             .increment(by: Int64(count))
     }
 
     /// The queue's bound (`INGEST_QUEUE_CAPACITY`), beside its depth: alerts compare the two.
     func queueCapacity(_ capacity: Int) {
-        registry.makeGauge(name: "collector_queue_capacity_events", help: "Events the ingest queue holds at most").set(Double(capacity))
+        registry.makeGauge(descriptor: .named("collector_queue_capacity_events", help: "Events the ingest queue holds at most")).set(Double(capacity))
     }
 
     func recordCommit(events: Int, requests: Int, duration: Duration, queued: Int) {
@@ -71,7 +71,7 @@ final class CollectorMetrics: Sendable {
     func droppedOverQuota(_ count: Int, tenant: UUID?) {
         labels.withLock { labels in
             let label = labels.tenant(tenant?.lowercasedString ?? "none")
-            registry.makeCounter(name: "collector_events_dropped_total", labels: Self.quotaLabels(label)).increment(by: Int64(count))
+            registry.makeCounter(descriptor: .named("collector_events_dropped_total"), labels: Self.quotaLabels(label)).increment(by: Int64(count))
         }
     }
 
@@ -84,13 +84,13 @@ final class CollectorMetrics: Sendable {
         labels.withLock { labels in
             let evicted = labels.rerankIfDue(at: now())
             for tenant in evicted.tenants {
-                registry.unregisterCounter(registry.makeCounter(name: "collector_events_dropped_total", labels: Self.quotaLabels(tenant)))
+                registry.unregisterCounter(registry.makeCounter(descriptor: .named("collector_events_dropped_total"), labels: Self.quotaLabels(tenant)))
             }
             for series in evicted.series {
                 // A tenant no longer among the busiest: its own series go (its traffic counts as `other` now).
-                registry.unregisterCounter(registry.makeCounter(name: "tenant_requests_total", labels: series.pairs))
+                registry.unregisterCounter(registry.makeCounter(descriptor: .named("tenant_requests_total"), labels: series.pairs))
                 registry.unregisterDurationHistogram(registry.makeDurationHistogram(
-                    name: "tenant_request_duration_seconds", labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets))
+                    descriptor: .named("tenant_request_duration_seconds"), labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets))
             }
             var durations: [LearnedLabels.SeriesLabels: [Double]] = [:]
             for group in RequestGroup.groups(of: events) {
@@ -102,9 +102,9 @@ final class CollectorMetrics: Sendable {
             }
             for (series, values) in durations {
                 labels.record(series)
-                registry.makeCounter(name: "tenant_requests_total", labels: series.pairs).increment(by: Int64(values.count))
+                registry.makeCounter(descriptor: .named("tenant_requests_total"), labels: series.pairs).increment(by: Int64(values.count))
                 let histogram = registry.makeDurationHistogram(
-                    name: "tenant_request_duration_seconds", labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets)
+                    descriptor: .named("tenant_request_duration_seconds"), labels: series.pairs, buckets: ServiceMetrics.requestDurationBuckets)
                 for value in values { histogram.record(Self.duration(milliseconds: value)) }
             }
         }
