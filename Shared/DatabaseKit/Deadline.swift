@@ -17,13 +17,7 @@ import Synchronization
 /// held a few hundred bytes a statement of the last `limit` (10 s), tens of MiB.
 func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
     let answer = FirstAnswer<Result>()
-    let work = Task {
-        do {
-            answer.give(.success(try await body()))
-        } catch {
-            answer.give(.failure(error))
-        }
-    }
+    let work = answer.startWork(body)
     let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(limit)) {
         // Given before the cancellation, which `body` may answer at once with an error of its own.
         answer.give(.failure(DatabaseUnavailable(reason: "no answer within \(limit)")))
@@ -31,6 +25,19 @@ func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendab
     }
     defer { timer.cancel() }
     return try await withTaskCancellationHandler { try await answer.value } onCancel: { work.cancel() }
+}
+
+/// Runs `body`, or throws `CancellationError` as soon as the caller is cancelled: then `body` is
+/// cancelled too, and the caller answered at once whether `body` heeds it or not. For work with no time
+/// limit of its own that a stop must still end, as a migration (postgres-nio's statements do not heed
+/// cancellation: a stop during a long one waited for it to end). What `body` does after is dropped.
+func untilCancelled<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    let answer = FirstAnswer<Result>()
+    let work = answer.startWork(body)
+    return try await withTaskCancellationHandler { try await answer.value } onCancel: {
+        answer.give(.failure(CancellationError()))
+        work.cancel()
+    }
 }
 
 /// The first of the answers given to a caller (the work's outcome, a time limit's); the later ones are
@@ -41,6 +48,17 @@ final class FirstAnswer<Value: Sendable>: Sendable {
     private struct State: ~Copyable {
         var answer: Result<Value, any Error>?
         var waiting: CheckedContinuation<Value, any Error>?
+    }
+
+    /// Runs `body` on a task of its own, whose outcome is given as an answer; the task, to cancel it.
+    func startWork(_ body: @escaping @Sendable () async throws -> Value) -> Task<Void, Never> {
+        Task {
+            do {
+                give(.success(try await body()))
+            } catch {
+                give(.failure(error))
+            }
+        }
     }
 
     /// Gives `outcome` to the caller, unless an answer was given before.

@@ -132,7 +132,7 @@ public final class PostgreSQLDatabase: Service, Sendable {
                 do {
                     let version = try await cancelWhenGracefulShutdown {
                         try await self.answersOneAccess()
-                        return try await self.migrate()
+                        return try await untilCancelled { try await self.migrate() }
                     }
                     state.withLock { $0 = .migrated(version: version) }
                     logger.info("PostgreSQL schema ready", metadata: ["schema": "\(name)", "version": "\(version)"])
@@ -230,8 +230,9 @@ public final class PostgreSQLDatabase: Service, Sendable {
     ///
     /// Once the server has answered (`answersOneAccess`), it runs to its end while the server answers,
     /// however long: each statement has the statement time limit, unless a migration lifts it (schema
-    /// version 6's rebuild of the collector's indexes), and a stop ends it (its task cancelled,
-    /// `EventLoopPools.withConnection` closes its connection, and the server rolls it back). It has no
+    /// version 6's rebuild of the collector's indexes), and a stop ends it (`untilCancelled` answers the
+    /// stop at once, `EventLoopPools.withConnection` closes its connection, and the server rolls it
+    /// back once it sees the connection gone, at the latest when its statement ends). It has no
     /// limit of one access's length: an upgrade of several slow statements, or of one the limit is
     /// lifted for, was cut short by it, rolled back and begun again every second, and the service
     /// never became ready. Meanwhile the service answers 503 at once (`migratedVersion`).

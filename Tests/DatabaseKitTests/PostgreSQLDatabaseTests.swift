@@ -105,6 +105,34 @@ import Testing
         }
     }
 
+    /// A migration has no limit of its own length, but a stop ends it at once: here one that lifts the
+    /// statement limit and sleeps for 20 s. Its connection is closed and the run ends (the server ends
+    /// the sleep, and rolls the migration back, only when the sleep is over: the service's name is
+    /// the test's own, so that its migration lock, held until then, is no other test's).
+    @Test(arguments: StoreKind.available.filter { $0 == .postgres })
+    func aStopEndsAMigrationUnderWay(kind: StoreKind) async throws {
+        let endless = PostgresMigration(1, "endless", ["SET LOCAL statement_timeout = 0", "SELECT pg_sleep(20)"])
+        try await TestPostgres.withSchema { location, schema in
+            let database = PostgreSQLDatabase(
+                location, settings: .init(poolSize: 2, connectTimeout: .seconds(2), schema: schema), name: "endless-\(UUID())",
+                migrations: [endless], logger: Self.logger)
+            let run = Task { try await database.run() }
+            try await Task.sleep(for: .seconds(1))
+            await #expect(throws: DatabaseUnavailable.self) { try await database.ping() }  // not ready meanwhile
+            run.cancel()
+            let ended = FirstAnswer<Bool>()
+            Task {
+                _ = try? await run.value
+                ended.give(.success(true))
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(15))
+                ended.give(.success(false))
+            }
+            #expect(try await ended.value, "the run did not end within 15 s of its stop")
+        }
+    }
+
     @Test(arguments: StoreKind.available.filter { $0 == .postgres })
     func aStatementOverTheTimeLimitIsStoppedAndAnswers503(kind: StoreKind) async throws {
         try await TestPostgres.withSchema { location, schema in
