@@ -35,8 +35,8 @@ public struct RequestEvents: Sendable {
         _ request: Request, context: some ServiceRequestContext, observation: RequestObservation, route: String,
         elapsed: Duration, status: Int
     ) {
-        let started = Date(timeIntervalSinceNow: -(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
-        var event = ObservedEvent(type: .request, at: started, service: serviceName)
+        let durationMs = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        var event = ObservedEvent(type: .request, at: Date(timeIntervalSinceNow: -durationMs / 1000), service: serviceName)
         event.tenantID = observation.tenantID
         event.userID = observation.userID
         event.requestID = context.requestID
@@ -46,7 +46,7 @@ public struct RequestEvents: Sendable {
         event.path = request.uri.path
         event.route = route
         event.status = status
-        event.durationMs = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        event.durationMs = durationMs
         event.clientIP = context.clientAddress(of: request, trustedProxies: trustedProxies)
         event.userAgent = request.headers[.userAgent]  // clamped by the shipper, as every text
         shipper.enqueue(event)
