@@ -24,14 +24,14 @@ public final class SQLiteGroupCommit<Item: Sendable>: Sendable {
     private let pool: DatabasePool
     private let writeItems: WriteItems
     /// One writer: GRDB's writer queue.
-    private let queue: GroupCommitQueue<Item>
+    private let queue: GroupQueue<Item, Void>
     /// Most items one transaction takes.
     public var maximumGroup: Int { queue.maximumGroup }
 
     /// `writeItems` writes the items (statements only: the transaction is this type's).
     public init(_ pool: DatabasePool, maximumGroup: Int = 32, writeItems: @escaping WriteItems) {
         self.pool = pool
-        self.queue = GroupCommitQueue(maximumGroup: maximumGroup, maximumWriters: 1)
+        self.queue = GroupQueue(maximumGroup: maximumGroup, maximumWorkers: 1)
         self.writeItems = writeItems
     }
 
@@ -52,7 +52,7 @@ public final class SQLiteGroupCommit<Item: Sendable>: Sendable {
             while true {
                 let group = self.queue.nextGroup()
                 if group.isEmpty { return }
-                GroupCommitQueue.answer(group, with: self.commit(db, group.map(\.item)))
+                GroupQueue.answer(group, with: self.commit(db, group.map(\.item)))
             }
         }
     }

@@ -82,6 +82,33 @@ func withPostStores(
         }
     }
 
+    /// Posts read at once share statements on PostgreSQL: each caller has the post its id names in its
+    /// own tenant, and none for another tenant's post or an id that names nothing.
+    @Test(arguments: StoreKind.available)
+    func postsReadAtOnceAreEachTheirCallersOwn(kind: StoreKind) async throws {
+        try await withPostStore(kind) { posts in
+            let (tenant, other) = (UUID(), UUID())
+            let sent = (0..<48).map { index in Self.post(tenant: index.isMultiple(of: 2) ? tenant : other, title: "Title \(index)", at: Int64(index)) }
+            for post in sent { try await posts.create(post) }
+            // Each post asked for in its tenant (twice), in the other tenant, and an id of nothing.
+            var asked: [(id: UUID, tenant: UUID, expected: Post?)] = []
+            for post in sent {
+                asked.append((post.id, post.tenantID, post))
+                asked.append((post.id, post.tenantID, post))
+                asked.append((post.id, post.tenantID == tenant ? other : tenant, nil))
+                asked.append((UUID(), post.tenantID, nil))
+            }
+            let answers = try await withThrowingTaskGroup(of: (Int, Post?).self) { group in
+                for (index, ask) in asked.enumerated() {
+                    group.addTask { (index, try await posts.find(id: ask.id, tenantID: ask.tenant)) }
+                }
+                return try await group.reduce(into: [Int: Post?]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(answers.count == asked.count)
+            for (index, ask) in asked.enumerated() { #expect(answers[index] == ask.expected, "ask \(index)") }
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func postsAreConfinedToTheirTenant(kind: StoreKind) async throws {
         try await withPostStore(kind) { posts in

@@ -145,3 +145,55 @@ import Testing
         }
     }
 }
+
+/// Statements grouped for an answer each (the blog's reads by id): every caller has its own item's.
+@Suite struct PostgresGroupedStatementsTests {
+    static let onPostgres = StoreKind.available.filter { $0 == .postgres }
+
+    /// The size of each group run.
+    final class GroupSizes: Sendable {
+        let recorded = Mutex<[Int]>([])
+    }
+
+    /// Each item's answer is its item times ten, computed by the server for the whole group at once.
+    static func timesTen(_ database: PostgreSQLDatabase, groupSizes: GroupSizes) -> PostgresGroupedStatements<Int, Int> {
+        PostgresGroupedStatements(database, maximumGroup: 8, maximumStatements: 1) { connection, items in
+            groupSizes.recorded.withLock { $0.append(items.count) }
+            return try await connection.rows(
+                "SELECT item * 10 AS answer FROM unnest(\(items)::integer[]) WITH ORDINALITY AS asked (item, place) ORDER BY place",
+                logger: PostgresGroupCommitTests.logger
+            ).map { try $0.required("answer", as: Int.self) }
+        }
+    }
+
+    @Test(arguments: onPostgres)
+    func everyCallerOfAGroupHasItsOwnItemsAnswer(kind: StoreKind) async throws {
+        try await PostgresGroupCommitTests.withItems { database in
+            let groupSizes = GroupSizes()
+            let statements = Self.timesTen(database, groupSizes: groupSizes)
+            let answers = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for item in 1...200 { group.addTask { (item, try await statements.run(item)) } }
+                return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(answers.count == 200)
+            #expect(answers.allSatisfy { item, answer in answer == item * 10 })
+            #expect(statements.waitingCount == 0)
+            let sizes = groupSizes.recorded.withLock { $0 }
+            #expect(sizes.reduce(0, +) == 200)
+            #expect(sizes.allSatisfy { $0 <= 8 })
+            #expect(sizes.contains { $0 > 1 })  // they did share statements
+        }
+    }
+
+    @Test(arguments: onPostgres)
+    func aStatementThatAnswersFewerItemsThanItWasGivenFailsItsCallers(kind: StoreKind) async throws {
+        try await PostgresGroupCommitTests.withItems { database in
+            let statements = PostgresGroupedStatements<Int, Int>(database) { _, _ in [] }
+            await #expect {
+                _ = try await statements.run(1)
+            } throws: { error in
+                (error as? AppError)?.code == .internal
+            }
+        }
+    }
+}
