@@ -194,6 +194,43 @@ func withPostStores(
         }
     }
 
+    /// Pages read at once share statements on PostgreSQL: each caller has the page it would have had
+    /// alone, whatever the tenant, cursor, limit, status and drafts shown of the others in its group.
+    @Test(arguments: StoreKind.available)
+    func pagesReadAtOnceAreEachTheirCallersOwn(kind: StoreKind) async throws {
+        try await withPostStore(kind) { posts in
+            let (tenants, authors) = ([UUID(), UUID()], [UUID(), UUID()])
+            var stored: [Post] = []
+            for index in 0..<40 {
+                stored.append(Self.post(tenant: tenants[index % 2], author: authors[index / 2 % 2], status: index % 3 == 0 ? .draft : .published, at: Int64(index)))
+            }
+            for post in stored { try await posts.create(post) }
+            var asked: [(tenant: UUID, filter: PostListFilter, page: PageRequest)] = []
+            for tenant in tenants + [UUID()] {
+                for status in [nil, Post.Status.draft, .published] {
+                    for drafts in [PostListFilter.DraftVisibility.everyone, .author(authors[0])] {
+                        for (limit, after) in [(5, nil), (3, stored[21]), (1, stored[30]), (20, stored[8])] {
+                            let cursor = after.map { KeysetCursor(date: $0.createdAt, id: $0.id.lowercasedString) }
+                            asked.append((tenant, PostListFilter(author: nil, status: status, text: nil, draftsVisibleTo: drafts), PageRequest(limit: limit, after: cursor)))
+                        }
+                    }
+                }
+            }
+            // Each page alone first, then every page three times at once.
+            var alone: [[Post]] = []
+            for ask in asked { alone.append(try await posts.list(tenantID: ask.tenant, filter: ask.filter, page: ask.page)) }
+            #expect(alone.contains { $0.count > 1 })
+            let together = try await withThrowingTaskGroup(of: (Int, [Post]).self) { group in
+                for (index, ask) in (asked + asked + asked).enumerated() {
+                    group.addTask { (index, try await posts.list(tenantID: ask.tenant, filter: ask.filter, page: ask.page)) }
+                }
+                return try await group.reduce(into: [Int: [Post]]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(together.count == 3 * asked.count)
+            for (index, page) in together { #expect(page == alone[index % asked.count], "ask \(index % asked.count)") }
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func changesAndDeletionsNeedTheExpectedVersion(kind: StoreKind) async throws {
         try await withPostStore(kind) { posts in

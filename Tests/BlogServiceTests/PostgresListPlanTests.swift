@@ -46,6 +46,19 @@ import Testing
                     #expect(!plan.contains("Sort"), "\(plan)")
                     #expect(!plan.contains("Seq Scan"), "\(plan)")
                 }
+                // Pages read together: each walks the list's index newest first, sorted as a whole
+                // only at the end (by the page each row is of).
+                _ = try await run("PREPARE pages_plan AS \(PostgresPostRepository.ListPages.sql)")
+                let pagesPlan = try await run("""
+                    EXPLAIN EXECUTE pages_plan(ARRAY['\(tenant)', '\(UUID())']::uuid[], ARRAY[\(top.timestamp), \(top.timestamp)]::bigint[],
+                        ARRAY['\(top.id)', '\(top.id)']::uuid[], ARRAY['', 'draft'], ARRAY[true, false], ARRAY['\(author)', '\(author)']::uuid[],
+                        ARRAY[21, 21]::bigint[])
+                    """).joined(separator: "\n")
+                _ = try await run("DEALLOCATE pages_plan")
+                #expect(pagesPlan.contains("Index Scan Backward using posts_by_tenant_and_creation on posts"), "\(pagesPlan)")
+                let sortNodes = pagesPlan.split(separator: "\n").filter { $0.contains("Sort  (") }
+                #expect(sortNodes.count == 1 && pagesPlan.split(separator: "\n")[0] == sortNodes[0], "\(pagesPlan)")  // the last, alone
+                #expect(!pagesPlan.contains("Seq Scan"), "\(pagesPlan)")
                 // Posts read by id together: by the primary key, never by a scan or an index that leads
                 // with the tenant (this table of many small tenants and one large made a generic plan of
                 // `id = $1 AND tenant_id = $2` take `posts_by_tenant_author_and_creation`).
