@@ -12,7 +12,9 @@ struct PostgresPostRepository: PostRepository {
     /// Pages of the list without an author or a text: those of concurrent requests share a statement.
     /// On 32 connections (`COMPARE_DATABASE=postgres Benchmarks/compare.sh blog-list`), the blog's CPU a
     /// list −22 % and PostgreSQL's −31 %, p99 lower; lists a second within the spread (+0 to +12 %):
-    /// the two cores are then a fifth idle, the requests waiting on the groups' round trips.
+    /// the two cores are then a fifth idle, the requests waiting on the groups' round trips. A group
+    /// shares one statement time limit: a text search, which reads every post of its tenant, runs
+    /// alone so that it never takes a group past it.
     let pages: PostgresGroupedStatements<PageAsked, [Post]>
     /// Posts read by id: those of concurrent requests share a statement. A read by id on 32 connections
     /// (`COMPARE_DATABASE=postgres Benchmarks/compare.sh blog-get`, three pairs): +42 to +85 % reads a
