@@ -78,8 +78,10 @@ final class EventLoopPools: Sendable {
     /// connection goes back to the pool once it is closed: given back a moment earlier (the statement
     /// fails before the channel is closed), it was handed to the next caller, whose statement then
     /// failed as closed by the client.
-    func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        let share = share(for: MultiThreadedEventLoopGroup.currentEventLoop.map(ObjectIdentifier.init))
+    ///
+    /// With `turn`, the share is the one whose turn it is instead (`share(forTurn:)`).
+    func withConnection<Result: Sendable>(takingTurn turn: UInt? = nil, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let share = turn.map(share(forTurn:)) ?? share(for: MultiThreadedEventLoopGroup.currentEventLoop.map(ObjectIdentifier.init))
         share.leased.add(1, ordering: .relaxed)
         defer { share.leased.subtract(1, ordering: .relaxed) }
         return try await share.client.withConnection { connection in
@@ -95,6 +97,13 @@ final class EventLoopPools: Sendable {
             if Task.isCancelled { try? await connection.close() }  // closed, before it goes back
             return try outcome.get()
         }
+    }
+
+    /// The share whose turn `turn` is, the shares taking turns round and round, while it has a
+    /// connection free (then as `share(for:)`): statements that take turns are spread over the loops,
+    /// whatever loop their callers run on.
+    func share(forTurn turn: UInt) -> Share {
+        share(for: shares[Int(turn % UInt(shares.count))].loop)
     }
 
     /// The share of `loop` while it has a connection free; otherwise the share with the fewest out for

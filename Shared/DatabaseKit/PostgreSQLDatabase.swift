@@ -182,10 +182,17 @@ public final class PostgreSQLDatabase: Service, Sendable {
 
     /// Runs `body` on a connection of the pool; 503 when none can be had in time, or when it has not
     /// answered in time (its connection is then closed: `EventLoopPools.withConnection`).
-    public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    ///
+    /// The connection is one of the share of the pool on the caller's event loop, so that the statement
+    /// is written, answered and resumed on one thread; with `turn`, one of the share whose turn it is
+    /// (the shares taking turns round and round), so that statements whose answers are large are read
+    /// on every loop rather than on their callers'.
+    public func withConnection<Result: Sendable>(
+        takingTurn turn: UInt? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         _ = try migratedVersion()
         return try await withDeadline(settings.connectTimeout + settings.statementTimeout) {
-            try await self.pools.withConnection { connection in try await body(connection) }
+            try await self.pools.withConnection(takingTurn: turn) { connection in try await body(connection) }
         }
     }
 

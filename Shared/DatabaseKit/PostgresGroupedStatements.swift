@@ -1,5 +1,6 @@
 import PostgresNIO
 import ServiceKit
+import Synchronization
 
 /// Statements that many requests make at once on PostgreSQL, each for one item (a new post to insert,
 /// a post to read by its id): the items that arrive while the statements in flight are at their
@@ -25,13 +26,25 @@ public final class PostgresGroupedStatements<Item: Sendable, Answer: Sendable>: 
     private let database: PostgreSQLDatabase
     private let runItems: RunItems
     private let queue: GroupQueue<Item, Answer>
+    /// Whether the groups' statements take the pool's shares in turn (`init`).
+    private let spreadsGroupsOverLoops: Bool
+    private let groupTurns = Atomic<UInt>(0)
     /// Most items one statement takes.
     public var maximumGroup: Int { queue.maximumGroup }
     /// Most statements in flight at once.
     public var maximumStatements: Int { queue.maximumWorkers }
 
-    public init(_ database: PostgreSQLDatabase, maximumGroup: Int = 32, maximumStatements: Int = 2, runItems: @escaping RunItems) {
+    /// `spreadsGroupsOverLoops`: each group's statement on the connections of the event loops in turn
+    /// (`PostgreSQLDatabase.withConnection(takingTurn:)`), rather than of its worker's loop. For groups
+    /// whose answers are large (pages of a list), so that every loop shares in reading them: with two
+    /// statements in flight, both workers could run on one loop and read every group there while the
+    /// other loop waited. Small answers (a post by id, an insert's) are cheaper read on the worker's loop.
+    public init(
+        _ database: PostgreSQLDatabase, maximumGroup: Int = 32, maximumStatements: Int = 2, spreadsGroupsOverLoops: Bool = false,
+        runItems: @escaping RunItems
+    ) {
         self.database = database
+        self.spreadsGroupsOverLoops = spreadsGroupsOverLoops
         self.queue = GroupQueue(maximumGroup: maximumGroup, maximumWorkers: maximumStatements)
         self.runItems = runItems
     }
@@ -82,7 +95,8 @@ public final class PostgresGroupedStatements<Item: Sendable, Answer: Sendable>: 
 
     /// `items` in one statement, on a connection of the pool: an answer for each, in their order.
     private func runTogether(_ items: [Item]) async throws -> [Answer] {
-        let answers = try await database.withConnection { [runItems] connection in try await runItems(connection, items) }
+        let turn = spreadsGroupsOverLoops && items.count > 1 ? groupTurns.wrappingAdd(1, ordering: .relaxed).oldValue : nil
+        let answers = try await database.withConnection(takingTurn: turn) { [runItems] connection in try await runItems(connection, items) }
         guard answers.count == items.count else {
             throw AppError(.internal, "A grouped statement answered \(answers.count) of its \(items.count) items")
         }

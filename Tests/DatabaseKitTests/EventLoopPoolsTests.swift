@@ -51,4 +51,15 @@ import Testing
         #expect(pools.share(for: ObjectIdentifier(group)) === first)
         try await group.shutdownGracefully()
     }
+
+    @Test func statementsThatTakeTurnsGoToEachLoopsShareInTurnWhileItHasAConnectionFree() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let pools = EventLoopPools(Self.configuration, size: 5, keepsEveryConnectionOpen: false, loops: Array(group.makeIterator()), logger: Self.logger)
+        let (first, second) = (pools.shares[0], pools.shares[1])
+        #expect((0..<4).map { pools.share(forTurn: $0) === first } == [true, false, true, false])
+        #expect(pools.share(forTurn: .max) === second)  // round and round, past the largest turn too
+        second.leased.store(2, ordering: .relaxed)  // all of its connections out: the least busy instead
+        #expect(pools.share(forTurn: 1) === first)
+        try await group.shutdownGracefully()
+    }
 }

@@ -156,8 +156,8 @@ import Testing
     }
 
     /// Each item's answer is its item times ten, computed by the server for the whole group at once.
-    static func timesTen(_ database: PostgreSQLDatabase, groupSizes: GroupSizes) -> PostgresGroupedStatements<Int, Int> {
-        PostgresGroupedStatements(database, maximumGroup: 8, maximumStatements: 1) { connection, items in
+    static func timesTen(_ database: PostgreSQLDatabase, groupSizes: GroupSizes, spreadsGroupsOverLoops: Bool) -> PostgresGroupedStatements<Int, Int> {
+        PostgresGroupedStatements(database, maximumGroup: 8, maximumStatements: 1, spreadsGroupsOverLoops: spreadsGroupsOverLoops) { connection, items in
             groupSizes.recorded.withLock { $0.append(items.count) }
             return try await connection.rows(
                 "SELECT item * 10 AS answer FROM unnest(\(items)::integer[]) WITH ORDINALITY AS asked (item, place) ORDER BY place",
@@ -166,11 +166,12 @@ import Testing
         }
     }
 
-    @Test(arguments: onPostgres)
-    func everyCallerOfAGroupHasItsOwnItemsAnswer(kind: StoreKind) async throws {
+    /// On the worker's loop's connections, or on each loop's in turn.
+    @Test(arguments: onPostgres, [false, true])
+    func everyCallerOfAGroupHasItsOwnItemsAnswer(kind: StoreKind, spreadsGroupsOverLoops: Bool) async throws {
         try await PostgresGroupCommitTests.withItems { database in
             let groupSizes = GroupSizes()
-            let statements = Self.timesTen(database, groupSizes: groupSizes)
+            let statements = Self.timesTen(database, groupSizes: groupSizes, spreadsGroupsOverLoops: spreadsGroupsOverLoops)
             let answers = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
                 for item in 1...200 { group.addTask { (item, try await statements.run(item)) } }
                 return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }

@@ -9,12 +9,12 @@ struct PostgresPostRepository: PostRepository {
     let logger: Logger
     /// New posts: those of concurrent requests share a statement.
     let creates: PostgresGroupCommit<Post>
-    /// Pages of the list without an author or a text: those of concurrent requests share a statement.
-    /// On 32 connections (`COMPARE_DATABASE=postgres Benchmarks/compare.sh blog-list`), the blog's CPU a
-    /// list −22 % and PostgreSQL's −31 %, p99 lower; lists a second within the spread (+0 to +12 %):
-    /// the two cores are then a fifth idle, the requests waiting on the groups' round trips. A group
-    /// shares one statement time limit: a text search, which reads every post of its tenant, runs
-    /// alone so that it never takes a group past it.
+    /// Pages of the list without an author or a text: those of concurrent requests share a statement,
+    /// each group read on the event loops in turn (its answer is up to 32 pages). On 32 connections
+    /// (`COMPARE_DATABASE=postgres Benchmarks/compare.sh blog-list`, three pairs): lists a second +16 %,
+    /// the blog's CPU a list −21 % and PostgreSQL's −32 % (medians). A group shares one statement time
+    /// limit: a text search, which reads every post of its tenant, runs alone so that it never takes a
+    /// group past it.
     let pages: PostgresGroupedStatements<PageAsked, [Post]>
     /// Posts read by id: those of concurrent requests share a statement. A read by id on 32 connections
     /// (`COMPARE_DATABASE=postgres Benchmarks/compare.sh blog-get`, three pairs): +42 to +85 % reads a
@@ -40,7 +40,7 @@ struct PostgresPostRepository: PostRepository {
         self.finds = PostgresGroupedStatements(database) { connection, keys in
             try await Self.find(keys, on: connection, logger: logger)
         }
-        self.pages = PostgresGroupedStatements(database) { connection, asked in
+        self.pages = PostgresGroupedStatements(database, spreadsGroupsOverLoops: true) { connection, asked in
             try await Self.pages(asked, on: connection, logger: logger)
         }
     }
