@@ -79,6 +79,12 @@ public struct PostgresValues: Sendable {
     }
 }
 
+/// `columns` of the table named `alias` in a join, each named with `prefix` (`u.email AS u_email`), as
+/// the readers' `prefix` reads them: written from the reader's own list, never by hand.
+public func joinedColumns(_ columns: [String], of alias: String, prefix: String = "") -> String {
+    columns.map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
+}
+
 /// The names of the statements run so far, one a `FixedPostgresStatement` type (a set fixed at build time).
 final class StatementNames: Sendable {
     static let shared = StatementNames()

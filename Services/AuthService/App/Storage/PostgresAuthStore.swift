@@ -414,9 +414,3 @@ struct PostgresRevocationRepository: RevocationRepository {
         try await database.run("DELETE FROM revocations WHERE not_before < \(before) RETURNING user_id", logger: logger)
     }
 }
-
-/// `columns` of the table named `alias` in a join, each named with `prefix` (`u.email AS u_email`), as
-/// the readers' `prefix` reads them: written from the reader's own list, never by hand.
-private func joinedColumns(_ columns: [String], of alias: String, prefix: String = "") -> String {
-    columns.map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
-}

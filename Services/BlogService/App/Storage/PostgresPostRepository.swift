@@ -99,7 +99,8 @@ struct PostgresPostRepository: PostRepository {
     }
 
     /// The columns `post(_:)` reads, in its order.
-    static let columns = "id, tenant_id, author_id, title, content, status, version, created_at, updated_at"
+    static let columnNames = ["id", "tenant_id", "author_id", "title", "content", "status", "version", "created_at", "updated_at"]
+    static let columns = columnNames.joined(separator: ", ")
 
     /// A keyset walk down `posts_by_tenant_and_creation` (or, for one author's posts,
     /// `posts_by_tenant_author_and_creation`), as in SQLite (`ILIKE`: SQLite's `LIKE` ignores case).
@@ -166,7 +167,7 @@ struct PostgresPostRepository: PostRepository {
     /// `posts_by_tenant_and_creation` of its own (`LATERAL`), its rows after its place, newest first.
     enum ListPages: FixedPostgresStatement {
         static let sql = """
-            SELECT asked.place, \(columns.split(separator: ", ").map { "p.\($0)" }.joined(separator: ", "))
+            SELECT asked.place, \(joinedColumns(columnNames, of: "p"))
             FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::boolean[], $6::uuid[], $7::bigint[])
             WITH ORDINALITY AS asked (tenant_id, after_time, after_id, status, all_drafts, reader, row_limit, place)
             CROSS JOIN LATERAL (
