@@ -248,6 +248,7 @@ let package = Package(
                 "ServiceKit", "ServiceTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -308,6 +309,7 @@ let package = Package(
             dependencies: [
                 "ObservCollector", "TokenVerification", "ServiceTestSupport", "ServiceKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOPosix
 import ServiceKit
 import ServiceLifecycle
 import ServiceTestSupport
@@ -34,9 +35,13 @@ final class RecordingStore: EventStore {
 
     /// Transactions begun (held or not).
     let begun = Mutex(0)
+    /// The event loop each transaction began on (none: off the loops).
+    let loops = Mutex<[ObjectIdentifier?]>([])
 
     func insert(_ batches: [IngestBatch]) async throws -> [IngestReceipt?] {
         let events = batches.flatMap(\.events)
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop.map(ObjectIdentifier.init)
+        loops.withLock { $0.append(loop) }
         begun.withLock { $0 += 1 }
         await withCheckedContinuation { continuation in
             let open = gate.withLock { gate in
@@ -169,6 +174,28 @@ func running(_ writer: EventWriter, logger: Logger, _ body: @Sendable () async t
             }
         }
         #expect(store.transactions.withLock { $0.sorted() } == [1, 2])
+    }
+
+    /// The writers of a store that runs transactions at once each run on a loop of NIO's singleton group,
+    /// a different one while the group has as many (otherwise they gathered on one: `EventWriter.homes`).
+    @Test func writersOfAStoreOfConcurrentTransactionsEachRunOnALoopOfTheirOwn() async throws {
+        let store = RecordingStore(open: false, concurrentTransactions: 2)
+        let writer = EventWriter(store: store, capacity: 100_000, metrics: CollectorMetrics(ServiceMetrics()), logger: logger)
+        try await withWriter(writer) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await writer.submit(events(1)) }
+                while store.begun.withLock({ $0 }) == 0 { await Task.yield() }
+                group.addTask { try await writer.submit(events(2)) }
+                for _ in 0..<2_000 where store.begun.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(5)) }
+                store.release()
+                try await group.waitForAll()
+            }
+        }
+        let singletonLoops = Set(MultiThreadedEventLoopGroup.singleton.makeIterator().map(ObjectIdentifier.init))
+        let loops = store.loops.withLock { $0 }
+        #expect(loops.count == 2)
+        #expect(loops.allSatisfy { $0.map(singletonLoops.contains) == true }, "a transaction began off the loops")
+        #expect(Set(loops).count == min(2, singletonLoops.count), "both writers on one loop")
     }
 
     @Test(arguments: [1, 2])

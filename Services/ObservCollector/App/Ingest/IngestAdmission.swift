@@ -1,4 +1,5 @@
 import DequeModule
+import ServiceKit
 import Synchronization
 
 /// Bounds the ingest bodies a collector holds at once: a request is admitted with its body's size
@@ -22,6 +23,13 @@ final class IngestAdmission: Sendable {
         let id: Int
         let bytes: Int
         let continuation: CheckedContinuation<Void, any Error>
+        /// Where the request waits: it reads and parses its body there once admitted, not on the thread
+        /// of the commit that made room (`WakingLoop`).
+        let loop: WakingLoop
+
+        func admit() {
+            loop.wake { continuation.resume() }
+        }
     }
 
     private struct State {
@@ -71,7 +79,7 @@ final class IngestAdmission: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let cancelled = state.withLock { state in
                     if Task.isCancelled { return true }
-                    state.waiting.append(Waiter(id: id, bytes: bytes, continuation: continuation))
+                    state.waiting.append(Waiter(id: id, bytes: bytes, continuation: continuation, loop: .current))
                     return false
                 }
                 if cancelled {
@@ -102,6 +110,6 @@ final class IngestAdmission: Sendable {
             }
             return admitted
         }
-        for waiter in admitted { waiter.continuation.resume() }
+        for waiter in admitted { waiter.admit() }
     }
 }
