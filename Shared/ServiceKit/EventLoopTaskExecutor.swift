@@ -34,6 +34,10 @@ public final class EventLoopTaskExecutor: TaskExecutor {
 public struct WakingLoop: Sendable {
     public let loop: (any EventLoop)?
 
+    public init(loop: (any EventLoop)?) {
+        self.loop = loop
+    }
+
     /// The loop the caller runs on, if any.
     public static var current: WakingLoop { WakingLoop(loop: MultiThreadedEventLoopGroup.currentEventLoop) }
 
