@@ -42,7 +42,7 @@ public func buildApplication(
         attempts: store.attemptLimiter(perMinute: configuration.loginRateLimit, capacity: configuration.rateLimitCapacity, now: now),
         interval: .seconds(600), now: now, logger: logger)
     logger.info("Signing access tokens", metadata: ["kid": "\(keys.current.signer.key.keyID)", "published_keys": "\(keys.current.publicKeys.keys.count)"])
-    return Application(
+    return ServiceApplication(Application(
         router: router,
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: AuthServiceConfiguration.serviceName),
@@ -51,7 +51,7 @@ public func buildApplication(
             + [revocationCache, keys, housekeeping, ReadinessMonitor(readiness(store, revocationCache), metrics: metrics, logger: logger)]
             + shipping.services,
         logger: logger
-    )
+    ))
 }
 
 /// The auth service's services and routes on a store, its signing keys and a revocation cache, behind

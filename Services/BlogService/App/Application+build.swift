@@ -26,7 +26,7 @@ public func buildApplication(
         readiness: database.readiness, readinessWarnings: tokens.readinessWarnings,
         events: shipping.events, now: now)
 
-    return Application(
+    return ServiceApplication(Application(
         router: router,
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: BlogServiceConfiguration.serviceName),
@@ -34,7 +34,7 @@ public func buildApplication(
         services: database.services(logger: logger) + [ReadinessMonitor(database.readiness, metrics: metrics, logger: logger)] + tokens.services
             + shipping.services,
         logger: logger
-    )
+    ))
 }
 
 /// The blog's routes on a post store and a token verifier, behind ServiceKit's middlewares: what

@@ -59,14 +59,14 @@ func buildApplication(
     DashboardController(authURL: configuration.dashboardAuthURL).addRoutes(to: router)
     router.addMethodNotAllowedRoutes()
 
-    return Application(
+    return ServiceApplication(Application(
         router: router,
         server: configuration.service.httpServer,
         configuration: configuration.service.applicationConfiguration(serverName: ObservCollectorConfiguration.serviceName),
         // The server stops first (Hummingbird runs it after these), then the writer commits what is queued.
         services: databaseServices + [writer, retention, ReadinessMonitor(readiness, metrics: metrics, logger: logger)] + tokens.services,
         logger: logger
-    )
+    ))
 }
 
 /// The collector database of `DATABASE_URL`: SQLite migrated, or PostgreSQL to migrate once it answers.
